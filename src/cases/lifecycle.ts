@@ -1,0 +1,322 @@
+/**
+ * The work-order lifecycle as a pure state machine: no I/O, no clock.
+ * The service asks `decide` whether an actor may perform an action on a case
+ * in its current state, and applies the returned target status and field patch
+ * together with one appended event.
+ */
+import type { Role } from '../org/roles.ts';
+
+export const STATUSES = [
+  'registered', // 受理
+  'dispatched', // 派单
+  'accepted', // 签收
+  'in_progress', // 办理中
+  'replied', // 已答复
+  'verified', // 已核查
+  'closed', // 办结
+  'rated', // 已评价
+  'returned', // 退单
+  'transferred', // 转110
+  'cancelled', // 作废 / 合并
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const STATUS_LABELS: Record<Status, string> = {
+  registered: '已受理',
+  dispatched: '已派单',
+  accepted: '已签收',
+  in_progress: '办理中',
+  replied: '已答复',
+  verified: '已核查',
+  closed: '已办结',
+  rated: '已评价',
+  returned: '已退单',
+  transferred: '已转110',
+  cancelled: '已作废',
+};
+
+/** States from which nothing but notes can follow (rated may still reopen). */
+export const FINAL_STATUSES: readonly Status[] = ['transferred', 'cancelled'];
+/** States in which a case is still being worked on (clock running). */
+export const OPEN_STATUSES: readonly Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
+
+export const ACTIONS = [
+  'dispatch',
+  'accept',
+  'return',
+  'start',
+  'reply',
+  'verify',
+  'close',
+  'close_directly',
+  'rate',
+  'reopen',
+  'cancel',
+  'transfer_police',
+  'urge',
+  'supervise',
+  'note',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const ACTION_LABELS: Record<Action, string> = {
+  dispatch: '派单',
+  accept: '签收',
+  return: '退单',
+  start: '开始办理',
+  reply: '答复',
+  verify: '核查回访',
+  close: '办结',
+  close_directly: '直接办结',
+  rate: '评价',
+  reopen: '重办',
+  cancel: '作废',
+  transfer_police: '转110',
+  urge: '催办',
+  supervise: '督办',
+  note: '备注',
+};
+
+/** Who the actor is relative to this case; computed by the service. */
+export interface Actor {
+  roles: readonly Role[];
+  /** Member of the case's lead unit (主办单位). */
+  inLeadUnit: boolean;
+  /** The citizen who reported the case. */
+  isReporter: boolean;
+}
+
+/** The facts about a case that rules depend on. */
+export interface CaseFacts {
+  status: Status;
+  leadUnitId: string | null;
+  rating: number | null;
+}
+
+export interface ActionInput {
+  comment?: string;
+  leadUnitId?: string;
+  assistUnitIds?: string[];
+  reply?: string;
+  solved?: boolean;
+  rating?: number;
+  duplicateOf?: string;
+  externalRef?: string;
+}
+
+/** Fields of the case row an action changes (camelCase; undefined = unchanged, null = cleared). */
+export interface CasePatch {
+  leadUnitId?: string | null;
+  assistUnitIds?: string[];
+  handlerIsActor?: boolean;
+  handlerCleared?: boolean;
+  reply?: string | null;
+  solved?: boolean | null;
+  rating?: number | null;
+  ratingComment?: string | null;
+  duplicateOf?: string | null;
+  externalRef?: string | null;
+  closed?: boolean;
+  reopened?: boolean;
+}
+
+export type Decision =
+  | { ok: true; to: Status; patch: CasePatch }
+  | { ok: false; reason: 'role' | 'state' | 'relation' | 'input'; field?: string; message: string };
+
+interface Rule {
+  from: readonly Status[];
+  roles: readonly Role[];
+  /** Extra relation the actor must have, unless admin. */
+  relation?: 'leadUnit' | 'reporterOrStaff';
+  /** Validates input and facts; returns the target and patch or a refusal. */
+  apply(facts: CaseFacts, input: ActionInput): Decision;
+}
+
+const HANDLERS: readonly Role[] = ['handler', 'township', 'police', 'mediator', 'grid_worker'];
+const ACTIVE: readonly Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
+
+function need(field: keyof ActionInput, value: unknown, message: string): Decision | null {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    return { ok: false, reason: 'input', field, message };
+  }
+  return null;
+}
+
+const stay = (facts: CaseFacts): Decision => ({ ok: true, to: facts.status, patch: {} });
+
+export const RULES: Record<Action, Rule> = {
+  dispatch: {
+    from: ['registered', 'returned', 'dispatched'],
+    roles: ['operator', 'dispatcher', 'township', 'supervisor'],
+    apply: (_f, i) =>
+      need('leadUnitId', i.leadUnitId, '派单必须指定主办单位 (lead unit is required)') ??
+      (i.assistUnitIds?.includes(i.leadUnitId!)
+        ? { ok: false, reason: 'input', field: 'assistUnitIds', message: '协办单位不能与主办单位相同 (assisting units must differ from the lead unit)' }
+        : { ok: true, to: 'dispatched', patch: { leadUnitId: i.leadUnitId!, assistUnitIds: i.assistUnitIds ?? [], handlerCleared: true } }),
+  },
+  accept: {
+    from: ['dispatched'],
+    roles: HANDLERS,
+    relation: 'leadUnit',
+    apply: () => ({ ok: true, to: 'accepted', patch: { handlerIsActor: true } }),
+  },
+  return: {
+    from: ['dispatched', 'accepted'],
+    roles: HANDLERS,
+    relation: 'leadUnit',
+    apply: (_f, i) =>
+      need('comment', i.comment, '退单必须说明理由 (a return needs a reason)') ?? {
+        ok: true,
+        to: 'returned',
+        patch: { handlerCleared: true },
+      },
+  },
+  start: {
+    from: ['accepted'],
+    roles: HANDLERS,
+    relation: 'leadUnit',
+    apply: () => ({ ok: true, to: 'in_progress', patch: { handlerIsActor: true } }),
+  },
+  reply: {
+    from: ['accepted', 'in_progress'],
+    roles: HANDLERS,
+    relation: 'leadUnit',
+    apply: (_f, i) =>
+      need('reply', i.reply, '答复内容不能为空 (reply text is required)') ?? {
+        ok: true,
+        to: 'replied',
+        patch: { reply: i.reply!, handlerIsActor: true },
+      },
+  },
+  verify: {
+    from: ['replied'],
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    apply: (_f, i) => {
+      if (typeof i.solved !== 'boolean') return { ok: false, reason: 'input', field: 'solved', message: '核查必须给出是否解决 (solved must be true or false)' };
+      if (!i.solved) {
+        // Not solved: the order goes back to the lead unit to be handled again.
+        return need('comment', i.comment, '核查未解决必须说明理由 (say why it is not solved)') ?? { ok: true, to: 'in_progress', patch: { solved: false } };
+      }
+      return { ok: true, to: 'verified', patch: { solved: true } };
+    },
+  },
+  close: {
+    from: ['verified'],
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    apply: () => ({ ok: true, to: 'closed', patch: { closed: true } }),
+  },
+  close_directly: {
+    from: ['registered'],
+    roles: ['operator', 'grid_worker'],
+    apply: (_f, i) =>
+      need('reply', i.reply, '直接办结必须填写答复内容 (reply text is required)') ?? {
+        ok: true,
+        to: 'closed',
+        patch: { reply: i.reply!, solved: true, closed: true, handlerIsActor: true },
+      },
+  },
+  rate: {
+    from: ['closed'],
+    roles: ['citizen', 'operator'],
+    relation: 'reporterOrStaff',
+    apply: (_f, i) =>
+      Number.isInteger(i.rating) && i.rating! >= 1 && i.rating! <= 5
+        ? { ok: true, to: 'rated', patch: { rating: i.rating!, ratingComment: i.comment ?? null } }
+        : { ok: false, reason: 'input', field: 'rating', message: '评价必须是 1 到 5 星 (rating must be an integer from 1 to 5)' },
+  },
+  reopen: {
+    from: ['closed', 'rated'],
+    roles: ['operator', 'dispatcher', 'supervisor', 'leader'],
+    apply: (f, i) => {
+      const missing = need('comment', i.comment, '重办必须说明理由 (a reopen needs a reason)');
+      if (missing) return missing;
+      if (f.status === 'rated' && (f.rating ?? 5) > 2) {
+        return { ok: false, reason: 'state', message: '只有不满意(1-2 星)的评价可以重办 (only a bad rating of 1-2 stars reopens a rated case)' };
+      }
+      const lead = i.leadUnitId ?? f.leadUnitId;
+      const base: CasePatch = { reply: null, solved: null, rating: null, ratingComment: null, reopened: true, handlerCleared: true };
+      return lead
+        ? { ok: true, to: 'dispatched', patch: { ...base, leadUnitId: lead } }
+        : { ok: true, to: 'registered', patch: base };
+    },
+  },
+  cancel: {
+    from: ['registered', 'dispatched', 'returned'],
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    apply: (_f, i) =>
+      need('comment', i.comment, '作废必须说明理由 (a cancellation needs a reason)') ?? {
+        ok: true,
+        to: 'cancelled',
+        patch: { duplicateOf: i.duplicateOf ?? null, handlerCleared: true },
+      },
+  },
+  transfer_police: {
+    from: ['registered', 'returned'],
+    roles: ['operator', 'dispatcher'],
+    apply: (_f, i) =>
+      need('comment', i.comment, '转110必须说明理由 (say why this is a police matter)') ?? {
+        ok: true,
+        to: 'transferred',
+        patch: { externalRef: i.externalRef ?? null },
+      },
+  },
+  urge: {
+    from: ['dispatched', 'accepted', 'in_progress', 'returned', 'replied'],
+    roles: ['operator', 'dispatcher', 'supervisor', 'leader'],
+    apply: stay,
+  },
+  supervise: {
+    from: ACTIVE,
+    roles: ['supervisor', 'leader'],
+    apply: (f, i) => need('comment', i.comment, '督办必须填写督办意见 (supervision needs instructions)') ?? stay(f),
+  },
+  note: {
+    from: STATUSES,
+    roles: ['operator', 'dispatcher', 'handler', 'township', 'grid_worker', 'police', 'mediator', 'supervisor', 'leader'],
+    apply: (f, i) => need('comment', i.comment, '备注不能为空 (a note needs text)') ?? stay(f),
+  },
+};
+
+/** Roles allowed to register a new case, and the status a new case starts in. */
+export const CREATE_ROLES: readonly Role[] = ['operator', 'dispatcher', 'grid_worker', 'police', 'township', 'citizen'];
+export const INITIAL_STATUS: Status = 'registered';
+
+/** May this actor perform this action on a case with these facts? */
+export function decide(facts: CaseFacts, action: Action, actor: Actor, input: ActionInput = {}): Decision {
+  const rule = RULES[action];
+  const admin = actor.roles.includes('admin');
+  if (!admin && !rule.roles.some((r) => actor.roles.includes(r))) {
+    return { ok: false, reason: 'role', message: `角色无权执行${ACTION_LABELS[action]} (your role may not ${action})` };
+  }
+  if (!rule.from.includes(facts.status)) {
+    return {
+      ok: false,
+      reason: 'state',
+      message: `工单${STATUS_LABELS[facts.status]}，不能${ACTION_LABELS[action]} (cannot ${action} a case that is ${facts.status})`,
+    };
+  }
+  if (!admin && rule.relation === 'leadUnit' && !actor.inLeadUnit) {
+    return { ok: false, reason: 'relation', message: `只有主办单位可以${ACTION_LABELS[action]} (only the lead unit may ${action})` };
+  }
+  if (!admin && rule.relation === 'reporterOrStaff') {
+    const staff = actor.roles.some((r) => r !== 'citizen' && rule.roles.includes(r));
+    if (!staff && !actor.isReporter) {
+      return { ok: false, reason: 'relation', message: `只有反映人可以${ACTION_LABELS[action]} (only the reporter may ${action})` };
+    }
+  }
+  return rule.apply(facts, input);
+}
+
+/** Actions the actor may try in this state (the UI shows these buttons). */
+export function availableActions(facts: CaseFacts, actor: Actor): Action[] {
+  return ACTIONS.filter((a) => {
+    const d = decide(facts, a, actor, {});
+    return d.ok || d.reason === 'input';
+  });
+}
+
+/** The status a timeline leads to: the last event's target. */
+export function replay(events: readonly { toStatus: Status }[]): Status | undefined {
+  return events.length ? events[events.length - 1].toStatus : undefined;
+}

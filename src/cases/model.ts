@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { STATUSES } from './lifecycle.ts';
+
+export const CHANNELS = ['hotline', 'grid', 'web', 'wechat', 'police110', 'enterprise', 'api'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const CHANNEL_LABELS: Record<Channel, string> = {
+  hotline: '12345 热线',
+  grid: '网格上报',
+  web: '网站',
+  wechat: '微信',
+  police110: '110 转办',
+  enterprise: '企业诉求',
+  api: '接口',
+};
+
+export const CASE_TYPES = ['consultation', 'help', 'complaint', 'report', 'suggestion', 'praise'] as const;
+export type CaseType = (typeof CASE_TYPES)[number];
+export const CASE_TYPE_LABELS: Record<CaseType, string> = {
+  consultation: '咨询',
+  help: '求助',
+  complaint: '投诉',
+  report: '举报',
+  suggestion: '建议',
+  praise: '表扬',
+};
+
+export const URGENCIES = ['normal', 'urgent'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+export const URGENCY_LABELS: Record<Urgency, string> = { normal: '一般', urgent: '紧急' };
+
+const MOBILE_OR_LANDLINE = /^(1\d{10}|0\d{2,3}-?\d{7,8}|\d{3,8})$/;
+
+export const REPORTER = z.strictObject({
+  name: z.string().trim().min(1).max(50).nullish(),
+  phone: z.string().trim().regex(MOBILE_OR_LANDLINE, '电话号码格式不正确 (not a phone number)').nullish(),
+  confidential: z.boolean().default(false),
+});
+
+export const LOCATION = z
+  .strictObject({
+    address: z.string().trim().max(300).nullish(),
+    lng: z.number().min(-180).max(180).nullish(),
+    lat: z.number().min(-90).max(90).nullish(),
+    gridId: z.uuid().nullish(),
+    divisionCode: z.string().regex(/^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$/, '行政区划代码格式不正确 (not a division code)').nullish(),
+  })
+  .refine((l) => (l.lng == null) === (l.lat == null), { message: '经度和纬度须同时提供 (give both lng and lat)', path: ['lat'] });
+
+export const CREATE_CASE = z.strictObject({
+  channel: z.enum(CHANNELS).optional(),
+  type: z.enum(CASE_TYPES),
+  categoryCode: z.string().max(20).nullish(),
+  urgency: z.enum(URGENCIES).default('normal'),
+  title: z.string().trim().min(2, '标题至少 2 个字 (at least 2 characters)').max(200),
+  description: z.string().trim().min(2, '描述至少 2 个字 (at least 2 characters)').max(10000),
+  reporter: REPORTER.optional(),
+  location: LOCATION.optional(),
+  attachmentIds: z.array(z.uuid()).max(20).default([]),
+  externalRef: z.string().max(100).nullish(),
+});
+export type CreateCaseInput = z.infer<typeof CREATE_CASE>;
+
+const VERSION = z.number().int().min(1).optional().describe('expected case version (optimistic concurrency); 409 if the case changed');
+const COMMENT = z.string().trim().max(5000);
+const ATTACHMENTS = z.array(z.uuid()).max(20).default([]);
+
+/** Body of each lifecycle action endpoint. */
+export const ACTION_BODIES = {
+  dispatch: z.strictObject({ leadUnitId: z.uuid(), assistUnitIds: z.array(z.uuid()).max(20).default([]), comment: COMMENT.optional(), version: VERSION }),
+  accept: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
+  return: z.strictObject({ comment: COMMENT.min(2, '请填写退单理由 (give the reason)'), version: VERSION }),
+  start: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
+  reply: z.strictObject({ reply: z.string().trim().min(2, '请填写答复内容 (give the reply)').max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
+  verify: z.strictObject({ solved: z.boolean(), comment: COMMENT.optional(), version: VERSION }),
+  close: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
+  close_directly: z.strictObject({ reply: z.string().trim().min(2).max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
+  rate: z.strictObject({ rating: z.number().int().min(1).max(5), comment: COMMENT.optional(), version: VERSION }),
+  reopen: z.strictObject({ comment: COMMENT.min(2, '请填写重办理由 (give the reason)'), leadUnitId: z.uuid().optional(), version: VERSION }),
+  cancel: z.strictObject({ comment: COMMENT.min(2, '请填写作废理由 (give the reason)'), duplicateOf: z.uuid().optional(), version: VERSION }),
+  transfer_police: z.strictObject({ comment: COMMENT.min(2), externalRef: z.string().max(100).optional(), version: VERSION }),
+  urge: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
+  supervise: z.strictObject({ comment: COMMENT.min(2, '请填写督办意见 (give instructions)'), version: VERSION }),
+  note: z.strictObject({ comment: COMMENT.min(1), attachmentIds: ATTACHMENTS, version: VERSION }),
+} as const;
+
+const csv = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .union([z.array(z.enum(values)), z.string()])
+    .transform((v, c) => {
+      const arr = Array.isArray(v) ? v : v.split(',').filter(Boolean);
+      for (const x of arr)
+        if (!(values as readonly string[]).includes(x)) {
+          c.addIssue({ code: 'custom', message: `unknown value ${x}; one of ${values.join(', ')}` });
+          return z.NEVER;
+        }
+      return arr as T[];
+    })
+    .optional();
+
+export const LIST_CASES = z.strictObject({
+  status: csv(STATUSES),
+  channel: csv(CHANNELS),
+  type: csv(CASE_TYPES),
+  urgency: csv(URGENCIES),
+  unitId: z.uuid().optional().describe('lead or assisting unit'),
+  divisionCode: z.string().regex(/^\d{2,12}$/).optional().describe('division code prefix'),
+  gridId: z.uuid().optional(),
+  categoryCode: z.string().max(20).optional().describe('category code prefix (a whole branch)'),
+  createdFrom: z.iso.datetime({ offset: true }).optional(),
+  createdTo: z.iso.datetime({ offset: true }).optional(),
+  updatedFrom: z.iso.datetime({ offset: true }).optional(),
+  updatedTo: z.iso.datetime({ offset: true }).optional(),
+  q: z.string().trim().max(100).optional().describe('text in number, title, description or address'),
+  mine: z.enum(['true', 'false']).optional().describe('only cases I handle or reported'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type ListCasesQuery = z.infer<typeof LIST_CASES>;
+
+export const STATUS_ENUM = z.enum(STATUSES);

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { v7 as uuidv7 } from 'uuid';
+import type { App, Ctx } from '../platform/http.ts';
+import { Problem, invalid, notFound } from '../platform/errors.ts';
+import { ALLOWED_TYPES } from '../platform/storage.ts';
+import { requireUser, requireRole } from '../org/auth.ts';
+import { caseVisibility } from '../org/scope.ts';
+import { ACTIONS, ACTION_LABELS, STATUSES, STATUS_LABELS, type Action } from './lifecycle.ts';
+import { ACTION_BODIES, CASE_TYPES, CASE_TYPE_LABELS, CHANNELS, CHANNEL_LABELS, CREATE_CASE, LIST_CASES, URGENCIES, URGENCY_LABELS } from './model.ts';
+import { CaseService } from './service.ts';
+import { upsertCategories, CATEGORY_INPUT } from './categories.ts';
+
+const REF = z.strictObject({ ref: z.string().min(1).max(64).describe('case id (uuid) or case number') });
+const IDEMPOTENCY = z
+  .object({ 'idempotency-key': z.string().min(1).max(200).optional().describe('a retried request with the same key returns the first case') })
+  .passthrough();
+
+export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
+  const cases = new CaseService(ctx);
+  const db = ctx.db;
+  const tags = ['cases'];
+
+  app.post(
+    '/api/cases',
+    {
+      schema: {
+        tags,
+        summary: '登记工单 Register a case',
+        description: 'Send an `Idempotency-Key` header to make retries safe: the same key returns the first case (200) instead of a second one (201).',
+        headers: IDEMPOTENCY,
+        body: CREATE_CASE,
+      },
+    },
+    async (req, reply) => {
+      const p = requireUser(req);
+      const key = req.headers['idempotency-key'] as string | undefined;
+      const { view, created } = await cases.create(p, req.body, key);
+      reply.header('location', `/api/cases/${view.id}`);
+      return reply.status(created ? 201 : 200).send(view);
+    },
+  );
+
+  app.get('/api/cases', { schema: { tags, summary: '工单列表 List cases (cursor pagination, newest first)', querystring: LIST_CASES } }, async (req) => {
+    return cases.list(requireUser(req), req.query);
+  });
+
+  app.get('/api/cases/:ref', { schema: { tags, summary: '工单详情与时间线 A case with its timeline', params: REF } }, async (req) => {
+    return cases.get(requireUser(req), req.params.ref, req.ip);
+  });
+
+  for (const action of ACTIONS) {
+    const path = `/api/cases/:ref/${action.replace(/_/g, '-')}`;
+    app.post(
+      path,
+      {
+        schema: {
+          tags,
+          summary: `${ACTION_LABELS[action]} (${action})`,
+          params: REF,
+          body: ACTION_BODIES[action],
+          headers: z.object({ 'if-match': z.string().optional() }).passthrough(),
+        },
+      },
+      async (req) => {
+        const p = requireUser(req);
+        const body = { ...(req.body as Record<string, any>) };
+        const ifMatch = req.headers['if-match'];
+        if (body.version === undefined && typeof ifMatch === 'string') {
+          const v = Number(ifMatch.replace(/^W\//, '').replace(/"/g, ''));
+          if (!Number.isInteger(v) || v < 1) throw invalid('If-Match', 'must be the case version number');
+          body.version = v;
+        }
+        return cases.act(p, req.params.ref, action as Action, body);
+      },
+    );
+  }
+
+  // --- attachments ---
+  app.post(
+    '/api/attachments',
+    {
+      schema: {
+        tags,
+        summary: '上传附件 Upload one attachment (multipart field "file"); reference its id when creating or acting on a case',
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (req, reply) => {
+      const p = requireUser(req);
+      if (!req.isMultipart()) throw new Problem(415, 'Unsupported Media Type', 'send multipart/form-data with a field "file"', [{ field: 'file', message: 'multipart/form-data expected' }]);
+      let file;
+      try {
+        file = await req.file();
+      } catch (err: any) {
+        throw new Problem(400, 'Bad Request', err.message, [{ field: 'file', message: err.message }]);
+      }
+      if (!file) throw invalid('file', '请选择文件 (no file sent)');
+      let data: Buffer;
+      try {
+        data = await file.toBuffer();
+      } catch (err: any) {
+        if (err.code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new Problem(413, 'Content Too Large', `file exceeds ${ctx.config.maxUploadBytes} bytes`, [{ field: 'file', message: `larger than ${ctx.config.maxUploadBytes} bytes` }]);
+        }
+        throw err;
+      }
+      const check = ALLOWED_TYPES[file.mimetype];
+      if (!check) throw new Problem(415, 'Unsupported Media Type', `type ${file.mimetype} not accepted`, [{ field: 'file', message: `accepted: ${Object.keys(ALLOWED_TYPES).join(', ')}` }]);
+      if (!data.length || !check(data)) throw invalid('file', `内容与类型 ${file.mimetype} 不符 (content does not match the declared type)`);
+      const id = uuidv7();
+      const key = `${new Date().toISOString().slice(0, 10)}/${id}`;
+      await ctx.storage.put(key, data);
+      const filename = (file.filename || 'file').slice(0, 200);
+      const sha = createHash('sha256').update(data).digest('hex');
+      await db.query(`INSERT INTO attachments (id, filename, mime, size, sha256, storage_key, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        id,
+        filename,
+        file.mimetype,
+        data.length,
+        sha,
+        key,
+        p.id,
+      ]);
+      return reply.status(201).send({ id, filename, mime: file.mimetype, size: data.length, sha256: sha });
+    },
+  );
+
+  app.get('/api/attachments/:id', { schema: { tags, summary: '下载附件 Download an attachment', params: z.strictObject({ id: z.uuid() }) } }, async (req, reply) => {
+    const p = requireUser(req);
+    const params: unknown[] = [req.params.id, p.id];
+    const rows = await db.query<{ filename: string; mime: string; storage_key: string; size: number }>(
+      `SELECT a.filename, a.mime, a.storage_key, a.size FROM attachments a LEFT JOIN cases c ON c.id = a.case_id
+        WHERE a.id = $1 AND (a.uploaded_by = $2 OR (c.id IS NOT NULL AND ${caseVisibility(p, 'c', params)}))`,
+      params,
+    );
+    const a = rows[0];
+    if (!a) throw notFound('attachment');
+    reply.header('content-type', a.mime);
+    reply.header('content-length', a.size);
+    reply.header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
+    reply.header('x-content-type-options', 'nosniff');
+    return reply.send(ctx.storage.stream(a.storage_key));
+  });
+
+  // --- reference data ---
+  app.get('/api/categories', { schema: { tags: ['categories'], summary: '事项分类树 The category tree (flat, with parent codes)' } }, async () => {
+    return db.query(`SELECT code, name, parent_code AS "parentCode", level, sort, active FROM categories ORDER BY code`);
+  });
+  app.put(
+    '/api/categories',
+    { schema: { tags: ['categories'], summary: '导入/更新分类 Upsert categories (admin)', body: z.array(CATEGORY_INPUT).min(1).max(10000) } },
+    async (req) => {
+      requireRole(req, 'admin');
+      return { upserted: await db.tx((q) => upsertCategories(q, req.body)) };
+    },
+  );
+  app.get('/api/meta', { schema: { tags: ['meta'], summary: '枚举与标签 Enumerations with their Chinese labels' } }, async () => ({
+    statuses: STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
+    actions: ACTIONS.map((a) => ({ value: a, label: ACTION_LABELS[a] })),
+    channels: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
+    types: CASE_TYPES.map((t) => ({ value: t, label: CASE_TYPE_LABELS[t] })),
+    urgencies: URGENCIES.map((u) => ({ value: u, label: URGENCY_LABELS[u] })),
+  }));
+
+  return cases;
+}

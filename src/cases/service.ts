@@ -1,0 +1,409 @@
+import { createHash } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Ctx } from '../platform/http.ts';
+import type { Queryable } from '../platform/db.ts';
+import { Problem, conflict, forbidden, invalid, notFound } from '../platform/errors.ts';
+import { audit } from '../platform/audit.ts';
+import type { Principal } from '../org/auth.ts';
+import { PII_ROLES, HANDLING_ROLES } from '../org/roles.ts';
+import { caseVisibility } from '../org/scope.ts';
+import {
+  ACTION_LABELS,
+  CREATE_ROLES,
+  STATUS_LABELS,
+  availableActions,
+  decide,
+  type Action,
+  type ActionInput,
+  type Actor,
+  type CasePatch,
+} from './lifecycle.ts';
+import { CASE_TYPE_LABELS, CHANNEL_LABELS, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery } from './model.ts';
+import { applyTransition, findIdempotent, insertCase, insertCaseIdempotent, loadEvents, type CaseRow, type RowPatch } from './store.ts';
+
+/** Finds the grid (and so the division chain) of a point; provided by the dispatch feature when grids are loaded. */
+export interface Locator {
+  locate(lng: number, lat: number): { gridId: string; divisionCode: string } | null;
+}
+
+export function maskPhone(phone: string | null): string | null {
+  if (!phone) return phone;
+  if (phone.length >= 11) return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  if (phone.length > 4) return `${'*'.repeat(phone.length - 4)}${phone.slice(-4)}`;
+  return '****';
+}
+
+export function maskName(name: string | null): string | null {
+  if (!name) return name;
+  return `${[...name][0]}${'*'.repeat(Math.max(1, [...name].length - 1))}`;
+}
+
+function actorOf(p: Principal, row: CaseRow): Actor {
+  return {
+    roles: p.roles,
+    inLeadUnit: !!p.unitId && p.unitId === row.lead_unit_id,
+    isReporter: !!row.reporter_user_id && row.reporter_user_id === p.id,
+  };
+}
+
+/** May this caller see the reporter's name and phone in full? */
+export function seesPersonalData(p: Principal, row: CaseRow): boolean {
+  if (row.reporter_user_id && row.reporter_user_id === p.id) return true;
+  if (p.roles.some((r) => PII_ROLES.includes(r))) return true;
+  // The lead unit's handler calls the citizen back, unless the citizen asked for confidentiality.
+  return !row.reporter_confidential && !!p.unitId && p.unitId === row.lead_unit_id && p.roles.some((r) => HANDLING_ROLES.includes(r));
+}
+
+export function caseView(row: CaseRow & Record<string, any>, p: Principal) {
+  const full = seesPersonalData(p, row);
+  return {
+    id: row.id,
+    no: row.no,
+    channel: row.channel,
+    channelLabel: CHANNEL_LABELS[row.channel as Channel],
+    type: row.type,
+    typeLabel: CASE_TYPE_LABELS[row.type as keyof typeof CASE_TYPE_LABELS],
+    categoryCode: row.category_code,
+    categoryName: row.category_name ?? undefined,
+    urgency: row.urgency,
+    urgencyLabel: URGENCY_LABELS[row.urgency as keyof typeof URGENCY_LABELS],
+    title: row.title,
+    description: row.description,
+    reporter: {
+      name: full ? row.reporter_name : maskName(row.reporter_name),
+      phone: full ? row.reporter_phone : maskPhone(row.reporter_phone),
+      confidential: row.reporter_confidential,
+      masked: !full,
+    },
+    location: {
+      address: row.address,
+      lng: row.lng,
+      lat: row.lat,
+      gridId: row.grid_id,
+      gridName: row.grid_name ?? undefined,
+      divisionCode: row.division_code,
+      divisionName: row.division_name ?? undefined,
+    },
+    status: row.status,
+    statusLabel: STATUS_LABELS[row.status],
+    leadUnitId: row.lead_unit_id,
+    leadUnitName: row.lead_unit_name ?? undefined,
+    assistUnitIds: row.assist_unit_ids,
+    handlerUserId: row.handler_user_id,
+    reply: row.reply,
+    solved: row.solved,
+    rating: row.rating,
+    ratingComment: row.rating_comment,
+    duplicateOf: row.duplicate_of,
+    externalRef: row.external_ref,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    closedAt: row.closed_at,
+    version: row.version,
+  };
+}
+export type CaseView = ReturnType<typeof caseView>;
+
+const DETAIL_SELECT = `SELECT c.*, cat.name AS category_name, g.name AS grid_name, d.name AS division_name, lu.name AS lead_unit_name
+  FROM cases c LEFT JOIN categories cat ON cat.code = c.category_code LEFT JOIN grids g ON g.id = c.grid_id
+  LEFT JOIN divisions d ON d.code = c.division_code LEFT JOIN units lu ON lu.id = c.lead_unit_id`;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Loads a case the caller may see, by id or number; 404 otherwise (never reveals that it exists). */
+export async function loadVisible(q: Queryable, p: Principal, ref: string): Promise<CaseRow & Record<string, any>> {
+  const params: unknown[] = [ref];
+  const key = UUID_RE.test(ref) ? 'c.id = $1::uuid' : 'c.no = $1';
+  const rows = await q.query<CaseRow>(`${DETAIL_SELECT} WHERE ${key} AND ${caseVisibility(p, 'c', params)}`, params);
+  if (!rows[0]) throw notFound('case');
+  return rows[0];
+}
+
+export class CaseService {
+  constructor(private readonly ctx: Ctx) {}
+
+  private get locator(): Locator | undefined {
+    return this.ctx.services.locator as Locator | undefined;
+  }
+
+  /** Where a new case lies: its grid and division, from what the caller gave and who the caller is. */
+  private async placeOf(p: Principal, input: CreateCaseInput): Promise<{ gridId: string | null; divisionCode: string | null }> {
+    const loc = input.location;
+    if (loc?.gridId) {
+      const g = await this.ctx.db.query<{ division_code: string }>(`SELECT division_code FROM grids WHERE id = $1`, [loc.gridId]);
+      if (!g[0]) throw invalid('location.gridId', '网格不存在 (no such grid)');
+      if (loc.divisionCode && !g[0].division_code.startsWith(loc.divisionCode)) throw invalid('location.divisionCode', 'does not contain the grid');
+      return { gridId: loc.gridId, divisionCode: g[0].division_code };
+    }
+    if (loc?.lng != null && loc.lat != null) {
+      const hit = this.locator?.locate(loc.lng, loc.lat);
+      if (hit) return hit;
+    }
+    if (loc?.divisionCode) {
+      const d = await this.ctx.db.query(`SELECT 1 FROM divisions WHERE code = $1`, [loc.divisionCode]);
+      if (!d.length) throw invalid('location.divisionCode', '行政区划不存在 (no such division)');
+      return { gridId: null, divisionCode: loc.divisionCode };
+    }
+    // No place given: the caller's own unit or jurisdiction, else the deployment's root division.
+    const rows = await this.ctx.db.query<{ code: string | null }>(
+      `SELECT COALESCE(
+         (SELECT division_codes[1] FROM units WHERE id = $1),
+         $2::text,
+         (SELECT code FROM divisions ORDER BY length(code), code LIMIT 1)) AS code`,
+      [p.unitId, p.scopeCodes.find((c) => c !== '*') ?? null],
+    );
+    return { gridId: null, divisionCode: rows[0]?.code ?? null };
+  }
+
+  async create(p: Principal, input: CreateCaseInput, idempotencyKey?: string): Promise<{ view: CaseView; created: boolean }> {
+    if (!p.roles.includes('admin') && !p.roles.some((r) => CREATE_ROLES.includes(r))) {
+      throw forbidden('角色无权登记工单 (your role may not register cases)');
+    }
+    const citizen = p.roles.length === 1 && p.roles[0] === 'citizen';
+    const channel: Channel = citizen
+      ? input.channel === 'wechat'
+        ? 'wechat'
+        : 'web'
+      : (input.channel ?? (p.via === 'token' ? 'api' : p.roles.includes('grid_worker') ? 'grid' : p.roles.includes('police') ? 'police110' : 'hotline'));
+    if (citizen && input.channel && !['web', 'wechat'].includes(input.channel)) throw invalid('channel', 'citizens submit through web or wechat');
+
+    const requestHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(input)).digest('hex') : '';
+    if (idempotencyKey) {
+      // A retry: answer with the first result without doing any work again.
+      const prior = await findIdempotent(this.ctx.db, p.id, idempotencyKey);
+      if (prior) return { view: await this.replayIdempotent(p, prior, requestHash), created: false };
+    }
+
+    if (input.attachmentIds.length) await this.checkAttachments(p, input.attachmentIds, null, 'attachmentIds');
+    const place = await this.placeOf(p, input);
+    const reporter = input.reporter;
+    const newCase = {
+      id: uuidv7(),
+      channel,
+      type: input.type,
+      categoryCode: input.categoryCode ?? null,
+      urgency: input.urgency,
+      title: input.title,
+      description: input.description,
+      reporterName: citizen ? (reporter?.name ?? p.displayName) : (reporter?.name ?? null),
+      reporterPhone: citizen ? p.phone : (reporter?.phone ?? null),
+      reporterUserId: citizen ? p.id : null,
+      reporterConfidential: reporter?.confidential ?? false,
+      address: input.location?.address ?? null,
+      lng: input.location?.lng ?? null,
+      lat: input.location?.lat ?? null,
+      gridId: place.gridId,
+      divisionCode: place.divisionCode,
+      externalRef: input.externalRef ?? null,
+      createdBy: p.id,
+      actorUnitId: p.unitId,
+      attachmentIds: input.attachmentIds,
+      comment: null,
+    };
+    let row: CaseRow | undefined;
+    if (idempotencyKey) {
+      row = await insertCaseIdempotent(this.ctx.db, newCase, idempotencyKey, requestHash);
+      if (!row) {
+        // Lost a race with a concurrent retry carrying the same key.
+        const prior = await findIdempotent(this.ctx.db, p.id, idempotencyKey);
+        if (!prior) throw new Problem(409, 'Conflict', 'idempotent request is still in progress; retry');
+        return { view: await this.replayIdempotent(p, prior, requestHash), created: false };
+      }
+    } else {
+      row = await insertCase(this.ctx.db, newCase);
+    }
+    this.ctx.metrics.casesCreated.inc({ channel });
+    return { view: caseView(row, p), created: true };
+  }
+
+  private async replayIdempotent(p: Principal, prior: { request_hash: string; resource_id: string }, requestHash: string): Promise<CaseView> {
+    if (prior.request_hash !== requestHash) {
+      throw new Problem(422, 'Unprocessable Content', 'Idempotency-Key was already used for a different request', [
+        { field: 'Idempotency-Key', message: 'reused with a different request body' },
+      ]);
+    }
+    return caseView(await loadVisible(this.ctx.db, p, prior.resource_id), p);
+  }
+
+  private async checkAttachments(p: Principal, ids: string[], caseId: string | null, field: string) {
+    const rows = await this.ctx.db.query<{ id: string }>(
+      `SELECT id FROM attachments WHERE id = ANY ($1) AND uploaded_by = $2 AND (case_id IS NULL OR case_id = $3)`,
+      [ids, p.id, caseId],
+    );
+    const ok = new Set(rows.map((r) => r.id));
+    const bad = ids.findIndex((id) => !ok.has(id));
+    if (bad >= 0) throw invalid(`${field}.${bad}`, '附件不存在或不属于您 (no such attachment of yours)');
+  }
+
+  /** A case with its timeline and the actions the caller may take now. */
+  async get(p: Principal, ref: string, ip?: string) {
+    const row = await loadVisible(this.ctx.db, p, ref);
+    const view = caseView(row, p);
+    const citizenOnly = !p.roles.some((r) => r !== 'citizen');
+    let events = await loadEvents(this.ctx.db, row.id);
+    // Citizens see the public timeline: no internal notes, urges or supervision.
+    if (citizenOnly) events = events.filter((e) => !['note', 'urge', 'supervise'].includes(e.action));
+    const attachments = await this.ctx.db.query(
+      `SELECT id, filename, mime, size, created_at AS "createdAt" FROM attachments WHERE case_id = $1 ORDER BY created_at`,
+      [row.id],
+    );
+    if (!view.reporter.masked && row.reporter_user_id !== p.id && (row.reporter_phone || row.reporter_name)) {
+      await audit(this.ctx.db, { userId: p.id, action: 'read_personal_data', entity: 'case', entityId: row.id, ip });
+    }
+    const assistUnits = row.assist_unit_ids.length
+      ? await this.ctx.db.query(`SELECT id, name FROM units WHERE id = ANY ($1)`, [row.assist_unit_ids])
+      : [];
+    return {
+      ...view,
+      assistUnits,
+      attachments,
+      availableActions: availableActions({ status: row.status, leadUnitId: row.lead_unit_id, rating: row.rating }, actorOf(p, row)),
+      timeline: events.map((e) => ({
+        seq: e.seq,
+        at: e.at,
+        action: e.action,
+        actionLabel: e.action === 'create' ? '登记' : ACTION_LABELS[e.action as Action] ?? e.action,
+        fromStatus: e.from_status,
+        toStatus: e.to_status,
+        comment: e.comment,
+        data: e.data,
+        attachmentIds: e.attachment_ids,
+        actor: citizenOnly ? null : { id: e.actor_user_id, name: e.actor_name },
+        actorUnit: { id: e.actor_unit_id, name: e.actor_unit_name },
+      })),
+    };
+  }
+
+  async list(p: Principal, f: ListCasesQuery) {
+    const params: unknown[] = [];
+    const where = [caseVisibility(p, 'c', params)];
+    const add = (sql: (n: number) => string, v: unknown) => where.push(sql(params.push(v)));
+    if (f.status?.length) add((n) => `c.status = ANY ($${n}::text[])`, f.status);
+    if (f.channel?.length) add((n) => `c.channel = ANY ($${n}::text[])`, f.channel);
+    if (f.type?.length) add((n) => `c.type = ANY ($${n}::text[])`, f.type);
+    if (f.urgency?.length) add((n) => `c.urgency = ANY ($${n}::text[])`, f.urgency);
+    if (f.unitId) add((n) => `(c.lead_unit_id = $${n} OR $${n}::uuid = ANY (c.assist_unit_ids))`, f.unitId);
+    if (f.divisionCode) add((n) => `c.division_code LIKE $${n}`, `${f.divisionCode}%`);
+    if (f.gridId) add((n) => `c.grid_id = $${n}`, f.gridId);
+    if (f.categoryCode) add((n) => `c.category_code LIKE $${n}`, `${f.categoryCode}%`);
+    if (f.createdFrom) add((n) => `c.created_at >= $${n}`, f.createdFrom);
+    if (f.createdTo) add((n) => `c.created_at < $${n}`, f.createdTo);
+    if (f.updatedFrom) add((n) => `c.updated_at >= $${n}`, f.updatedFrom);
+    if (f.updatedTo) add((n) => `c.updated_at < $${n}`, f.updatedTo);
+    if (f.q) {
+      const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      const a = params.push(f.q);
+      const b = params.push(like);
+      where.push(`(c.no = $${a} OR c.title ILIKE $${b} OR c.description ILIKE $${b} OR c.address ILIKE $${b})`);
+    }
+    if (f.mine === 'true') add((n) => `(c.handler_user_id = $${n} OR c.reporter_user_id = $${n} OR c.created_by = $${n})`, p.id);
+    if (f.cursor) {
+      const [at, id] = decodeCursor(f.cursor);
+      const a = params.push(at);
+      const b = params.push(id);
+      where.push(`(c.created_at, c.id) < ($${a}::timestamptz, $${b}::uuid)`);
+    }
+    const limit = f.limit;
+    const rows = await this.ctx.db.query<CaseRow & Record<string, any>>(
+      `${DETAIL_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit + 1}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit).map((r) => caseView(r, p));
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor(new Date(last.createdAt).toISOString(), last.id) : null };
+  }
+
+  /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
+  async act(p: Principal, ref: string, action: Action, input: ActionInput & { version?: number; attachmentIds?: string[] }) {
+    const row = await loadVisible(this.ctx.db, p, ref);
+    if (input.version !== undefined && input.version !== row.version) {
+      throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
+    }
+    const decision = decide({ status: row.status, leadUnitId: row.lead_unit_id, rating: row.rating }, action, actorOf(p, row), input);
+    if (!decision.ok) {
+      if (decision.reason === 'role' || decision.reason === 'relation') throw forbidden(decision.message);
+      if (decision.reason === 'state') throw conflict(decision.message, [{ field: 'status', message: decision.message }], { status: row.status });
+      throw invalid(decision.field ?? 'body', decision.message);
+    }
+    await this.checkReferences(p, action, input, row);
+    if (input.attachmentIds?.length) await this.checkAttachments(p, input.attachmentIds, row.id, 'attachmentIds');
+
+    const updated = await applyTransition(this.ctx.db, {
+      caseId: row.id,
+      expectedVersion: row.version,
+      action,
+      from: row.status,
+      to: decision.to,
+      patch: toRowPatch(decision.patch, p),
+      actorUserId: p.id,
+      actorUnitId: p.unitId,
+      comment: input.comment ?? null,
+      data: eventData(action, input),
+      attachmentIds: input.attachmentIds ?? [],
+    });
+    if (!updated) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
+    this.ctx.metrics.caseActions.inc({ action });
+    return this.get(p, row.id);
+  }
+
+  /** Units and cases named in an action must exist (and be active / visible). */
+  private async checkReferences(p: Principal, action: Action, input: ActionInput, row: CaseRow) {
+    const units = [input.leadUnitId, ...(input.assistUnitIds ?? [])].filter((x): x is string => !!x);
+    if (units.length && (action === 'dispatch' || action === 'reopen')) {
+      const found = await this.ctx.db.query<{ id: string }>(`SELECT id FROM units WHERE id = ANY ($1) AND active`, [units]);
+      const ok = new Set(found.map((u) => u.id));
+      if (input.leadUnitId && !ok.has(input.leadUnitId)) throw invalid('leadUnitId', '单位不存在或已停用 (no such active unit)');
+      const bad = (input.assistUnitIds ?? []).findIndex((u) => !ok.has(u));
+      if (bad >= 0) throw invalid(`assistUnitIds.${bad}`, '单位不存在或已停用 (no such active unit)');
+    }
+    if (input.duplicateOf) {
+      if (input.duplicateOf === row.id) throw invalid('duplicateOf', 'a case cannot duplicate itself');
+      const params: unknown[] = [input.duplicateOf];
+      const dup = await this.ctx.db.query<{ id: string }>(`SELECT c.id FROM cases c WHERE c.id = $1 AND ${caseVisibility(p, 'c', params)}`, params);
+      if (!dup.length) throw invalid('duplicateOf', '重复的主工单不存在 (no such case)');
+    }
+  }
+}
+
+function toRowPatch(patch: CasePatch, p: Principal): RowPatch {
+  const r: RowPatch = {};
+  if (patch.leadUnitId !== undefined) r.lead_unit_id = patch.leadUnitId;
+  if (patch.assistUnitIds !== undefined) r.assist_unit_ids = patch.assistUnitIds;
+  if (patch.handlerCleared) r.handler_user_id = null;
+  if (patch.handlerIsActor) r.handler_user_id = p.id;
+  if (patch.reply !== undefined) r.reply = patch.reply;
+  if (patch.solved !== undefined) r.solved = patch.solved;
+  if (patch.rating !== undefined) r.rating = patch.rating;
+  if (patch.ratingComment !== undefined) r.rating_comment = patch.ratingComment;
+  if (patch.duplicateOf !== undefined) r.duplicate_of = patch.duplicateOf;
+  if (patch.externalRef !== undefined) r.external_ref = patch.externalRef;
+  if (patch.closed) r.closed_at = 'now';
+  if (patch.reopened) r.closed_at = null;
+  return r;
+}
+
+/** What the timeline records of an action's input, besides the comment. */
+function eventData(action: Action, input: ActionInput): Record<string, unknown> {
+  const d: Record<string, unknown> = {};
+  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'rating', 'duplicateOf', 'externalRef'] as const) {
+    if (input[k] !== undefined) d[k] = input[k];
+  }
+  if (action === 'rate' && input.comment) d.ratingComment = input.comment;
+  return d;
+}
+
+export function encodeCursor(at: string, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && !Number.isNaN(Date.parse(v[0])) && UUID_RE.test(v[1])) return v as [string, string];
+  } catch {
+    /* fall through */
+  }
+  throw invalid('cursor', '分页游标无效 (not a cursor this API returned)');
+}

@@ -1,0 +1,341 @@
+import { z } from 'zod';
+import { v7 as uuidv7 } from 'uuid';
+import type { App, Ctx } from '../platform/http.ts';
+import { notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
+import { audit } from '../platform/audit.ts';
+import {
+  SESSION_COOKIE,
+  authenticate,
+  createSession,
+  deleteSession,
+  issueOtp,
+  verifyOtp,
+  requireUser,
+  requireRole,
+  resolvePrincipal,
+  newToken,
+  sha256,
+  isStaff,
+  type OtpSender,
+  type Principal,
+} from './auth.ts';
+import { ROLES, ROLE_LABELS } from './roles.ts';
+import { assertInScope, inScope, seesEverything } from './scope.ts';
+import {
+  DIVISION_CODE,
+  GRID_INPUT,
+  GRID_SELECT,
+  UNIT_INPUT,
+  UNIT_KINDS,
+  UNIT_SELECT,
+  USER_INPUT,
+  USER_SELECT,
+  divisionChain,
+  upsertDivisions,
+  upsertGrid,
+  upsertUnit,
+  upsertUser,
+} from './store.ts';
+
+const PHONE = z.string().regex(/^1\d{10}$/, '请输入 11 位手机号 (an 11-digit mobile number)');
+const ID = z.strictObject({ id: z.uuid() });
+
+export function registerAuthHook(app: App, ctx: Ctx) {
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    req.principal = await resolvePrincipal(ctx.db, req);
+  });
+}
+
+function sessionCookie(ctx: Ctx, token: string, expires: Date) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.secureCookies, expires };
+}
+
+function me(p: Principal, unit?: { code: string; name: string } | null) {
+  return {
+    id: p.id,
+    username: p.username,
+    displayName: p.displayName,
+    roles: p.roles,
+    roleLabels: p.roles.map((r) => ROLE_LABELS[r]),
+    unitId: p.unitId,
+    unit: unit ?? null,
+    scopeCodes: p.scopeCodes,
+  };
+}
+
+export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
+  const db = ctx.db;
+  const tags = ['auth'];
+
+  app.post(
+    '/api/auth/login',
+    { schema: { tags, summary: '用户名密码登录 Sign in with username and password', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
+    async (req, reply) => {
+      const p = await authenticate(db, req.body.username, req.body.password);
+      if (!p) throw unauthorized('用户名或密码错误 (wrong username or password)');
+      const s = await createSession(db, p.id, ctx.config.sessionHours);
+      reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
+      await audit(db, { userId: p.id, action: 'login', entity: 'user', entityId: p.id, ip: req.ip });
+      return me(p, await unitOf(p));
+    },
+  );
+
+  app.post('/api/auth/logout', { schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) await deleteSession(db, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send();
+  });
+
+  app.get('/api/auth/me', { schema: { tags, summary: '当前用户 The signed-in user' } }, async (req) => {
+    const p = requireUser(req);
+    return me(p, await unitOf(p));
+  });
+
+  app.post(
+    '/api/auth/otp/request',
+    { schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', body: z.strictObject({ phone: PHONE }) } },
+    async (req, reply) => {
+      await issueOtp(db, otpSender, req.body.phone);
+      return reply.status(202).send({ sent: true });
+    },
+  );
+
+  app.post(
+    '/api/auth/otp/verify',
+    { schema: { tags, summary: '验证码登录 Sign in with the one-time code', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
+    async (req, reply) => {
+      const p = await verifyOtp(db, req.body.phone, req.body.code);
+      if (!p) throw unauthorized('验证码错误或已过期 (wrong or expired code)');
+      const s = await createSession(db, p.id, ctx.config.sessionHours);
+      reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
+      return me(p);
+    },
+  );
+
+  async function unitOf(p: Principal) {
+    if (!p.unitId) return null;
+    const r = await db.query<{ code: string; name: string }>(`SELECT code, name FROM units WHERE id = $1`, [p.unitId]);
+    return r[0] ?? null;
+  }
+
+  // --- API tokens for integrations ---
+  app.post(
+    '/api/tokens',
+    {
+      schema: {
+        tags,
+        summary: '创建接口令牌 Create an API token (shown once)',
+        body: z.strictObject({ name: z.string().min(1).max(100), username: z.string().optional() }),
+      },
+    },
+    async (req, reply) => {
+      const p = requireUser(req);
+      let userId = p.id;
+      if (req.body.username && req.body.username !== p.username) {
+        requireRole(req, 'admin');
+        const u = await db.query<{ id: string; scope_codes: string[] }>(`SELECT id, scope_codes FROM users WHERE username = $1`, [req.body.username]);
+        if (!u[0]) throw invalid('username', 'no such user');
+        assertInScope(p, u[0].scope_codes.filter((c) => c !== '*'), 'username');
+        userId = u[0].id;
+      }
+      const token = newToken('zk_');
+      const id = uuidv7();
+      await db.query(`INSERT INTO api_tokens (id, token_hash, user_id, name) VALUES ($1, $2, $3, $4)`, [id, sha256(token), userId, req.body.name]);
+      await audit(db, { userId: p.id, action: 'token_create', entity: 'api_token', entityId: id, ip: req.ip });
+      return reply.status(201).send({ id, name: req.body.name, token });
+    },
+  );
+  app.get('/api/tokens', { schema: { tags, summary: '我的接口令牌 My API tokens' } }, async (req) => {
+    const p = requireUser(req);
+    return db.query(
+      `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt" FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`,
+      [p.id],
+    );
+  });
+  app.delete('/api/tokens/:id', { schema: { tags, summary: '吊销令牌 Revoke a token', params: ID } }, async (req, reply) => {
+    const p = requireUser(req);
+    const admin = p.roles.includes('admin');
+    const r = await db.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND (user_id = $2 OR $3) AND revoked_at IS NULL RETURNING id`, [
+      req.params.id,
+      p.id,
+      admin,
+    ]);
+    if (!r.length) throw notFound('token');
+    return reply.status(204).send();
+  });
+
+  // --- divisions ---
+  const dtags = ['divisions'];
+  app.get(
+    '/api/divisions',
+    {
+      schema: {
+        tags: dtags,
+        summary: '行政区划 Divisions: children of a parent, or search by name',
+        querystring: z.strictObject({ parent: DIVISION_CODE.optional(), q: z.string().max(50).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      },
+    },
+    async (req) => {
+      requireUser(req);
+      const { parent, q, limit } = req.query;
+      if (q) {
+        return db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE name LIKE $1 ORDER BY length(code), code LIMIT $2`, [`%${q}%`, limit]);
+      }
+      if (parent) {
+        return db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE parent_code = $1 ORDER BY code LIMIT $2`, [parent, limit]);
+      }
+      // Top: the roots of the caller's jurisdiction, or the top-level divisions.
+      const p = req.principal!;
+      if (!seesEverything(p) && p.scopeCodes.length) {
+        return db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE code = ANY($1) ORDER BY code`, [p.scopeCodes]);
+      }
+      return db.query(
+        `SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE parent_code IS NULL OR parent_code NOT IN (SELECT code FROM divisions) ORDER BY code LIMIT $1`,
+        [limit],
+      );
+    },
+  );
+  app.get('/api/divisions/:code', { schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }) } }, async (req) => {
+    requireUser(req);
+    const chain = await db.query(`SELECT code, name, level FROM divisions WHERE code = ANY($1) ORDER BY length(code)`, [divisionChain(req.params.code)]);
+    const self = chain.find((d) => d.code === req.params.code);
+    if (!self) throw notFound('division');
+    const children = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM divisions WHERE parent_code = $1`, [req.params.code]);
+    return { ...self, chain, childCount: children[0].n };
+  });
+  app.put(
+    '/api/divisions',
+    { schema: { tags: dtags, summary: '导入/更新区划 Upsert divisions (admin)', body: z.array(z.strictObject({ code: DIVISION_CODE, name: z.string().min(1).max(100) })).min(1).max(50000) } },
+    async (req) => {
+      const p = requireRole(req, 'admin');
+      assertInScope(p, req.body.map((d) => d.code), 'code');
+      const n = await db.tx((q) => upsertDivisions(q, req.body));
+      await audit(db, { userId: p.id, action: 'divisions_upsert', entity: 'division', detail: { count: n }, ip: req.ip });
+      return { upserted: n };
+    },
+  );
+
+  // --- units ---
+  const utags = ['units'];
+  app.get(
+    '/api/units',
+    {
+      schema: {
+        tags: utags,
+        summary: '单位 Units',
+        querystring: z.strictObject({
+          kind: z.enum(UNIT_KINDS).optional(),
+          divisionCode: DIVISION_CODE.optional(),
+          q: z.string().max(50).optional(),
+          limit: z.coerce.number().int().min(1).max(2000).default(500),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requireUser(req);
+      if (!isStaff(p)) throw forbidden('staff only');
+      const params: unknown[] = [];
+      const where: string[] = ['TRUE'];
+      if (req.query.kind) where.push(`u.kind = $${params.push(req.query.kind)}`);
+      if (req.query.divisionCode) {
+        // Units serving this division or any of its ancestors (a city department serves its counties).
+        where.push(`u.division_codes && $${params.push(divisionChain(req.query.divisionCode))}::text[]`);
+      }
+      if (req.query.q) where.push(`u.name LIKE $${params.push(`%${req.query.q}%`)}`);
+      return db.query(`${UNIT_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.code LIMIT $${params.push(req.query.limit)}`, params);
+    },
+  );
+  app.get('/api/units/:id', { schema: { tags: utags, summary: '单位详情 A unit', params: ID } }, async (req) => {
+    requireUser(req);
+    const r = await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [req.params.id]);
+    if (!r[0]) throw notFound('unit');
+    return r[0];
+  });
+  app.post('/api/units', { schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT } }, async (req, reply) => {
+    const p = requireRole(req, 'admin');
+    assertInScope(p, req.body.divisionCodes ?? [], 'divisionCodes');
+    const r = await upsertUnit(db, req.body);
+    await audit(db, { userId: p.id, action: 'unit_upsert', entity: 'unit', entityId: r.id, ip: req.ip });
+    return reply.status(201).send((await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [r.id]))[0]);
+  });
+
+  // --- users ---
+  const ustags = ['users'];
+  app.get(
+    '/api/users',
+    {
+      schema: {
+        tags: ustags,
+        summary: '用户 Users (admin; within jurisdiction)',
+        querystring: z.strictObject({ role: z.enum(ROLES).optional(), unitId: z.uuid().optional(), q: z.string().max(50).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      },
+    },
+    async (req) => {
+      const p = requireRole(req, 'admin', 'supervisor', 'dispatcher');
+      const params: unknown[] = [];
+      const where = [`NOT ('citizen' = ANY (u.roles))`];
+      if (!seesEverything(p)) {
+        // Users whose jurisdiction or unit lies inside the caller's.
+        const prefixes = p.scopeCodes.map((c) => `${c}%`);
+        const n = params.push(prefixes);
+        where.push(`(EXISTS (SELECT 1 FROM unnest(u.scope_codes) s WHERE s LIKE ANY ($${n}::text[]))
+          OR EXISTS (SELECT 1 FROM unnest(un.division_codes) d WHERE d LIKE ANY ($${n}::text[])))`);
+      }
+      if (req.query.role) where.push(`$${params.push(req.query.role)} = ANY (u.roles)`);
+      if (req.query.unitId) where.push(`u.unit_id = $${params.push(req.query.unitId)}`);
+      if (req.query.q) where.push(`(u.username LIKE $${params.push(`%${req.query.q}%`)} OR u.display_name LIKE $${params.length})`);
+      return db.query(`${USER_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.username LIMIT $${params.push(req.query.limit)}`, params);
+    },
+  );
+  app.post('/api/users', { schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT } }, async (req, reply) => {
+    const p = requireRole(req, 'admin');
+    const scope = req.body.scopeCodes ?? [];
+    if (scope.includes('*') && !seesEverything(p)) throw forbidden('scopeCodes: only a global admin may grant global scope');
+    assertInScope(p, scope.filter((c) => c !== '*'), 'scopeCodes');
+    if (req.body.roles.includes('citizen')) throw invalid('roles', 'citizens sign in by phone; they are not created here');
+    const r = await upsertUser(db, req.body);
+    await audit(db, { userId: p.id, action: 'user_upsert', entity: 'user', entityId: r.id, detail: { username: req.body.username }, ip: req.ip });
+    return reply.status(r.created ? 201 : 200).send((await db.query(`${USER_SELECT} WHERE u.id = $1`, [r.id]))[0]);
+  });
+
+  // --- grids ---
+  const gtags = ['grids'];
+  app.get(
+    '/api/grids',
+    {
+      schema: {
+        tags: gtags,
+        summary: '网格 Grids (with GeoJSON geometry)',
+        querystring: z.strictObject({ divisionCode: DIVISION_CODE.optional(), geometry: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(10000).default(2000) }),
+      },
+    },
+    async (req) => {
+      const p = requireUser(req);
+      if (!isStaff(p)) throw forbidden('staff only');
+      const params: unknown[] = [];
+      const where = ['TRUE'];
+      if (req.query.divisionCode) where.push(`g.division_code LIKE $${params.push(`${req.query.divisionCode}%`)}`);
+      const rows = await db.query<Record<string, unknown>>(`${GRID_SELECT} WHERE ${where.join(' AND ')} ORDER BY g.code LIMIT $${params.push(req.query.limit)}`, params);
+      if (req.query.geometry === 'false') for (const r of rows) delete r.geometry;
+      return rows;
+    },
+  );
+  app.get('/api/grids/:id', { schema: { tags: gtags, summary: '网格详情 A grid', params: ID } }, async (req) => {
+    requireUser(req);
+    const r = await db.query(`${GRID_SELECT} WHERE g.id = $1`, [req.params.id]);
+    if (!r[0]) throw notFound('grid');
+    return r[0];
+  });
+  app.post('/api/grids', { schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT } }, async (req, reply) => {
+    const p = requireRole(req, 'admin');
+    if (!inScope(p, req.body.divisionCode)) throw forbidden('divisionCode: outside your jurisdiction');
+    const exists = await db.query(`SELECT 1 FROM divisions WHERE code = $1`, [req.body.divisionCode]);
+    if (!exists.length) throw invalid('divisionCode', 'no such division');
+    const r = await upsertGrid(db, req.body);
+    await audit(db, { userId: p.id, action: 'grid_upsert', entity: 'grid', entityId: r.id, ip: req.ip });
+    (ctx.services.onGridsChanged as (() => void) | undefined)?.();
+    return reply.status(201).send((await db.query(`${GRID_SELECT} WHERE g.id = $1`, [r.id]))[0]);
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * Jurisdiction: a user sees what lies in their divisions (by code prefix),
+ * what is assigned to their unit, and what they reported themselves.
+ * Every case query goes through `caseVisibility`, so no endpoint can forget it.
+ */
+import type { Principal } from './auth.ts';
+import { forbidden } from '../platform/errors.ts';
+
+export function seesEverything(p: Principal): boolean {
+  return p.scopeCodes.includes('*');
+}
+
+/** Is a division code inside the caller's jurisdiction? */
+export function inScope(p: Principal, code: string | null | undefined): boolean {
+  if (seesEverything(p)) return true;
+  if (!code) return false;
+  return p.scopeCodes.some((prefix) => code.startsWith(prefix));
+}
+
+/** Throws unless every code lies in the caller's jurisdiction (for admin writes). */
+export function assertInScope(p: Principal, codes: readonly string[], field: string): void {
+  for (const c of codes) {
+    if (!inScope(p, c)) throw forbidden(`${field}: ${c} 不在您的管辖范围内 (outside your jurisdiction)`);
+  }
+}
+
+/**
+ * SQL predicate over a cases row aliased `alias`, appending its parameters to
+ * `params`. Parameters are positional, so the caller passes its own array.
+ */
+export function caseVisibility(p: Principal, alias: string, params: unknown[]): string {
+  if (seesEverything(p)) return 'TRUE';
+  const parts: string[] = [];
+  const staff = p.roles.some((r) => r !== 'citizen');
+  if (staff && p.scopeCodes.length) {
+    params.push(p.scopeCodes.map((c) => `${c}%`));
+    parts.push(`${alias}.division_code LIKE ANY ($${params.length}::text[])`);
+  }
+  if (staff && p.unitId) {
+    params.push(p.unitId);
+    const n = params.length;
+    parts.push(`${alias}.lead_unit_id = $${n}`, `$${n}::uuid = ANY (${alias}.assist_unit_ids)`);
+  }
+  params.push(p.id);
+  const n = params.length;
+  parts.push(`${alias}.reporter_user_id = $${n}`);
+  if (staff) parts.push(`${alias}.created_by = $${n}`);
+  return `(${parts.join(' OR ')})`;
+}

@@ -1,0 +1,118 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+
+/**
+ * One small interface over both drivers, so every feature writes plain
+ * PostgreSQL once and it runs on the embedded PGlite and on a server alike.
+ */
+export interface Queryable {
+  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction; rolls back if it throws. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function one<T>(q: Queryable, sql: string, params?: unknown[]): Promise<T> {
+  const rows = await q.query<T>(sql, params);
+  if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
+  return rows[0];
+}
+
+export async function maybeOne<T>(q: Queryable, sql: string, params?: unknown[]): Promise<T | undefined> {
+  const rows = await q.query<T>(sql, params);
+  return rows[0];
+}
+
+// int8 and numeric come back as strings from node-postgres; counts and ids we
+// keep inside the safe-integer range are cast in SQL (::int) where they matter.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(readonly pool: pg.Pool) {}
+  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    const r = await this.pool.query(sql, params as any[]);
+    return r.rows as T[];
+  }
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const q: Queryable = {
+        query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params as any[])).rows as R[],
+        exec: async (sql: string) => {
+          await client.query(sql);
+        },
+      };
+      const result = await fn(q);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  constructor(readonly pglite: PGlite) {}
+  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    const r = await this.pglite.query<T>(sql, params as any[]);
+    return r.rows;
+  }
+  async exec(sql: string): Promise<void> {
+    await this.pglite.exec(sql);
+  }
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    // PGlite has a single connection; its transaction() holds it exclusively.
+    return this.pglite.transaction(async (t) =>
+      fn({
+        query: async <R>(sql: string, params?: unknown[]) => (await t.query<R>(sql, params as any[])).rows,
+        exec: async (sql: string) => {
+          await t.exec(sql);
+        },
+      }),
+    );
+  }
+  async close(): Promise<void> {
+    if (!this.pglite.closed) await this.pglite.close();
+  }
+}
+
+const pgliteParsers = {
+  20: (v: string) => Number(v),
+  1700: (v: string) => Number(v),
+};
+
+/**
+ * url: postgres://... for a server; otherwise a PGlite data directory
+ * (a path, or "memory://" for a throwaway database).
+ */
+export async function openDb(url: string, opts: { poolSize?: number } = {}): Promise<Db> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 20 });
+    pool.on('error', () => {}); // idle client errors surface on the next query
+    await pool.query('select 1');
+    return new PostgresDb(pool);
+  }
+  if (url !== 'memory://') mkdirSync(url, { recursive: true });
+  const pglite = await PGlite.create(url === 'memory://' ? undefined : url, { parsers: pgliteParsers });
+  return new PgliteDb(pglite);
+}

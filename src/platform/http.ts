@@ -1,0 +1,143 @@
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  jsonSchemaTransform,
+  hasZodFastifySchemaValidationErrors,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import type { Db } from './db.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { Storage } from './storage.ts';
+import { Problem, problemFromPg, type FieldError } from './errors.ts';
+
+/** Everything a feature's routes need; built once per server instance. */
+export interface Ctx {
+  db: Db;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  storage: Storage;
+  /** Shared services registered by features (e.g. the grid locator). */
+  services: Record<string, unknown>;
+}
+
+export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
+
+const BODY_LIMIT = 1024 * 1024;
+
+function fieldOf(path: string | undefined, ctxName: string | undefined): string {
+  const p = (path ?? '').replace(/^\//, '').replace(/\//g, '.');
+  if (p) return p;
+  return ctxName ?? 'body';
+}
+
+/** Turns any thrown error into a problem+json reply; only real faults become 500. */
+function toProblem(err: FastifyError & Record<string, any>): Problem {
+  if (err instanceof Problem) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors: FieldError[] = err.validation.map((v: any) => {
+      const params = v.params ?? {};
+      // Unknown keys are reported on the object; name the key itself.
+      const keys: string[] | undefined = params.issue?.keys ?? params.keys;
+      const base = fieldOf(v.instancePath, err.validationContext);
+      if (keys?.length) return { field: base === err.validationContext ? keys.join(',') : `${base}.${keys.join(',')}`, message: v.message };
+      return { field: base, message: v.message };
+    });
+    return new Problem(400, 'Bad Request', `invalid ${err.validationContext ?? 'request'}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
+  }
+  const pg = problemFromPg(err);
+  if (pg) return pg;
+  const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const field = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413 ? 'body' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'content-type' : 'body';
+    return new Problem(status, httpTitle(status), err.message, [{ field, message: err.message }]);
+  }
+  return new Problem(500, 'Internal Server Error', 'an unexpected error occurred; it has been logged');
+}
+
+function httpTitle(status: number): string {
+  return (
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests' }[status] ??
+    'Error'
+  );
+}
+
+export async function createHttp(ctx: Ctx): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: ctx.config.logLevel !== 'debug',
+    trustProxy: true,
+    // Several instances sit behind a load balancer; each request keeps its id.
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const problem = toProblem(err as any);
+    if (problem.status >= 500) req.log.error({ err }, 'request failed');
+    reply.status(problem.status).type('application/problem+json').send(problem.toJSON(req.url));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .status(404)
+      .type('application/problem+json')
+      .send(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON(req.url));
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 10 } });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'zhili API',
+        description: '12345 hotline, grid management and 110 linkage: one closed loop of work orders. Errors are application/problem+json (RFC 9457) with an `errors` list naming each field.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'zhili_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await ctx.db.query('select 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  return app;
+}

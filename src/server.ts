@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import { loadConfig, type Config } from './platform/config.ts';
+import { openDb, type Db } from './platform/db.ts';
+import { migrate } from './platform/migrate.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { LocalDiskStorage } from './platform/storage.ts';
+import { createHttp, type App, type Ctx } from './platform/http.ts';
+import { LogOtpSender, type OtpSender } from './org/auth.ts';
+import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
+import { registerCaseRoutes } from './cases/routes.ts';
+import { GridLocator } from './dispatch/locator.ts';
+import { seedDemo, type DemoAccount } from './demo/seed.ts';
+import { defaultCategories, upsertCategories } from './cases/categories.ts';
+
+export interface Server {
+  app: App;
+  ctx: Ctx;
+  url: string;
+  otp: OtpSender;
+  demoAccounts: DemoAccount[];
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Partial<Config>;
+  /** Reuse an open database (tests); otherwise opened from config.databaseUrl. */
+  db?: Db;
+  logger?: Logger;
+  listen?: boolean;
+  otpSender?: OtpSender;
+}
+
+/** Builds the whole product around one database: schema, reference data, routes. */
+export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server, 'url'>> {
+  const config = loadConfig(process.env, opts.config);
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const ownDb = !opts.db;
+  const db = opts.db ?? (await openDb(config.databaseUrl));
+  await migrate(db, (m) => log.info(m));
+
+  // The category tree ships with the product; an empty table gets the default.
+  const hasCategories = await db.query(`SELECT 1 FROM categories LIMIT 1`);
+  if (!hasCategories.length) await db.tx((q) => upsertCategories(q, defaultCategories()));
+
+  let demoAccounts: DemoAccount[] = [];
+  if (config.demo) {
+    const users = await db.query(`SELECT 1 FROM users LIMIT 1`);
+    if (!users.length) {
+      log.info('empty database: loading demo data');
+      demoAccounts = await seedDemo(db, { log: (m) => log.info(m) });
+    }
+  }
+
+  const locator = new GridLocator(db);
+  await locator.refresh();
+  const ctx: Ctx = {
+    db,
+    config,
+    log,
+    metrics: createMetrics(),
+    storage: new LocalDiskStorage(config.filesDir),
+    services: { locator },
+  };
+  ctx.services.onGridsChanged = () => void locator.refresh().catch((err) => log.error({ err }, 'grid index refresh failed'));
+  // Other instances may change grids; a cheap periodic check keeps this one current.
+  let gridStamp = '';
+  const gridTimer = setInterval(async () => {
+    try {
+      const r = await db.query<{ s: string }>(`SELECT count(*)::text || ':' || coalesce(max(updated_at)::text, '') AS s FROM grids`);
+      if (r[0].s !== gridStamp) {
+        if (gridStamp) await locator.refresh();
+        gridStamp = r[0].s;
+      }
+    } catch {
+      /* database briefly unavailable: try again next tick */
+    }
+  }, 30_000);
+  gridTimer.unref();
+
+  const otp = opts.otpSender ?? new LogOtpSender((m) => log.info(m));
+  const app = await createHttp(ctx);
+  registerAuthHook(app, ctx);
+  registerOrgRoutes(app, ctx, otp);
+  registerCaseRoutes(app, ctx);
+
+  if (existsSync(config.webDir)) {
+    await app.register(fastifyStatic, { root: config.webDir, wildcard: false });
+    // Client-side routes fall back to the console's index.html.
+    app.get('/*', { schema: { hide: true } }, (req, reply) => {
+      if (req.url.startsWith('/api/')) return reply.callNotFound();
+      return reply.sendFile('index.html');
+    });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html').send('<!doctype html><meta charset="utf-8"><title>zhili</title><h1>zhili 治理</h1><p>API: <a href="/docs">/docs</a></p>'),
+    );
+  }
+
+  await app.ready();
+  return {
+    app,
+    ctx,
+    otp,
+    demoAccounts,
+    async close() {
+      clearInterval(gridTimer);
+      await app.close();
+      if (ownDb) await db.close();
+    },
+  };
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<Server> {
+  const s = await buildServer(opts);
+  const { host, port } = s.ctx.config;
+  const address = await s.app.listen({ host, port });
+  return { ...s, url: address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost') };
+}
