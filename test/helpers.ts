@@ -1,0 +1,182 @@
+/**
+ * Test harness: every integration suite runs on an in-memory PGlite and, when
+ * TEST_DATABASE_URL is set, on a fresh database of that PostgreSQL server.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { openDb, type Db } from '../src/platform/db.ts';
+import { migrate } from '../src/platform/migrate.ts';
+import { buildServer } from '../src/server.ts';
+import { LogOtpSender } from '../src/org/auth.ts';
+import { upsertDivisions, upsertUnit, upsertUser, upsertGrid } from '../src/org/store.ts';
+
+export interface TestDb {
+  name: 'pglite' | 'postgres';
+  open(): Promise<Db & { url?: string }>;
+}
+
+/** Creates a throwaway database on the PostgreSQL server at TEST_DATABASE_URL. */
+export async function createPgDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `zhili_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export const TEST_DATABASES: TestDb[] = [
+  { name: 'pglite', open: () => openDb('memory://') },
+  ...(process.env.TEST_DATABASE_URL
+    ? [
+        {
+          name: 'postgres' as const,
+          async open() {
+            const created = await createPgDatabase(process.env.TEST_DATABASE_URL!);
+            const db = await openDb(created.url, { poolSize: 10 });
+            const close = db.close.bind(db);
+            return Object.assign(db, {
+              url: created.url,
+              close: async () => {
+                await close();
+                await created.drop();
+              },
+            });
+          },
+        },
+      ]
+    : []),
+];
+
+export const silentLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export const PASSWORD = 'Test-pass-123';
+
+/**
+ * A small world with two counties of 岳阳市, so scope tests have a neighbour:
+ * 岳阳楼区 (430602) with 东茅岭街道 and 云溪区 (430603).
+ */
+export async function seedWorld(db: Db) {
+  await migrate(db);
+  await upsertDivisions(db, [
+    { code: '43', name: '湖南省' },
+    { code: '4306', name: '岳阳市' },
+    { code: '430602', name: '岳阳楼区' },
+    { code: '430602005', name: '东茅岭街道' },
+    { code: '430602005001', name: '东茅岭社区' },
+    { code: '430603', name: '云溪区' },
+    { code: '430603001', name: '云溪街道' },
+  ]);
+  const units = {
+    hotline: await upsertUnit(db, { code: 'HL-4306', name: '岳阳市12345热线中心', kind: 'hotline_centre', divisionCodes: ['4306'] }),
+    cgA: await upsertUnit(db, { code: 'CG-430602', name: '岳阳楼区城管局', kind: 'department', divisionCodes: ['430602'] }),
+    zjA: await upsertUnit(db, { code: 'ZJ-430602', name: '岳阳楼区住建局', kind: 'department', divisionCodes: ['430602'] }),
+    cgB: await upsertUnit(db, { code: 'CG-430603', name: '云溪区城管局', kind: 'department', divisionCodes: ['430603'] }),
+    streetA: await upsertUnit(db, { code: 'JD-430602005', name: '东茅岭街道办事处', kind: 'township_office', divisionCodes: ['430602005'] }),
+  };
+  const u = async (username: string, roles: string[], unitCode: string | null, scopeCodes: string[]) =>
+    upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes });
+  const users = {
+    admin: await u('admin', ['admin'], null, ['*']),
+    operator: await u('operator', ['operator'], 'HL-4306', ['4306']),
+    dispatcher: await u('dispatcher', ['dispatcher'], 'HL-4306', ['4306']),
+    operatorA: await u('operator_a', ['operator'], 'HL-4306', ['430602']),
+    operatorB: await u('operator_b', ['operator'], 'HL-4306', ['430603']),
+    handlerA: await u('handler_a', ['handler'], 'CG-430602', []),
+    handlerA2: await u('handler_a2', ['handler'], 'ZJ-430602', []),
+    handlerB: await u('handler_b', ['handler'], 'CG-430603', []),
+    township: await u('township_a', ['township'], 'JD-430602005', ['430602005']),
+    supervisor: await u('supervisor', ['supervisor'], 'HL-4306', ['4306']),
+    adminB: await u('admin_b', ['admin'], null, ['430603']),
+  };
+  const grid = await upsertGrid(db, {
+    code: 'G-430602005001-01',
+    name: '东茅岭社区第一网格',
+    divisionCode: '430602005001',
+    geometry: { type: 'Polygon', coordinates: [[[113.1, 29.36], [113.11, 29.36], [113.11, 29.37], [113.1, 29.37], [113.1, 29.36]]] },
+    households: 420,
+    population: 1260,
+  });
+  return { units, users, grid };
+}
+
+export type World = Awaited<ReturnType<typeof seedWorld>>;
+
+/** A running server over a test database, with a tiny HTTP client per user. */
+export async function startTestServer(db: Db) {
+  const otp = new LogOtpSender(() => {});
+  const server = await buildServer({
+    db,
+    logger: silentLogger(),
+    otpSender: otp,
+    config: { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')), webDir: '/nonexistent' },
+  });
+  const { app } = server;
+
+  async function request(method: string, url: string, opts: { body?: unknown; cookie?: string; headers?: Record<string, string> } = {}) {
+    const res = await app.inject({
+      method: method as any,
+      url,
+      payload: opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body),
+      headers: {
+        ...(opts.body !== undefined && !Buffer.isBuffer(opts.body) && typeof opts.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+        ...(opts.cookie ? { cookie: opts.cookie } : {}),
+        ...opts.headers,
+      },
+    });
+    let json: any;
+    try {
+      json = res.json();
+    } catch {
+      json = undefined;
+    }
+    return { status: res.statusCode, json, headers: res.headers, body: res.body };
+  }
+
+  async function login(username: string, password = PASSWORD) {
+    const res = await request('POST', '/api/auth/login', { body: { username, password } });
+    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${res.body}`);
+    const setCookie = res.headers['set-cookie'];
+    const cookie = (Array.isArray(setCookie) ? setCookie[0] : setCookie)!.split(';')[0];
+    const as = (m: string, url: string, body?: unknown, headers?: Record<string, string>) => request(m, url, { body, cookie, headers });
+    return {
+      cookie,
+      get: (url: string) => as('GET', url),
+      post: (url: string, body?: unknown, headers?: Record<string, string>) => as('POST', url, body ?? {}, headers),
+      put: (url: string, body?: unknown) => as('PUT', url, body),
+      del: (url: string) => as('DELETE', url),
+    };
+  }
+
+  return { server, app, otp, request, login, close: () => server.close() };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+export type Client = Awaited<ReturnType<TestServer['login']>>;
+
+/** A valid case body; override what a test cares about. */
+export function caseBody(over: Record<string, unknown> = {}) {
+  return {
+    type: 'complaint',
+    categoryCode: '0101',
+    title: '东茅岭路路灯不亮',
+    description: '东茅岭路与建湘路交叉口往北约100米，连续三个晚上路灯不亮，行人夜间出行不便。',
+    reporter: { name: '张三', phone: '13812345678' },
+    location: { address: '岳阳楼区东茅岭路', divisionCode: '430602005001' },
+    ...over,
+  };
+}
