@@ -2,13 +2,11 @@
  * Test harness: every integration suite runs on an in-memory PGlite and, when
  * TEST_DATABASE_URL is set, on a fresh database of that PostgreSQL server.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
-import { openDb, type Db } from '../src/platform/db.ts';
+import { openDb, createScratchDatabase, type Db } from '../src/platform/db.ts';
 import { migrate } from '../src/platform/migrate.ts';
 import { buildServer } from '../src/server.ts';
 import { LogOtpSender } from '../src/org/auth.ts';
@@ -19,25 +17,7 @@ export interface TestDb {
   open(): Promise<Db & { url?: string }>;
 }
 
-/** Creates a throwaway database on the PostgreSQL server at TEST_DATABASE_URL. */
-export async function createPgDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `zhili_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(baseUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+export const createPgDatabase = (baseUrl: string) => createScratchDatabase(baseUrl);
 
 export const TEST_DATABASES: TestDb[] = [
   { name: 'pglite', open: () => openDb('memory://') },

@@ -92,13 +92,16 @@ export async function deleteSession(q: Queryable, token: string): Promise<void> 
 export async function resolvePrincipal(q: Queryable, req: FastifyRequest): Promise<Principal | undefined> {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) {
-    const rows = await q.query<UserRow>(
-      `UPDATE api_tokens t SET last_used_at = now() FROM users u
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.active
-        RETURNING ${USER_COLUMNS}`,
+    const rows = await q.query<UserRow & { token_id: string; stale: boolean }>(
+      `SELECT ${USER_COLUMNS}, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < now() - interval '5 minutes') AS stale
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active`,
       [sha256(auth.slice(7).trim())],
     );
-    return rows[0] ? toPrincipal(rows[0], 'token') : undefined;
+    if (!rows[0]) return undefined;
+    // Last use is kept to the nearest few minutes: a write per request would make every call of one integration queue on one row.
+    if (rows[0].stale) await q.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, [rows[0].token_id]);
+    return toPrincipal(rows[0], 'token');
   }
   const token = req.cookies?.[SESSION_COOKIE];
   if (!token) return undefined;
@@ -108,6 +111,40 @@ export async function resolvePrincipal(q: Queryable, req: FastifyRequest): Promi
     [sha256(token)],
   );
   return rows[0] ? toPrincipal(rows[0], 'session') : undefined;
+}
+
+/**
+ * Remembers resolved callers for a moment, so a burst of requests from one
+ * session costs one lookup. Sessions stay in the database (any instance can
+ * serve any request); sign-out clears this instance at once and others
+ * within the TTL.
+ */
+export class PrincipalCache {
+  private readonly entries = new Map<string, { p: Principal | undefined; until: number }>();
+  constructor(private readonly ttlMs = 2000, private readonly max = 10_000) {}
+
+  async resolve(q: Queryable, req: FastifyRequest): Promise<Principal | undefined> {
+    const key = req.headers.authorization ?? req.cookies?.[SESSION_COOKIE];
+    if (!key) return undefined;
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.until > now) return hit.p;
+    const p = await resolvePrincipal(q, req);
+    if (this.entries.size >= this.max) this.entries.clear();
+    // Only successes are remembered: a token just created elsewhere must work at once.
+    if (p) this.entries.set(key, { p, until: now + this.ttlMs });
+    else this.entries.delete(key);
+    return p;
+  }
+
+  forget(token: string): void {
+    this.entries.delete(token);
+    this.entries.delete(`Bearer ${token}`);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 export function requireUser(req: FastifyRequest): Principal {

@@ -12,7 +12,7 @@ import {
   verifyOtp,
   requireUser,
   requireRole,
-  resolvePrincipal,
+  PrincipalCache,
   newToken,
   sha256,
   isStaff,
@@ -40,11 +40,14 @@ import {
 const PHONE = z.string().regex(/^1\d{10}$/, '请输入 11 位手机号 (an 11-digit mobile number)');
 const ID = z.strictObject({ id: z.uuid() });
 
-export function registerAuthHook(app: App, ctx: Ctx) {
+export function registerAuthHook(app: App, ctx: Ctx): PrincipalCache {
+  const cache = new PrincipalCache();
+  ctx.services.principals = cache;
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
-    req.principal = await resolvePrincipal(ctx.db, req);
+    req.principal = await cache.resolve(ctx.db, req);
   });
+  return cache;
 }
 
 function sessionCookie(ctx: Ctx, token: string, expires: Date) {
@@ -83,7 +86,10 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
 
   app.post('/api/auth/logout', { schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
-    if (token) await deleteSession(db, token);
+    if (token) {
+      await deleteSession(db, token);
+      (ctx.services.principals as PrincipalCache | undefined)?.forget(token);
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send();
   });
@@ -163,6 +169,8 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       admin,
     ]);
     if (!r.length) throw notFound('token');
+    // The token's plain text is unknown here, so drop every remembered caller.
+    (ctx.services.principals as PrincipalCache | undefined)?.clear();
     return reply.status(204).send();
   });
 

@@ -116,3 +116,27 @@ export async function openDb(url: string, opts: { poolSize?: number } = {}): Pro
   const pglite = await PGlite.create(url === 'memory://' ? undefined : url, { parsers: pgliteParsers });
   return new PgliteDb(pglite);
 }
+
+/**
+ * Creates a throwaway database on the server at baseUrl (tests and benchmarks),
+ * returning its URL and a drop function.
+ */
+export async function createScratchDatabase(baseUrl: string, prefix = 'zhili_t'): Promise<{ url: string; drop(): Promise<void> }> {
+  const { randomBytes } = await import('node:crypto');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}

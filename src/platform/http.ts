@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -73,7 +73,7 @@ export async function createHttp(ctx: Ctx): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: ctx.config.logLevel !== 'debug',
+    logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' }),
     trustProxy: true,
     // Several instances sit behind a load balancer; each request keeps its id.
     requestIdHeader: 'x-request-id',

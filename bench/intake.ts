@@ -1,0 +1,135 @@
+/**
+ * Case intake over HTTP on loopback (concurrency 32, fixed request count)
+ * against the database's own ceiling for the same work measured in the same
+ * run: single-row INSERT transactions into a table as wide as `cases`, sent
+ * straight through the driver with the same concurrency.
+ */
+import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
+import { migrate } from '../src/platform/migrate.ts';
+import { upsertDivisions, upsertUnit, upsertUser } from '../src/org/store.ts';
+import { openDb, type Db } from '../src/platform/db.ts';
+import { openBenchDb, spawnServer, percentile, fmt } from './lib.ts';
+
+const CONCURRENCY = 32;
+
+const BODY = JSON.stringify({
+  type: 'complaint',
+  categoryCode: '0101',
+  urgency: 'normal',
+  title: '东茅岭路路灯不亮',
+  description: '东茅岭路与建湘路交叉口往北约100米，连续三个晚上路灯不亮，行人夜间出行不便，请尽快维修。',
+  reporter: { name: '张三', phone: '13812345678' },
+  location: { address: '岳阳楼区东茅岭路 88 号', divisionCode: '430602005001' },
+});
+
+async function prepare(db: Db) {
+  await migrate(db);
+  await upsertDivisions(db, [
+    { code: '43', name: '湖南省' },
+    { code: '4306', name: '岳阳市' },
+    { code: '430602', name: '岳阳楼区' },
+    { code: '430602005', name: '东茅岭街道' },
+    { code: '430602005001', name: '东茅岭社区' },
+  ]);
+  await upsertUnit(db, { code: 'HL', name: '12345热线中心', kind: 'hotline_centre', divisionCodes: ['4306'] });
+  await upsertUser(db, { username: 'bench', displayName: '压测接线员', password: 'bench-pass-1', roles: ['operator'], unitCode: 'HL', scopeCodes: ['4306'] });
+}
+
+interface HttpResult {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function httpRun(url: string, cookie: string, amount: number): Promise<HttpResult> {
+  const r = await autocannon({
+    url: `${url}/api/cases`,
+    method: 'POST',
+    connections: CONCURRENCY,
+    amount,
+    headers: { 'content-type': 'application/json', cookie },
+    // Each request carries its own Idempotency-Key, as the console and integrations do.
+    requests: [{ setupRequest: (req: any) => ({ ...req, body: BODY, headers: { ...req.headers, 'idempotency-key': randomUUID() } }) }],
+  });
+  const seconds = r.duration;
+  const ok = r['2xx'];
+  return { perSecond: ok / seconds, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+}
+
+/** The ceiling: the same number of single-row INSERT transactions straight through the driver. */
+async function rawRun(db: Db, amount: number): Promise<{ perSecond: number; p99: number }> {
+  await db.exec(`DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (LIKE cases INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  const cols = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone, address, division_code, status, created_by`;
+  let next = 0;
+  const lat: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < amount) {
+        const i = next++;
+        const s = performance.now();
+        await db.query(`INSERT INTO bench_raw (${cols}) VALUES ($1, $2, 'hotline', 'complaint', '0101', 'normal', $3, $4, '张三', '13812345678', $5, '430602005001', 'registered', NULL)`, [
+          randomUUID(),
+          `B${i}`,
+          '东茅岭路路灯不亮',
+          '东茅岭路与建湘路交叉口往北约100米，连续三个晚上路灯不亮，行人夜间出行不便，请尽快维修。',
+          '岳阳楼区东茅岭路 88 号',
+        ]);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { perSecond: amount / seconds, p99: percentile(lat, 99) };
+}
+
+export async function benchIntake(opts: { amount?: { pglite: number; postgres: number } } = {}) {
+  const amounts = opts.amount ?? { pglite: 2000, postgres: 6000 };
+  const summary: Record<string, string> = {};
+  for (const kind of ['pglite', 'postgres'] as const) {
+    const bdb = await openBenchDb(kind);
+    if (!bdb) {
+      console.log(`intake/${kind}: skipped (set BENCH_DATABASE_URL=postgres://... to measure PostgreSQL)`);
+      summary[`${kind}_creates_per_s`] = 'skipped';
+      summary[`${kind}_ratio`] = 'skipped';
+      if (kind === 'postgres') summary.postgres_p99_ms = 'skipped';
+      continue;
+    }
+    try {
+      await prepare(bdb.db);
+      // PGlite is single-process: hand the data directory to the server, take it back after.
+      if (kind === 'pglite') await bdb.db.close();
+      const server = await spawnServer(bdb.serverEnv);
+      let http: HttpResult;
+      try {
+        const login = await fetch(`${server.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'bench', password: 'bench-pass-1' }),
+        });
+        const cookie = login.headers.get('set-cookie')!.split(';')[0];
+        await httpRun(server.url, cookie, Math.min(500, amounts[kind])); // warm-up (JIT, caches)
+        http = await httpRun(server.url, cookie, amounts[kind]);
+      } finally {
+        await server.stop();
+      }
+      const db = kind === 'pglite' ? await openDb(bdb.url) : bdb.db;
+      const raw = await rawRun(db, amounts[kind]);
+      if (kind === 'pglite') await db.close();
+      const ratio = http.perSecond / raw.perSecond;
+      console.log(
+        `intake/${kind}: http creates/s=${fmt(http.perSecond)} p50=${fmt(http.p50, 1)}ms p99=${fmt(http.p99, 1)}ms errors=${http.errors} | raw insert tx/s=${fmt(raw.perSecond)} p99=${fmt(raw.p99, 1)}ms | ratio=${fmt(ratio, 2)}`,
+      );
+      summary[`${kind}_creates_per_s`] = fmt(http.perSecond);
+      summary[`${kind}_ratio`] = fmt(ratio, 2);
+      if (kind === 'postgres') summary.postgres_p99_ms = fmt(http.p99, 1);
+    } finally {
+      await bdb.dispose();
+    }
+  }
+  const line = `intake: pglite_creates_per_s=${summary.pglite_creates_per_s} pglite_ratio=${summary.pglite_ratio} postgres_creates_per_s=${summary.postgres_creates_per_s} postgres_ratio=${summary.postgres_ratio} postgres_p99_ms=${summary.postgres_p99_ms}`;
+  return line;
+}
