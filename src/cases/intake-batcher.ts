@@ -44,6 +44,10 @@ export class IntakeBatcher {
     this.flushing = true;
     try {
       while (this.queue.length) {
+        // Let requests already received reach the queue first: the embedded
+        // database runs on this thread, so without a turn of the event loop
+        // every batch would hold just the one request that started it.
+        if (this.db.kind === 'pglite') await new Promise((r) => setImmediate(r));
         const batch = this.takeBatch();
         if (batch.length === 1) {
           await this.writeOne(batch[0]);

@@ -229,16 +229,19 @@ export const RULES: Record<Action, Rule> = {
     from: ['closed', 'rated'],
     roles: ['operator', 'dispatcher', 'supervisor', 'leader'],
     apply: (f, i) => {
-      const missing = need('comment', i.comment, '重办必须说明理由 (a reopen needs a reason)');
-      if (missing) return missing;
+      // State before input: a good rating is no reason to reopen, whatever the comment.
       if (f.status === 'rated' && (f.rating ?? 5) > 2) {
         return { ok: false, reason: 'state', message: '只有不满意(1-2 星)的评价可以重办 (only a bad rating of 1-2 stars reopens a rated case)' };
       }
-      const lead = i.leadUnitId ?? f.leadUnitId;
+      const missing = need('comment', i.comment, '重办必须说明理由 (a reopen needs a reason)');
+      if (missing) return missing;
+      if (i.leadUnitId !== undefined && i.leadUnitId.trim() === '') {
+        return { ok: false, reason: 'input', field: 'leadUnitId', message: '主办单位不能为空 (lead unit must not be blank)' };
+      }
       const base: CasePatch = { reply: null, solved: null, rating: null, ratingComment: null, reopened: true, handlerCleared: true };
-      return lead
-        ? { ok: true, to: 'dispatched', patch: { ...base, leadUnitId: lead } }
-        : { ok: true, to: 'registered', patch: base };
+      // A new lead unit starts with no assisting units, so it can never be its own co-handler.
+      if (i.leadUnitId) return { ok: true, to: 'dispatched', patch: { ...base, leadUnitId: i.leadUnitId, assistUnitIds: [] } };
+      return f.leadUnitId ? { ok: true, to: 'dispatched', patch: { ...base, leadUnitId: f.leadUnitId } } : { ok: true, to: 'registered', patch: base };
     },
   },
   cancel: {
