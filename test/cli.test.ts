@@ -1,0 +1,89 @@
+/**
+ * The zhili command line, run as operators run it: a child process over the
+ * embedded database in a fresh data directory. Each run starts PGlite, so the
+ * cases are few and share one directory, in order.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDb } from '../src/platform/db.ts';
+import { authenticate } from '../src/org/auth.ts';
+import { readTable } from '../src/org/io.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'zhili-cli-'));
+const PASSWORD = 'Cli-secret-9876';
+
+function zhili(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ZHILI_DATA_DIR: dir, ...extraEnv };
+  delete env.DATABASE_URL;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/zhili.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('zhili CLI', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('rejects a bad user before touching the database, naming the field', async () => {
+    const r = await zhili(['user', 'add', '--username', 'a b', '--name', 'x', '--roles', 'admin,wizard'], { ZHILI_PASSWORD: PASSWORD });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('username (--username)');
+    expect(r.stderr).toContain('roles[1] (--roles)');
+  });
+
+  it('adds the first admin with the password from ZHILI_PASSWORD, never printing it', async () => {
+    const r = await zhili(['user', 'add', '--username', 'admin', '--name', '系统管理员', '--roles', 'admin', '--scope', '*'], { ZHILI_PASSWORD: PASSWORD });
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('created user admin');
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it('imports units (children before parents), refuses a bad file whole, exports xlsx', async () => {
+    const units = [
+      { code: 'JD-01', name: '东茅岭街道办事处', kind: 'township_office', parentCode: 'ZZ-01', divisionCodes: ['430602005'] },
+      { code: 'ZZ-01', name: '岳阳市社会治理中心', kind: 'command_centre', divisionCodes: ['4306'], phone: '0730-8888888' },
+    ];
+    writeFileSync(join(dir, 'units.json'), JSON.stringify(units));
+    const ok = await zhili(['import', 'units', join(dir, 'units.json')]);
+    expect(ok.stderr).not.toContain('error');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('imported 2 units');
+
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify([{ code: 'NEW-1', name: '新单位', kind: 'department' }, { code: 'NEW-2', name: '缺类型' }]));
+    const bad = await zhili(['import', 'units', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('row 2, field kind');
+    expect(bad.stderr).toContain('nothing was imported');
+
+    const out = join(dir, 'units.xlsx');
+    const ex = await zhili(['export', 'units', out]);
+    expect(ex.code).toBe(0);
+    expect(ex.stdout).toContain('exported 2 units');
+    const t = await readTable(out);
+    expect(t.rows).toEqual([
+      { code: 'JD-01', name: '东茅岭街道办事处', kind: 'township_office', parentCode: 'ZZ-01', divisionCodes: '430602005', active: true },
+      { code: 'ZZ-01', name: '岳阳市社会治理中心', kind: 'command_centre', divisionCodes: '4306', phone: '0730-8888888', active: true },
+    ]);
+  });
+
+  it('left a working admin sign-in behind', async () => {
+    const db = await openDb(join(dir, 'pglite'));
+    try {
+      expect(await authenticate(db, 'admin', PASSWORD)).toMatchObject({ username: 'admin', roles: ['admin'], scopeCodes: ['*'] });
+      expect(await authenticate(db, 'admin', 'wrong-password')).toBeUndefined();
+    } finally {
+      await db.close();
+    }
+  });
+});
