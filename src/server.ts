@@ -13,6 +13,10 @@ import { registerCaseRoutes } from './cases/routes.ts';
 import { GridLocator } from './dispatch/locator.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
+import { TimeLimits, Sweeper } from './timelimits/index.ts';
+import { registerTimeLimitRoutes } from './timelimits/routes.ts';
+import { Notifier, registerNotifyRoutes } from './notify/index.ts';
+import type { NotifierLike } from './cases/service.ts';
 
 export interface Server {
   app: App;
@@ -55,13 +59,15 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
 
   const locator = new GridLocator(db);
   await locator.refresh();
+  const timeLimits = new TimeLimits(db);
+  await timeLimits.init();
   const ctx: Ctx = {
     db,
     config,
     log,
     metrics: createMetrics(),
     storage: new LocalDiskStorage(config.filesDir),
-    services: { locator },
+    services: { locator, timeLimits },
   };
   ctx.services.onGridsChanged = () => void locator.refresh().catch((err) => log.error({ err }, 'grid index refresh failed'));
   // Other instances may change grids; a cheap periodic check keeps this one current.
@@ -84,6 +90,27 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerAuthHook(app, ctx);
   registerOrgRoutes(app, ctx, otp);
   registerCaseRoutes(app, ctx);
+  registerTimeLimitRoutes(app, ctx);
+  const notifier = new Notifier(ctx);
+  ctx.services.notifier = notifier;
+  registerNotifyRoutes(app, ctx);
+  notifier.start();
+
+  const sweeper = new Sweeper(db, {
+    intervalMs: config.sweepSeconds * 1000,
+    notify: async (q, notices) => {
+      const notifier = ctx.services.notifier as NotifierLike | undefined;
+      if (!notifier) return;
+      for (const n of notices) {
+        if (!n.unitId) continue;
+        const title = n.kind === 'warning_yellow' ? `即将超时 ${n.caseNo}` : n.kind === 'warning_red' ? `已超时 ${n.caseNo}` : `超时督办 ${n.caseNo}`;
+        await notifier.notify(q, { unitId: n.unitId, caseId: n.caseId, kind: n.kind, title: `${title}: ${n.title}`, data: { dueAt: n.dueAt, clock: n.clock } });
+      }
+    },
+    onError: (err) => log.error({ err }, 'time-limit sweep failed'),
+  });
+  ctx.services.sweeper = sweeper;
+  if (config.sweepSeconds > 0) sweeper.start();
 
   if (existsSync(config.webDir)) {
     await app.register(fastifyStatic, { root: config.webDir, wildcard: false });
@@ -106,6 +133,9 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     demoAccounts,
     async close() {
       clearInterval(gridTimer);
+      timeLimits.stop();
+      await sweeper.stop();
+      await notifier.stop();
       await app.close();
       if (ownDb) await db.close();
     },

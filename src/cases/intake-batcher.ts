@@ -9,7 +9,7 @@
  * by case, so only the faulty request sees the error.
  */
 import type { Db } from '../platform/db.ts';
-import { insertCase, insertCaseIdempotent, type CaseRow, type NewCase } from './store.ts';
+import { CASE_COLUMNS, insertCase, insertCaseIdempotent, type CaseRow, type NewCase } from './store.ts';
 
 interface Pending {
   c: NewCase;
@@ -21,8 +21,6 @@ interface Pending {
 
 const MAX_BATCH = 64;
 
-const COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone,
-  reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, external_ref, created_by`;
 
 export class IntakeBatcher {
   private queue: Pending[] = [];
@@ -99,10 +97,12 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                             $10::uuid[], $11::boolean[], $12::text[], $13::float8[], $14::float8[], $15::uuid[], $16::text[], $17::text[],
-                            $18::uuid[], $19::uuid[], $20::text[], $21::text[])
+                            $18::uuid[], $19::uuid[], $20::text[], $21::text[],
+                            $22::uuid[], $23::text[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[], $27::timestamptz[], $28::timestamptz[])
          WITH ORDINALITY AS t(id, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone,
                               reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, external_ref,
-                              created_by, actor_unit_id, idem_key, idem_hash, ord)
+                              created_by, actor_unit_id, idem_key, idem_hash,
+                              policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at, ord)
      ),
      k AS (
        INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id)
@@ -110,10 +110,11 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
        ON CONFLICT DO NOTHING RETURNING resource_id
      ),
      c AS (
-       INSERT INTO cases (${COLUMNS})
+       INSERT INTO cases (${CASE_COLUMNS})
        SELECT id, to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0'),
               channel, type, category_code, urgency, title, description, reporter_name, reporter_phone, reporter_user_id,
-              reporter_confidential, address, lng, lat, grid_id, division_code, 'registered', external_ref, created_by
+              reporter_confidential, address, lng, lat, grid_id, division_code, 'registered', external_ref, created_by,
+              policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at
          FROM (SELECT * FROM input WHERE idem_key IS NULL OR id IN (SELECT resource_id FROM k) ORDER BY ord) AS i
        RETURNING *
      ),
@@ -146,6 +147,13 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
       col((p) => p.c.actorUnitId),
       col((p) => p.key),
       col((p) => p.hash),
+      col((p) => p.c.clock.policyId),
+      col((p) => p.c.clock.clock),
+      col((p) => p.c.clock.clockStartedAt),
+      col((p) => p.c.clock.dueAt),
+      col((p) => p.c.clock.warnAt),
+      col((p) => p.c.clock.escalateAt),
+      col((p) => p.c.clock.nextCheckAt),
     ],
   );
 }

@@ -340,6 +340,12 @@ describe('reachability (f)', () => {
       urge: 'leader',
       supervise: 'supervisor',
       note: 'mediator',
+      arrive: 'police',
+      request_extension: 'handler',
+      decide_extension: 'supervisor',
+      summon: 'township',
+      report: 'handler',
+      assist_reply: 'handler',
     };
     const reached = bfs((a) => ({ roles: [who[a]], inLeadUnit: true, isReporter: true }));
     expect([...reached.keys()].sort()).toEqual([...STATUSES].sort());

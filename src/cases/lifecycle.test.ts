@@ -44,7 +44,7 @@ const STAFF: Role[] = ['operator', 'dispatcher', 'handler', 'township', 'grid_wo
 const ACTIVE: Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
 const ALL: Status[] = [...ACTIVE, 'closed', 'rated', 'transferred', 'cancelled'];
 
-type Relation = 'leadUnit' | 'reporterOrStaff';
+type Relation = 'leadUnit' | 'reporterOrStaff' | 'summoned' | 'assisting';
 
 interface ActionSpec {
   /** States the action may be taken from. */
@@ -84,6 +84,12 @@ interface ActionSpec {
  * | urge            | dispatched, accepted, in_progress, returned, replied  | same         | operator, dispatcher, supervisor, leader | -                | -              |
  * | supervise       | every active status                                   | same         | supervisor, leader                      | -                 | comment        |
  * | note            | every status                                          | same         | every role but citizen                  | -                 | comment        |
+ * | arrive          | accepted, in_progress                                 | same         | handling roles                          | lead unit         | -              |
+ * | request_extension | accepted, in_progress (none pending)                | same         | handling roles                          | lead unit         | duration, comment |
+ * | decide_extension  | accepted, in_progress (one pending)                 | same         | dispatcher, supervisor, leader          | -                 | approve        |
+ * | summon          | dispatched, accepted, in_progress                     | same         | township, dispatcher, supervisor, leader | -                | unitIds, comment |
+ * | report          | dispatched, accepted, in_progress                     | same         | handling roles                          | summoned unit     | -              |
+ * | assist_reply    | dispatched, accepted, in_progress                     | same         | handling roles                          | assisting unit    | reply          |
  */
 const SPEC: Record<Action, ActionSpec> = {
   dispatch: {
@@ -219,19 +225,74 @@ const SPEC: Record<Action, ActionSpec> = {
     requires: 'comment',
     patch: () => ({}),
   },
+  arrive: {
+    from: ['accepted', 'in_progress'],
+    to: 'same',
+    roles: HANDLING,
+    relation: 'leadUnit',
+    valid: {},
+    requires: null,
+    patch: () => ({}),
+  },
+  request_extension: {
+    from: ['accepted', 'in_progress'],
+    to: 'same',
+    roles: HANDLING,
+    relation: 'leadUnit',
+    valid: { duration: '3d', comment: '需协调供电公司更换线路' },
+    requires: 'duration',
+    patch: () => ({ pendingExtension: { duration: '3d', reason: '需协调供电公司更换线路' } }),
+  },
+  decide_extension: {
+    from: ['accepted', 'in_progress'],
+    to: 'same',
+    roles: ['dispatcher', 'supervisor', 'leader'],
+    valid: { approve: true },
+    requires: 'approve',
+    patch: () => ({ pendingExtension: null, extendBy: '3d' }),
+  },
+  summon: {
+    from: ['dispatched', 'accepted', 'in_progress'],
+    to: 'same',
+    roles: ['township', 'dispatcher', 'supervisor', 'leader'],
+    valid: { unitIds: [ASSIST], comment: '请住建、城管到现场会商' },
+    requires: 'unitIds',
+    patch: () => ({ summonUnitIds: [ASSIST] }),
+  },
+  report: {
+    from: ['dispatched', 'accepted', 'in_progress'],
+    to: 'same',
+    roles: HANDLING,
+    relation: 'summoned',
+    valid: {},
+    requires: null,
+    patch: () => ({}),
+  },
+  assist_reply: {
+    from: ['dispatched', 'accepted', 'in_progress'],
+    to: 'same',
+    roles: HANDLING,
+    relation: 'assisting',
+    valid: { reply: '已派员现场勘查，协助主办单位处理' },
+    requires: 'reply',
+    patch: () => ({}),
+  },
 };
 
 /** Case facts used for each status in the matrix. */
 function factsFor(status: Status, rating: number | null = status === 'rated' ? 1 : null): CaseFacts {
-  return { status, leadUnitId: status === 'registered' ? null : LEAD, rating };
+  // An extension request is pending in the matrix, so decide_extension can be judged; request_extension is tested apart.
+  return { status, leadUnitId: status === 'registered' ? null : LEAD, rating, pendingExtension: { duration: '3d' } };
 }
 
 function actor(roles: Role[], related: boolean): Actor {
-  return { roles, inLeadUnit: related, isReporter: related };
+  return { roles, inLeadUnit: related, isReporter: related, isSummoned: related, isAssisting: related };
 }
 
 function relationHolds(spec: ActionSpec, a: Actor): boolean {
   if (spec.relation === 'leadUnit') return a.inLeadUnit;
+  if (spec.relation === 'summoned') return !!a.isSummoned;
+  if (spec.relation === 'assisting') return !!a.isAssisting;
   if (spec.relation === 'reporterOrStaff') return a.isReporter || a.roles.includes('operator');
   return true;
 }
@@ -245,6 +306,8 @@ function expected(action: Action, facts: CaseFacts, a: Actor, inputKind: 'valid'
   if (!admin && !spec.roles.some((r) => a.roles.includes(r))) return { ok: false, reason: 'role' };
   if (!spec.from.includes(facts.status)) return { ok: false, reason: 'state' };
   if (action === 'reopen' && facts.status === 'rated' && !(facts.rating !== null && facts.rating <= 2)) return { ok: false, reason: 'state' };
+  if (action === 'request_extension' && facts.pendingExtension) return { ok: false, reason: 'state' };
+  if (action === 'decide_extension' && !facts.pendingExtension) return { ok: false, reason: 'state' };
   if (!admin && !relationHolds(spec, a)) return { ok: false, reason: 'relation' };
   if (inputKind === 'empty' && spec.requires) return { ok: false, reason: 'input', field: spec.requires };
   return { ok: true };
@@ -263,11 +326,11 @@ function expectedAvailable(facts: CaseFacts, a: Actor): Action[] {
 // ---------------------------------------------------------------------------
 
 describe('vocabulary', () => {
-  it('has the 11 statuses, 15 actions and 11 roles the matrix covers', () => {
+  it('has the 11 statuses, 21 actions and 11 roles the matrix covers', () => {
     expect([...STATUSES].sort()).toEqual([...ALL].sort());
     expect(STATUSES).toHaveLength(11);
     expect([...ACTIONS].sort()).toEqual(Object.keys(SPEC).sort());
-    expect(ACTIONS).toHaveLength(15);
+    expect(ACTIONS).toHaveLength(21);
     expect(ROLES).toHaveLength(11);
     expect(INITIAL_STATUS).toBe('registered');
   });
@@ -592,9 +655,10 @@ describe('availableActions', () => {
 
   it('lists the buttons of a few typical screens, in ACTIONS order', () => {
     expect(availableActions(factsFor('registered'), actor(['operator'], false))).toEqual(['dispatch', 'close_directly', 'cancel', 'transfer_police', 'note']);
-    expect(availableActions(factsFor('dispatched'), actor(['handler'], true))).toEqual(['accept', 'return', 'note']);
+    const leadHandler: Actor = { ...actor(['handler'], true), isSummoned: false, isAssisting: false };
+    expect(availableActions(factsFor('dispatched'), leadHandler)).toEqual(['accept', 'return', 'note']);
     expect(availableActions(factsFor('dispatched'), actor(['handler'], false))).toEqual(['note']);
-    expect(availableActions(factsFor('accepted'), actor(['handler'], true))).toEqual(['return', 'start', 'reply', 'note']);
+    expect(availableActions({ ...factsFor('accepted'), pendingExtension: null }, leadHandler)).toEqual(['return', 'start', 'reply', 'note', 'arrive', 'request_extension']);
     expect(availableActions(factsFor('replied'), actor(['supervisor'], false))).toEqual(['verify', 'urge', 'supervise', 'note']);
     expect(availableActions(factsFor('closed'), actor(['citizen'], true))).toEqual(['rate']);
     expect(availableActions(factsFor('closed'), actor(['citizen'], false))).toEqual([]);
@@ -606,7 +670,7 @@ describe('availableActions', () => {
     const a = actor(['handler', 'supervisor'], true);
     const facts = factsFor('in_progress');
     expect(availableActions(facts, a)).toEqual(expectedAvailable(facts, a));
-    expect(availableActions(facts, a)).toEqual(['reply', 'urge', 'supervise', 'note']);
+    expect(availableActions(facts, a)).toEqual(['reply', 'urge', 'supervise', 'note', 'arrive', 'decide_extension', 'summon', 'report', 'assist_reply']);
   });
 
   it('every listed action is allowed with a valid input; every other one is refused for it', () => {

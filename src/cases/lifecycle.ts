@@ -56,6 +56,12 @@ export const ACTIONS = [
   'urge',
   'supervise',
   'note',
+  'arrive',
+  'request_extension',
+  'decide_extension',
+  'summon',
+  'report',
+  'assist_reply',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -75,6 +81,12 @@ export const ACTION_LABELS: Record<Action, string> = {
   urge: '催办',
   supervise: '督办',
   note: '备注',
+  arrive: '到场',
+  request_extension: '申请延期',
+  decide_extension: '审批延期',
+  summon: '吹哨',
+  report: '报到',
+  assist_reply: '协办答复',
 };
 
 /** Who the actor is relative to this case; computed by the service. */
@@ -84,6 +96,10 @@ export interface Actor {
   inLeadUnit: boolean;
   /** The citizen who reported the case. */
   isReporter: boolean;
+  /** Member of a unit summoned to this case that has not yet reported (报到). */
+  isSummoned?: boolean;
+  /** Member of an assisting unit (协办单位) that has not yet given its part. */
+  isAssisting?: boolean;
 }
 
 /** The facts about a case that rules depend on. */
@@ -91,6 +107,10 @@ export interface CaseFacts {
   status: Status;
   leadUnitId: string | null;
   rating: number | null;
+  /** An extension request awaiting a decision, with the time asked for. */
+  pendingExtension?: { duration: string } | null;
+  /** Summoned or assisting units whose part is still due (the lead may not reply before). */
+  openAssists?: number;
 }
 
 export interface ActionInput {
@@ -102,6 +122,10 @@ export interface ActionInput {
   rating?: number;
   duplicateOf?: string;
   externalRef?: string;
+  /** Extension asked for, e.g. '3d'. */
+  duration?: string;
+  approve?: boolean;
+  unitIds?: string[];
 }
 
 /** Fields of the case row an action changes (camelCase; undefined = unchanged, null = cleared). */
@@ -118,6 +142,10 @@ export interface CasePatch {
   externalRef?: string | null;
   closed?: boolean;
   reopened?: boolean;
+  pendingExtension?: { duration: string; reason: string } | null;
+  /** Approved extension: move the reply deadline by this limit. */
+  extendBy?: string;
+  summonUnitIds?: string[];
 }
 
 export type Decision =
@@ -128,7 +156,9 @@ interface Rule {
   from: readonly Status[];
   roles: readonly Role[];
   /** Extra relation the actor must have, unless admin. */
-  relation?: 'leadUnit' | 'reporterOrStaff';
+  relation?: 'leadUnit' | 'reporterOrStaff' | 'summoned' | 'assisting';
+  /** A refusal by the case's facts beyond its status (checked with the status, before relation and input). */
+  stateGuard?: (facts: CaseFacts) => string | null;
   /** Validates input and facts; returns the target and patch or a refusal. */
   apply(facts: CaseFacts, input: ActionInput): Decision;
 }
@@ -182,6 +212,7 @@ export const RULES: Record<Action, Rule> = {
     from: ['accepted', 'in_progress'],
     roles: HANDLERS,
     relation: 'leadUnit',
+    stateGuard: (f) => (f.openAssists ? `还有 ${f.openAssists} 个协办单位未答复且未超时 (assisting units have not answered yet)` : null),
     apply: (_f, i) =>
       need('reply', i.reply, '答复内容不能为空 (reply text is required)') ?? {
         ok: true,
@@ -228,11 +259,9 @@ export const RULES: Record<Action, Rule> = {
   reopen: {
     from: ['closed', 'rated'],
     roles: ['operator', 'dispatcher', 'supervisor', 'leader'],
+    // A good rating is no reason to reopen, whatever the comment.
+    stateGuard: (f) => (f.status === 'rated' && (f.rating ?? 5) > 2 ? '只有不满意(1-2 星)的评价可以重办 (only a bad rating of 1-2 stars reopens a rated case)' : null),
     apply: (f, i) => {
-      // State before input: a good rating is no reason to reopen, whatever the comment.
-      if (f.status === 'rated' && (f.rating ?? 5) > 2) {
-        return { ok: false, reason: 'state', message: '只有不满意(1-2 星)的评价可以重办 (only a bad rating of 1-2 stars reopens a rated case)' };
-      }
       const missing = need('comment', i.comment, '重办必须说明理由 (a reopen needs a reason)');
       if (missing) return missing;
       if (i.leadUnitId !== undefined && i.leadUnitId.trim() === '') {
@@ -274,6 +303,56 @@ export const RULES: Record<Action, Rule> = {
     roles: ['supervisor', 'leader'],
     apply: (f, i) => need('comment', i.comment, '督办必须填写督办意见 (supervision needs instructions)') ?? stay(f),
   },
+  arrive: {
+    from: ['accepted', 'in_progress'],
+    roles: HANDLERS,
+    relation: 'leadUnit',
+    apply: stay,
+  },
+  request_extension: {
+    from: ['accepted', 'in_progress'],
+    roles: HANDLERS,
+    relation: 'leadUnit',
+    stateGuard: (f) => (f.pendingExtension ? '已有待审批的延期申请 (an extension request is already pending)' : null),
+    apply: (f, i) =>
+      need('duration', i.duration, '请填写延期时长，如 3d (how long, e.g. 3d)') ??
+      need('comment', i.comment, '请填写延期理由 (give the reason)') ?? {
+        ok: true,
+        to: f.status,
+        patch: { pendingExtension: { duration: i.duration!, reason: i.comment! } },
+      },
+  },
+  decide_extension: {
+    from: ['accepted', 'in_progress'],
+    roles: ['dispatcher', 'supervisor', 'leader'],
+    stateGuard: (f) => (f.pendingExtension ? null : '没有待审批的延期申请 (no extension request is pending)'),
+    apply: (f, i) => {
+      if (!f.pendingExtension) return { ok: false, reason: 'state', message: '没有待审批的延期申请 (no extension request is pending)' };
+      if (typeof i.approve !== 'boolean') return { ok: false, reason: 'input', field: 'approve', message: '请选择同意或不同意 (approve must be true or false)' };
+      return { ok: true, to: f.status, patch: { pendingExtension: null, ...(i.approve ? { extendBy: f.pendingExtension.duration } : {}) } };
+    },
+  },
+  summon: {
+    from: ['dispatched', 'accepted', 'in_progress'],
+    roles: ['township', 'dispatcher', 'supervisor', 'leader'],
+    apply: (f, i) => {
+      if (!i.unitIds?.length) return { ok: false, reason: 'input', field: 'unitIds', message: '请选择被吹哨的单位 (name the units to summon)' };
+      if (f.leadUnitId && i.unitIds.includes(f.leadUnitId)) return { ok: false, reason: 'input', field: 'unitIds', message: '主办单位无需吹哨 (the lead unit is already on the case)' };
+      return need('comment', i.comment, '请说明吹哨事由 (say what is needed)') ?? { ok: true, to: f.status, patch: { summonUnitIds: i.unitIds } };
+    },
+  },
+  report: {
+    from: ['dispatched', 'accepted', 'in_progress'],
+    roles: HANDLERS,
+    relation: 'summoned',
+    apply: stay,
+  },
+  assist_reply: {
+    from: ['dispatched', 'accepted', 'in_progress'],
+    roles: HANDLERS,
+    relation: 'assisting',
+    apply: (f, i) => need('reply', i.reply, '协办意见不能为空 (the assisting reply is required)') ?? stay(f),
+  },
   note: {
     from: STATUSES,
     roles: ['operator', 'dispatcher', 'handler', 'township', 'grid_worker', 'police', 'mediator', 'supervisor', 'leader'],
@@ -299,8 +378,16 @@ export function decide(facts: CaseFacts, action: Action, actor: Actor, input: Ac
       message: `工单${STATUS_LABELS[facts.status]}，不能${ACTION_LABELS[action]} (cannot ${action} a case that is ${facts.status})`,
     };
   }
+  const refusal = rule.stateGuard?.(facts);
+  if (refusal) return { ok: false, reason: 'state', message: refusal };
   if (!admin && rule.relation === 'leadUnit' && !actor.inLeadUnit) {
     return { ok: false, reason: 'relation', message: `只有主办单位可以${ACTION_LABELS[action]} (only the lead unit may ${action})` };
+  }
+  if (!admin && rule.relation === 'summoned' && !actor.isSummoned) {
+    return { ok: false, reason: 'relation', message: `只有被吹哨且尚未报到的单位可以${ACTION_LABELS[action]} (only a summoned unit may report)` };
+  }
+  if (!admin && rule.relation === 'assisting' && !actor.isAssisting) {
+    return { ok: false, reason: 'relation', message: `只有协办单位可以${ACTION_LABELS[action]} (only an assisting unit may give its part)` };
   }
   if (!admin && rule.relation === 'reporterOrStaff') {
     const staff = actor.roles.some((r) => r !== 'citizen' && rule.roles.includes(r));

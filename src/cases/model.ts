@@ -81,6 +81,16 @@ export const ACTION_BODIES = {
   urge: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
   supervise: z.strictObject({ comment: COMMENT.min(2, '请填写督办意见 (give instructions)'), version: VERSION }),
   note: z.strictObject({ comment: COMMENT.min(1), attachmentIds: ATTACHMENTS, version: VERSION }),
+  arrive: z.strictObject({ comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
+  request_extension: z.strictObject({
+    duration: z.string().regex(/^\d{1,5}(m|h|d)$/, '延期时长如 3d、4h (a number and m, h or d)'),
+    comment: COMMENT.min(2, '请填写延期理由 (give the reason)'),
+    version: VERSION,
+  }),
+  decide_extension: z.strictObject({ approve: z.boolean(), comment: COMMENT.optional(), version: VERSION }),
+  summon: z.strictObject({ unitIds: z.array(z.uuid()).min(1).max(20), comment: COMMENT.min(2, '请说明吹哨事由 (say what is needed)'), version: VERSION }),
+  report: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
+  assist_reply: z.strictObject({ reply: z.string().trim().min(2).max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
 } as const;
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>

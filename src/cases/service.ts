@@ -17,9 +17,12 @@ import {
   type ActionInput,
   type Actor,
   type CasePatch,
+  type CaseFacts,
 } from './lifecycle.ts';
+import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
+import { NO_CLOCK, type NewCaseClock } from './store.ts';
 import { applyTransition, findIdempotent, loadEvents, type CaseRow, type RowPatch } from './store.ts';
 
 /** Finds the grid (and so the division chain) of a point; provided by the dispatch feature when grids are loaded. */
@@ -39,12 +42,42 @@ export function maskName(name: string | null): string | null {
   return `${[...name][0]}${'*'.repeat(Math.max(1, [...name].length - 1))}`;
 }
 
-function actorOf(p: Principal, row: CaseRow): Actor {
+interface SummonRow {
+  unit_id: string;
+  unit_name: string;
+  summoned_at: Date;
+  due_at: Date | null;
+  reported_at: Date | null;
+  answered_at: Date | null;
+  answer: string | null;
+}
+
+function actorOf(p: Principal, row: CaseRow, summons: SummonRow[] = []): Actor {
+  const mine = p.unitId ? summons.find((s) => s.unit_id === p.unitId) : undefined;
   return {
     roles: p.roles,
     inLeadUnit: !!p.unitId && p.unitId === row.lead_unit_id,
     isReporter: !!row.reporter_user_id && row.reporter_user_id === p.id,
+    isSummoned: !!mine && !mine.reported_at,
+    isAssisting: !!mine && !mine.answered_at,
   };
+}
+
+/** The facts the lifecycle rules read: state, and what time limits and summons add. */
+function factsOf(row: CaseRow & Record<string, any>, summons: SummonRow[], now: number): CaseFacts {
+  return {
+    status: row.status,
+    leadUnitId: row.lead_unit_id,
+    rating: row.rating,
+    pendingExtension: row.pending_extension ?? null,
+    // Assisting units whose part is still due hold the lead's reply back; a passed limit releases it.
+    openAssists: summons.filter((s) => !s.answered_at && (!s.due_at || new Date(s.due_at).getTime() > now)).length,
+  };
+}
+
+/** Writes notifications inside the caller's transaction (the notify feature provides it). */
+export interface NotifierLike {
+  notify(q: Queryable, n: { unitId?: string; userId?: string; caseId?: string; kind: string; title: string; body?: string; data?: object }): Promise<string>;
 }
 
 /** May this caller see the reporter's name and phone in full? */
@@ -102,11 +135,28 @@ export function caseView(row: CaseRow & Record<string, any>, p: Principal) {
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
     version: row.version,
+    // The running clock (时限) and its warning: yellow near the limit, red past it.
+    deadline: {
+      clock: row.clock ?? null,
+      dueAt: row.due_at ?? null,
+      warnAt: row.warn_at ?? null,
+      warning: row.warning ?? 'none',
+      escalated: row.escalated ?? false,
+      acceptDueAt: row.accept_due_at ?? null,
+      replyDueAt: row.reply_due_at ?? null,
+      returnDueAt: row.return_due_at ?? null,
+      extensionCount: row.extension_count ?? 0,
+      pendingExtension: row.pending_extension ?? null,
+    },
+    returnCount: row.return_count ?? 0,
+    needsArbitration: row.needs_arbitration ?? false,
   };
 }
 export type CaseView = ReturnType<typeof caseView>;
 
-const DETAIL_SELECT = `SELECT c.*, cat.name AS category_name, g.name AS grid_name, d.name AS division_name, lu.name AS lead_unit_name
+// cursor_at: created_at to the microsecond, for list cursors.
+const DETAIL_SELECT = `SELECT c.*, cat.name AS category_name, g.name AS grid_name, d.name AS division_name, lu.name AS lead_unit_name,
+  to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
   FROM cases c LEFT JOIN categories cat ON cat.code = c.category_code LEFT JOIN grids g ON g.id = c.grid_id
   LEFT JOIN divisions d ON d.code = c.division_code LEFT JOIN units lu ON lu.id = c.lead_unit_id`;
 
@@ -129,6 +179,22 @@ export class CaseService {
 
   private get locator(): Locator | undefined {
     return this.ctx.services.locator as Locator | undefined;
+  }
+
+  private get timeLimits(): TimeLimits | undefined {
+    return this.ctx.services.timeLimits as TimeLimits | undefined;
+  }
+
+  private get notifier(): NotifierLike | undefined {
+    return this.ctx.services.notifier as NotifierLike | undefined;
+  }
+
+  private loadSummons(caseId: string): Promise<SummonRow[]> {
+    return this.ctx.db.query<SummonRow>(
+      `SELECT s.unit_id, u.name AS unit_name, s.summoned_at, s.due_at, s.reported_at, s.answered_at, s.answer
+         FROM case_summons s JOIN units u ON u.id = s.unit_id WHERE s.case_id = $1 ORDER BY s.summoned_at`,
+      [caseId],
+    );
   }
 
   /** Where a new case lies: its grid and division, from what the caller gave and who the caller is. */
@@ -157,6 +223,20 @@ export class CaseService {
       [p.unitId, p.scopeCodes.find((c) => c !== '*') ?? null],
     );
     return { gridId: null, divisionCode: rows[0]?.code ?? null };
+  }
+
+  private newCaseClock(keys: { type: string; categoryCode: string | null; urgency: string; channel: string }): NewCaseClock {
+    const c = this.timeLimits?.forNewCase(keys, Date.now());
+    if (!c?.policy_id) return NO_CLOCK;
+    return {
+      policyId: c.policy_id,
+      clock: c.clock ?? null,
+      clockStartedAt: c.clock_started_at ?? null,
+      dueAt: c.due_at ?? null,
+      warnAt: c.warn_at ?? null,
+      escalateAt: c.escalate_at ?? null,
+      nextCheckAt: c.next_check_at ?? null,
+    };
   }
 
   async create(p: Principal, input: CreateCaseInput, idempotencyKey?: string): Promise<{ view: CaseView; created: boolean }> {
@@ -203,6 +283,7 @@ export class CaseService {
       actorUnitId: p.unitId,
       attachmentIds: input.attachmentIds,
       comment: null,
+      clock: this.newCaseClock({ type: input.type, categoryCode: input.categoryCode ?? null, urgency: input.urgency, channel }),
     };
     let row: CaseRow | undefined;
     try {
@@ -257,11 +338,21 @@ export class CaseService {
     const assistUnits = row.assist_unit_ids.length
       ? await this.ctx.db.query(`SELECT id, name FROM units WHERE id = ANY ($1)`, [row.assist_unit_ids])
       : [];
+    const summons = await this.loadSummons(row.id);
     return {
       ...view,
       assistUnits,
       attachments,
-      availableActions: availableActions({ status: row.status, leadUnitId: row.lead_unit_id, rating: row.rating }, actorOf(p, row)),
+      summons: summons.map((s) => ({
+        unitId: s.unit_id,
+        unitName: s.unit_name,
+        summonedAt: s.summoned_at,
+        dueAt: s.due_at,
+        reportedAt: s.reported_at,
+        answeredAt: s.answered_at,
+        answer: citizenOnly ? undefined : s.answer,
+      })),
+      availableActions: availableActions(factsOf(row, summons, Date.now()), actorOf(p, row, summons)),
       timeline: events.map((e) => ({
         seq: e.seq,
         at: e.at,
@@ -308,14 +399,16 @@ export class CaseService {
       where.push(`(c.created_at, c.id) < ($${a}::timestamptz, $${b}::uuid)`);
     }
     const limit = f.limit;
+    // The cursor keeps created_at to the microsecond (cursor_at): a JS Date (milliseconds) would skip cases created within the same millisecond.
     const rows = await this.ctx.db.query<CaseRow & Record<string, any>>(
       `${DETAIL_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit + 1}`,
       params,
     );
     const more = rows.length > limit;
-    const items = rows.slice(0, limit).map((r) => caseView(r, p));
-    const last = items[items.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor(new Date(last.createdAt).toISOString(), last.id) : null };
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => caseView(r, p));
+    const last = page[page.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor(last.cursor_at, last.id) : null };
   }
 
   /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
@@ -324,42 +417,119 @@ export class CaseService {
     if (input.version !== undefined && input.version !== row.version) {
       throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
     }
-    const decision = decide({ status: row.status, leadUnitId: row.lead_unit_id, rating: row.rating }, action, actorOf(p, row), input);
+    const now = Date.now();
+    const summons = await this.loadSummons(row.id);
+    const decision = decide(factsOf(row, summons, now), action, actorOf(p, row, summons), input);
     if (!decision.ok) {
       if (decision.reason === 'role' || decision.reason === 'relation') throw forbidden(decision.message);
-      if (decision.reason === 'state') throw conflict(decision.message, [{ field: 'status', message: decision.message }], { status: row.status });
+      // The case's state goes in caseStatus: `status` of a problem is the HTTP status code (RFC 9457).
+      if (decision.reason === 'state') throw conflict(decision.message, [{ field: 'status', message: decision.message }], { caseStatus: row.status });
       throw invalid(decision.field ?? 'body', decision.message);
+    }
+    const tl = this.timeLimits;
+    const clockRow = row as unknown as ClockRow;
+    if (tl && action === 'return' && !tl.mayReturn(clockRow, now)) {
+      throw conflict('已超过退单时限，不能退单；请办理或申请协调 (the time to return this order has passed)', [{ field: 'status', message: 'return limit passed' }]);
+    }
+    if (tl && action === 'request_extension') {
+      const refusal = tl.checkExtension(clockRow, input.duration!, now);
+      if (refusal) throw invalid(refusal.field, refusal.message);
     }
     await this.checkReferences(p, action, input, row);
     if (input.attachmentIds?.length) await this.checkAttachments(p, input.attachmentIds, row.id, 'attachmentIds');
 
-    const updated = await applyTransition(this.ctx.db, {
-      caseId: row.id,
-      expectedVersion: row.version,
-      action,
-      from: row.status,
-      to: decision.to,
-      patch: toRowPatch(decision.patch, p),
-      actorUserId: p.id,
-      actorUnitId: p.unitId,
-      comment: input.comment ?? null,
-      data: eventData(action, input),
-      attachmentIds: input.attachmentIds ?? [],
+    const patch = toRowPatch(decision.patch, p);
+    if (decision.patch.pendingExtension === null) patch.pending_extension = null;
+    if (decision.patch.pendingExtension) {
+      patch.pending_extension = { ...decision.patch.pendingExtension, requestedBy: p.id, requestedAt: new Date(now).toISOString() };
+    }
+    if (decision.patch.summonUnitIds) patch.assist_unit_ids = [...new Set([...row.assist_unit_ids, ...decision.patch.summonUnitIds])];
+    if (tl) Object.assign(patch, tl.forTransition(clockRow, action, decision.to, now, { extendBy: decision.patch.extendBy }));
+
+    const updated = await this.ctx.db.tx(async (q) => {
+      const moved = await applyTransition(q, {
+        caseId: row.id,
+        expectedVersion: row.version,
+        action,
+        from: row.status,
+        to: decision.to,
+        patch,
+        actorUserId: p.id,
+        actorUnitId: p.unitId,
+        comment: input.comment ?? null,
+        data: eventData(action, input, decision.patch),
+        attachmentIds: input.attachmentIds ?? [],
+      });
+      if (moved) await this.sideEffects(q, p, action, moved, input, decision.patch, now);
+      return moved;
     });
     if (!updated) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
     this.ctx.metrics.caseActions.inc({ action });
     return this.get(p, row.id);
   }
 
+  /** Summons rows and notifications that go with an action, in its transaction. */
+  private async sideEffects(q: Queryable, p: Principal, action: Action, c: CaseRow, input: ActionInput, patch: CasePatch, now: number) {
+    const tl = this.timeLimits;
+    const due = tl?.summonDue(c as unknown as ClockRow, now) ?? null;
+    if (action === 'dispatch' || (action === 'reopen' && c.status === 'dispatched')) {
+      // Assisting units named at dispatch are on the case at once (no 报到), and owe their part by the summons limit.
+      await q.query(`DELETE FROM case_summons WHERE case_id = $1 AND answered_at IS NULL`, [c.id]);
+      if (c.assist_unit_ids.length) {
+        await q.query(
+          `INSERT INTO case_summons (case_id, unit_id, summoned_by, due_at, reported_at)
+           SELECT $1, u, $2, $3, now() FROM unnest($4::uuid[]) AS u ON CONFLICT (case_id, unit_id) DO NOTHING`,
+          [c.id, p.id, due, c.assist_unit_ids],
+        );
+      }
+      if (c.lead_unit_id) await this.notifier?.notify(q, { unitId: c.lead_unit_id, caseId: c.id, kind: 'dispatched', title: `新派单 ${c.no}: ${c.title}` });
+      for (const u of c.assist_unit_ids) await this.notifier?.notify(q, { unitId: u, caseId: c.id, kind: 'dispatched', title: `协办派单 ${c.no}: ${c.title}` });
+    }
+    if (action === 'summon' && patch.summonUnitIds) {
+      await q.query(
+        `INSERT INTO case_summons (case_id, unit_id, summoned_by, due_at)
+         SELECT $1, u, $2, $3 FROM unnest($4::uuid[]) AS u ON CONFLICT (case_id, unit_id) DO NOTHING`,
+        [c.id, p.id, due, patch.summonUnitIds],
+      );
+      for (const u of patch.summonUnitIds) {
+        await this.notifier?.notify(q, { unitId: u, caseId: c.id, kind: 'summoned', title: `吹哨报到 ${c.no}: ${c.title}`, body: input.comment, data: { dueAt: due } });
+      }
+    }
+    if (action === 'report' && p.unitId) {
+      await q.query(`UPDATE case_summons SET reported_at = now(), reported_by = $3 WHERE case_id = $1 AND unit_id = $2`, [c.id, p.unitId, p.id]);
+    }
+    if (action === 'assist_reply' && p.unitId) {
+      await q.query(
+        `UPDATE case_summons SET answered_at = now(), answered_by = $3, answer = $4, reported_at = coalesce(reported_at, now()) WHERE case_id = $1 AND unit_id = $2`,
+        [c.id, p.unitId, p.id, input.reply],
+      );
+      if (c.lead_unit_id) await this.notifier?.notify(q, { unitId: c.lead_unit_id, caseId: c.id, kind: 'assist_replied', title: `协办单位已答复 ${c.no}` });
+    }
+    if (action === 'request_extension') {
+      const sup = await q.query<{ parent_id: string | null }>(`SELECT parent_id FROM units WHERE id = $1`, [c.lead_unit_id]);
+      const to = sup[0]?.parent_id ?? null;
+      if (to) await this.notifier?.notify(q, { unitId: to, caseId: c.id, kind: 'extension_requested', title: `延期申请 ${c.no}: ${input.duration}`, body: input.comment });
+    }
+    if (action === 'decide_extension' && c.lead_unit_id) {
+      await this.notifier?.notify(q, { unitId: c.lead_unit_id, caseId: c.id, kind: 'extension_decided', title: `延期申请${input.approve ? '已同意' : '未同意'} ${c.no}` });
+    }
+    if (action === 'return' && c.created_by) {
+      await this.notifier?.notify(q, { userId: c.created_by, caseId: c.id, kind: 'returned', title: `工单被退回 ${c.no}`, body: input.comment });
+    }
+  }
+
   /** Units and cases named in an action must exist (and be active / visible). */
   private async checkReferences(p: Principal, action: Action, input: ActionInput, row: CaseRow) {
     const units = [input.leadUnitId, ...(input.assistUnitIds ?? [])].filter((x): x is string => !!x);
-    if (units.length && (action === 'dispatch' || action === 'reopen')) {
+    if (action === 'summon') units.push(...(input.unitIds ?? []));
+    if (units.length && (action === 'dispatch' || action === 'reopen' || action === 'summon')) {
       const found = await this.ctx.db.query<{ id: string }>(`SELECT id FROM units WHERE id = ANY ($1) AND active`, [units]);
       const ok = new Set(found.map((u) => u.id));
       if (input.leadUnitId && !ok.has(input.leadUnitId)) throw invalid('leadUnitId', '单位不存在或已停用 (no such active unit)');
       const bad = (input.assistUnitIds ?? []).findIndex((u) => !ok.has(u));
       if (bad >= 0) throw invalid(`assistUnitIds.${bad}`, '单位不存在或已停用 (no such active unit)');
+      const badSummon = (input.unitIds ?? []).findIndex((u) => !ok.has(u));
+      if (badSummon >= 0) throw invalid(`unitIds.${badSummon}`, '单位不存在或已停用 (no such active unit)');
     }
     if (input.duplicateOf) {
       if (input.duplicateOf === row.id) throw invalid('duplicateOf', 'a case cannot duplicate itself');
@@ -400,9 +570,10 @@ function toRowPatch(patch: CasePatch, p: Principal): RowPatch {
 }
 
 /** What the timeline records of an action's input, besides the comment. */
-function eventData(action: Action, input: ActionInput): Record<string, unknown> {
+function eventData(action: Action, input: ActionInput, patch: CasePatch = {}): Record<string, unknown> {
   const d: Record<string, unknown> = {};
-  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'rating', 'duplicateOf', 'externalRef'] as const) {
+  if (patch.extendBy) d.extendedBy = patch.extendBy;
+  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'rating', 'duplicateOf', 'externalRef', 'duration', 'approve', 'unitIds'] as const) {
     if (input[k] !== undefined) d[k] = input[k];
   }
   if (action === 'rate' && input.comment) d.ratingComment = input.comment;
@@ -416,7 +587,10 @@ export function encodeCursor(at: string, id: string): string {
 export function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && !Number.isNaN(Date.parse(v[0])) && UUID_RE.test(v[1])) return v as [string, string];
+    // Only the UTC ISO form this API issues; anything else would reach the database as an invalid timestamp.
+    const m = Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' ? /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.exec(v[0]) : null;
+    const realDay = m && !Number.isNaN(Date.parse(v[0])) && new Date(`${m[1]}T00:00:00Z`).toISOString().startsWith(m[1]);
+    if (realDay && typeof v[1] === 'string' && UUID_RE.test(v[1])) return v as [string, string];
   } catch {
     /* fall through */
   }

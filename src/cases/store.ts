@@ -1,6 +1,7 @@
 /** SQL of the case engine. Each state change is a single statement: row update with version check plus one appended event. */
 import type { Queryable } from '../platform/db.ts';
 import type { Status } from './lifecycle.ts';
+import { CLOCK_COLUMN_TYPES, type ClockColumns } from '../timelimits/index.ts';
 
 export interface CaseRow {
   id: string;
@@ -59,10 +60,26 @@ export interface NewCase {
   actorUnitId: string | null;
   attachmentIds: string[];
   comment: string | null;
+  /** The clock a new case starts with (its dispatch limit), from the time-limit policies. */
+  clock: NewCaseClock;
 }
 
-const CASE_COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone,
-  reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, external_ref, created_by`;
+/** Clock columns set at registration. */
+export interface NewCaseClock {
+  policyId: string | null;
+  clock: string | null;
+  clockStartedAt: Date | null;
+  dueAt: Date | null;
+  warnAt: Date | null;
+  escalateAt: Date | null;
+  nextCheckAt: Date | null;
+}
+
+export const NO_CLOCK: NewCaseClock = { policyId: null, clock: null, clockStartedAt: null, dueAt: null, warnAt: null, escalateAt: null, nextCheckAt: null };
+
+export const CASE_COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone,
+  reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, external_ref, created_by,
+  policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at`;
 
 // Numbers read as Shanghai date + global sequence: 20261123000042.
 const CASE_NO = `to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0')`;
@@ -90,10 +107,18 @@ function newCaseParams(c: NewCase): unknown[] {
     c.actorUnitId,
     c.attachmentIds,
     c.comment,
+    c.clock.policyId,
+    c.clock.clock,
+    c.clock.clockStartedAt,
+    c.clock.dueAt,
+    c.clock.warnAt,
+    c.clock.escalateAt,
+    c.clock.nextCheckAt,
   ];
 }
 
-const INSERT_CASE_SELECT = `SELECT $1::uuid, ${CASE_NO}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'registered', $17, $18`;
+const INSERT_CASE_SELECT = `SELECT $1::uuid, ${CASE_NO}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'registered', $17, $18,
+  $22::uuid, $23::text, $24::timestamptz, $25::timestamptz, $26::timestamptz, $27::timestamptz, $28::timestamptz`;
 
 const EVENT_AND_ATTACHMENTS = `
   e AS (
@@ -124,7 +149,7 @@ export async function insertCase(q: Queryable, c: NewCase): Promise<CaseRow> {
 export async function insertCaseIdempotent(q: Queryable, c: NewCase, key: string, requestHash: string): Promise<CaseRow | undefined> {
   const rows = await q.query<CaseRow>(
     `WITH k AS (
-       INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id) VALUES ($18, $22, $23, $1)
+       INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id) VALUES ($18, $29, $30, $1)
        ON CONFLICT DO NOTHING RETURNING resource_id
      ),
      c AS (INSERT INTO cases (${CASE_COLUMNS}) ${INSERT_CASE_SELECT} WHERE EXISTS (SELECT 1 FROM k) RETURNING *),
@@ -144,7 +169,7 @@ export async function findIdempotent(q: Queryable, userId: string, key: string):
 }
 
 /** Column assignments a transition may make; whitelisted so no input names a column. */
-export interface RowPatch {
+export interface RowPatch extends ClockColumns {
   lead_unit_id?: string | null;
   assist_unit_ids?: string[];
   handler_user_id?: string | null;
@@ -158,6 +183,7 @@ export interface RowPatch {
 }
 
 const PATCH_TYPES: Record<keyof RowPatch, string> = {
+  ...CLOCK_COLUMN_TYPES,
   lead_unit_id: 'uuid',
   assist_unit_ids: 'uuid[]',
   handler_user_id: 'uuid',
@@ -198,7 +224,7 @@ export async function applyTransition(q: Queryable, t: Transition): Promise<Case
       sets.push(value === 'now' ? `closed_at = now()` : `closed_at = NULL`);
       continue;
     }
-    params.push(value);
+    params.push(PATCH_TYPES[col] === 'jsonb' && value !== null ? JSON.stringify(value) : value);
     sets.push(`${col} = $${params.length}::${PATCH_TYPES[col]}`);
   }
   params.push(t.actorUserId, t.actorUnitId, t.action, t.from, t.comment, JSON.stringify(t.data), t.attachmentIds);

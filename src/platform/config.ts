@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** Directory of the built web console, served at /. */
   webDir: string;
+  /** How often the time-limit sweeper runs; 0 turns it off (minute-level limits need <= 10). */
+  sweepSeconds: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     secureCookies: bool(env.ZHILI_SECURE_COOKIES, false),
     logLevel: env.LOG_LEVEL ?? 'info',
     webDir: resolve(env.ZHILI_WEB_DIR ?? 'web/dist'),
+    sweepSeconds: Number(env.ZHILI_SWEEP_SECONDS ?? 10),
     ...overrides,
   };
 }
