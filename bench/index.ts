@@ -4,9 +4,11 @@
  * ratios against baselines measured in the same run.
  */
 import { benchIntake } from './intake.ts';
+import { benchTimelimits } from './timelimits.ts';
 
 const PARTS: Record<string, () => Promise<string>> = {
   intake: () => benchIntake(),
+  timelimits: () => benchTimelimits(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -16,7 +16,6 @@ import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { TimeLimits, Sweeper } from './timelimits/index.ts';
 import { registerTimeLimitRoutes } from './timelimits/routes.ts';
 import { Notifier, registerNotifyRoutes } from './notify/index.ts';
-import type { NotifierLike } from './cases/service.ts';
 
 export interface Server {
   app: App;
@@ -91,6 +90,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerOrgRoutes(app, ctx, otp);
   registerCaseRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
+
   const notifier = new Notifier(ctx);
   ctx.services.notifier = notifier;
   registerNotifyRoutes(app, ctx);
@@ -99,13 +99,13 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const sweeper = new Sweeper(db, {
     intervalMs: config.sweepSeconds * 1000,
     notify: async (q, notices) => {
-      const notifier = ctx.services.notifier as NotifierLike | undefined;
-      if (!notifier) return;
-      for (const n of notices) {
-        if (!n.unitId) continue;
-        const title = n.kind === 'warning_yellow' ? `即将超时 ${n.caseNo}` : n.kind === 'warning_red' ? `已超时 ${n.caseNo}` : `超时督办 ${n.caseNo}`;
-        await notifier.notify(q, { unitId: n.unitId, caseId: n.caseId, kind: n.kind, title: `${title}: ${n.title}`, data: { dueAt: n.dueAt, clock: n.clock } });
-      }
+      const title = { warning_yellow: '即将超时', warning_red: '已超时', escalated: '超时督办' } as const;
+      await notifier.notifyMany(
+        q,
+        notices
+          .filter((n) => n.unitId)
+          .map((n) => ({ unitId: n.unitId!, caseId: n.caseId, kind: n.kind, title: `${title[n.kind]} ${n.caseNo}: ${n.title}`, data: { dueAt: n.dueAt, clock: n.clock } })),
+      );
     },
     onError: (err) => log.error({ err }, 'time-limit sweep failed'),
   });

@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openDb, createScratchDatabase, type Db } from '../src/platform/db.ts';
 import { buildServer } from '../src/server.ts';
 import { seedWorld, silentLogger, caseBody, PASSWORD, type World } from './helpers.ts';
+import type { Sweeper } from '../src/timelimits/index.ts';
 
 const base = process.env.TEST_DATABASE_URL;
 
@@ -15,6 +16,7 @@ describe.skipIf(!base)('two instances on one PostgreSQL', () => {
   const urls: string[] = [];
   const closers: (() => Promise<void>)[] = [];
   let world: World;
+  const sweepers: Sweeper[] = [];
 
   beforeAll(async () => {
     scratch = await createScratchDatabase(base!);
@@ -24,8 +26,9 @@ describe.skipIf(!base)('two instances on one PostgreSQL', () => {
     for (let i = 0; i < 2; i++) {
       const db = await openDb(scratch.url, { poolSize: 8 });
       dbs.push(db);
-      const s = await buildServer({ db, logger: silentLogger(), config: { demo: false, webDir: '/nonexistent' } });
+      const s = await buildServer({ db, logger: silentLogger(), config: { demo: false, webDir: '/nonexistent', sweepSeconds: 0 } });
       urls.push(await s.app.listen({ host: '127.0.0.1', port: 0 }));
+      sweepers.push(s.ctx.services.sweeper as Sweeper);
       closers.push(() => s.close());
     }
   });
@@ -95,5 +98,30 @@ describe.skipIf(!base)('two instances on one PostgreSQL', () => {
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
     const detail = await call(0, 'GET', `/api/cases/${id}`, op);
     expect(detail.json.timeline.map((e: any) => e.action)).toEqual(['create', 'dispatch', 'accept']);
+  });
+
+  it('two sweepers racing over the same overdue cases warn and escalate each exactly once', async () => {
+    const op = await login(0, 'operator');
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const c = await call(i % 2, 'POST', '/api/cases', op, caseBody({ title: `巡检并发 ${i}` }));
+      const d = await call(i % 2, 'POST', `/api/cases/${c.json.id}/dispatch`, op, { leadUnitId: world.units.cgA.id });
+      expect(d.status).toBe(200);
+      ids.push(c.json.id);
+    }
+    // Far past every deadline: each case owes exactly one red urge and one escalation.
+    const later = Date.now() + 90 * 24 * 3_600_000;
+    const results = await Promise.all([sweepers[0].sweep(later), sweepers[1].sweep(later), sweepers[0].sweep(later), sweepers[1].sweep(later)]);
+    // Across every case in the database, what the sweepers report equals what was written: nothing twice.
+    const all = await dbs[0].query<{ n: number }>(`SELECT count(*)::int AS n FROM case_events WHERE data->>'auto' = 'true'`);
+    expect(results.reduce((n, r) => n + r.yellow + r.red + r.escalated, 0)).toBe(all[0].n);
+    const rows = await dbs[0].query<{ action: string; n: number }>(
+      `SELECT action, count(*)::int AS n FROM case_events WHERE case_id = ANY ($1) AND data->>'auto' = 'true' GROUP BY action ORDER BY action`,
+      [ids],
+    );
+    expect(rows).toEqual([
+      { action: 'supervise', n: 40 },
+      { action: 'urge', n: 40 },
+    ]);
   });
 });

@@ -189,6 +189,38 @@ export class Notifier {
     return id;
   }
 
+  /**
+   * Many inbox notifications in one statement (the sweeper's warnings). When
+   * an outbound channel is configured each needs its own outbox rows, so they
+   * go one by one through `notify`.
+   */
+  async notifyMany(q: Queryable, list: NotificationInput[]): Promise<void> {
+    if (!list.length) return;
+    if (this.senders.webhook || this.senders.sms || this.senders.email) {
+      for (const n of list) await this.notify(q, n);
+      return;
+    }
+    for (const n of list) {
+      if (!n.userId === !n.unitId) throw new Error('notify: give exactly one recipient, userId or unitId');
+      if (!KIND_RE.test(n.kind)) throw new Error(`notify: bad kind "${n.kind}"`);
+    }
+    await q.query(
+      `INSERT INTO notifications (id, recipient_user_id, recipient_unit_id, case_id, kind, title, body, data)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])`,
+      [
+        list.map(() => uuidv7()),
+        list.map((n) => n.userId ?? null),
+        list.map((n) => n.unitId ?? null),
+        list.map((n) => n.caseId ?? null),
+        list.map((n) => n.kind),
+        list.map((n) => n.title),
+        list.map((n) => n.body ?? ''),
+        list.map((n) => JSON.stringify(n.data ?? {})),
+      ],
+    );
+    for (const n of list) this.created.inc({ kind: n.kind });
+  }
+
   /** Delay before attempt `attempt + 1`: base x 2^(attempt-1), capped, with +-20% jitter. */
   backoffMs(attempt: number): number {
     const d = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
