@@ -9,6 +9,8 @@ import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { upsertUser, USER_INPUT } from './org/store.ts';
 import { ROLES } from './org/roles.ts';
+import { formatCalendarDays } from './timelimits/index.ts';
+import { ensureTimeLimitDefaults, loadCalendar } from './timelimits/store.ts';
 import {
   FIELDS,
   FORMATS,
@@ -350,6 +352,28 @@ Examples:
     const rows = await withDb((db) => exportRows(db, kind));
     await writeTable(file, kind, rows, { format, headers: o.headers });
     (file === '-' ? console.error : console.log)(`exported ${rows.length} ${kind}${file === '-' ? '' : ` to ${file}`}`);
+  });
+
+const calendar = program.command('calendar').description('working calendar 工作日历');
+calendar
+  .command('days')
+  .description('print one line per day, "YYYY-MM-DD work" or "YYYY-MM-DD off", so a year can be checked at a glance')
+  .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+  .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+  .option('--calendar <name>', 'calendar name (default: the statutory working calendar; "24x7" for the natural one)', 'default')
+  .action(async (o: { from: string; to: string; calendar: string }) => {
+    const cal = await withDb(async (db) => {
+      await db.tx((q) => ensureTimeLimitDefaults(q));
+      return loadCalendar(db, o.calendar);
+    });
+    if (!cal) throw new CliError(`no calendar named ${o.calendar}`);
+    let lines: string[];
+    try {
+      lines = formatCalendarDays(cal, o.from, o.to);
+    } catch (err) {
+      throw new CliError(`--from/--to: ${(err as Error).message}`);
+    }
+    process.stdout.write(lines.join('\n') + '\n');
   });
 
 try {

@@ -86,4 +86,18 @@ describe('zhili CLI', () => {
       await db.close();
     }
   });
+
+  it('prints the working calendar one day a line, across Spring Festival 2026', async () => {
+    const r = await zhili(['calendar', 'days', '--from', '2026-02-13', '--to', '2026-02-28']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(16);
+    expect(lines.slice(0, 4)).toEqual(['2026-02-13 work', '2026-02-14 work', '2026-02-15 off', '2026-02-16 off']);
+    expect(lines).toContain('2026-02-23 off');
+    expect(lines.at(-1)).toBe('2026-02-28 work'); // a Saturday made a working day (调休)
+    const bad = await zhili(['calendar', 'days', '--from', '2026-03-01', '--to', '2026-02-01']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--from/--to');
+  });
 });
+
