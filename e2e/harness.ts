@@ -1,0 +1,158 @@
+/**
+ * Runs the real zhili server (node bin/zhili.js serve) on a fresh PGlite data
+ * directory and a free port, and drives Debian's Chromium with playwright-core.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { seedE2E } from './fixtures.ts';
+
+export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SHOTS = join(ROOT, 'e2e', 'screenshots');
+export const hasChromium = existsSync(CHROMIUM);
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Builds the console when web/dist is missing (a fresh clone without postinstall). */
+export function ensureWebBuilt() {
+  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'web', 'vite.config.ts'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('web console build failed');
+}
+
+export interface RunningServer {
+  url: string;
+  dataDir: string;
+  /** Every log line the server printed so far. */
+  lines: string[];
+  /** The last one-time code the (log) OTP sender "sent" to this phone. */
+  otpFor(phone: string, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(): Promise<RunningServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zhili-e2e-'));
+  await seedE2E(join(dataDir, 'pglite'));
+  const port = await freePort();
+  const lines: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'zhili.js'), 'serve', '--no-demo'], {
+    cwd: ROOT,
+    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (buf: Buffer) => lines.push(...buf.toString('utf8').split('\n').filter(Boolean));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${lines.slice(-30).join('\n')}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${lines.slice(-30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    dataDir,
+    lines,
+    async otpFor(phone, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      const re = new RegExp(`one-time code for ${phone}: (\\d{6})`);
+      while (Date.now() < end) {
+        for (let i = lines.length - 1; i >= 0; i--) {
+          const m = re.exec(lines[i]);
+          if (m) return m[1];
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no one-time code logged for ${phone}`);
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise<void>((res) => {
+          const t = setTimeout(() => {
+            child.kill('SIGKILL');
+            res();
+          }, 10_000);
+          child.once('exit', () => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--headless=new'],
+  });
+}
+
+export const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 2 };
+
+/** Collects page errors so a test can assert the console stayed clean. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    // Expected answers: 401 before signing in, 404 from the optional suggestion endpoint.
+    if (/status of (401|404)/.test(text)) return;
+    errors.push(`console: ${text}`);
+  });
+  return errors;
+}
+
+export async function shot(page: Page, name: string, fullPage = true) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // Sticky headers draw where the page was scrolled to; shoot from the top.
+  if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, animations: 'disabled' });
+}
+
+/** Signs a browser context in through the API (for the second and later actors of a flow). */
+export async function apiLogin(ctx: BrowserContext, url: string, username: string, password = 'zhili2026') {
+  const r = await ctx.request.post(`${url}/api/auth/login`, { data: { username, password } });
+  if (!r.ok()) throw new Error(`login ${username}: ${r.status()} ${await r.text()}`);
+}
+
+/** Presses Tab until the focused element matches (keyboard-only navigation), up to `max` presses. */
+export async function tabTo(page: Page, selector: string, max = 15) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate((s) => !!document.activeElement?.matches(s), selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  const active = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+  throw new Error(`Tab never reached ${selector}; focus is on ${active}`);
+}

@@ -1,0 +1,320 @@
+/**
+ * The form each lifecycle action needs, posted to /api/cases/:id/<action>
+ * with the loaded `version` (optimistic concurrency). A 409 reloads the case;
+ * field errors from the server sit under the field they name.
+ */
+import { useEffect, useState } from 'react';
+import { Alert, App, Form, Input, Modal, Radio, Rate, Select, Space, Typography } from 'antd';
+import { useQueryClient } from '@tanstack/react-query';
+import { api, ApiError } from '../api/client.ts';
+import { useSuggestAvailable, useSuggestions } from '../api/hooks.ts';
+import type { Action, CaseDetail } from '../api/types.ts';
+import { ACTION_TEXT, useI18n, useLabel } from '../i18n.tsx';
+import { applyServerErrors } from '../lib/forms.ts';
+import { durationText } from '../lib/format.ts';
+import { UnitSelect } from './UnitSelect.tsx';
+import { AttachmentUpload } from './AttachmentUpload.tsx';
+
+export const RATE_TEXT: [string, string][] = [
+  ['很不满意', 'Very dissatisfied'],
+  ['不满意', 'Dissatisfied'],
+  ['基本满意', 'Acceptable'],
+  ['满意', 'Satisfied'],
+  ['非常满意', 'Very satisfied'],
+];
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Extension lengths offered (the API takes a number and m, h or d). */
+const DURATIONS = ['4h', '1d', '2d', '3d', '5d', '7d', '15d'];
+
+export function ActionModal({
+  action,
+  c,
+  onClose,
+  onDone,
+  labelOf,
+}: {
+  /** A lifecycle action; one this console does not know gets a comment form. */
+  action: Action | string | null;
+  c: CaseDetail;
+  onClose(): void;
+  onDone?(c: CaseDetail): void;
+  /** Label of an action the console does not know (from /api/meta). */
+  labelOf?(a: string): string;
+}) {
+  const { t, lang } = useI18n();
+  const label = useLabel();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [banner, setBanner] = useState<string | null>(null);
+  const solved = Form.useWatch('solved', form);
+  const lead = Form.useWatch('leadUnitId', form);
+
+  useEffect(() => {
+    if (action) {
+      form.resetFields();
+      setBanner(null);
+    }
+  }, [action, form]);
+
+  if (!action) return null;
+  const current = action as Action;
+  const actionLabel = ACTION_TEXT[current] ? label(ACTION_TEXT, current) : (labelOf?.(current) ?? current);
+
+  async function submit(values: Record<string, unknown>) {
+    const body: Record<string, unknown> = { version: c.version };
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined || v === null || v === '') continue;
+      if (Array.isArray(v) && !v.length && k !== 'assistUnitIds') continue;
+      body[k] = typeof v === 'string' ? v.trim() : v;
+    }
+    setBusy(true);
+    setBanner(null);
+    try {
+      if (current === 'cancel' && typeof body.duplicateOf === 'string' && !UUID_RE.test(body.duplicateOf)) {
+        // The operator types the number of the case this one duplicates; the API wants its id.
+        try {
+          const dup = await api<CaseDetail>(`/api/cases/${encodeURIComponent(body.duplicateOf)}`);
+          body.duplicateOf = dup.id;
+        } catch {
+          form.setFields([{ name: 'duplicateOf', errors: [t('找不到该工单编号', 'No case with this number')] }]);
+          setBusy(false);
+          return;
+        }
+      }
+      const updated = await api<CaseDetail>(`/api/cases/${c.id}/${current.replace(/_/g, '-')}`, { body });
+      qc.setQueryData(['case', c.no], updated);
+      qc.setQueryData(['case', c.id], updated);
+      qc.invalidateQueries({ queryKey: ['cases'] });
+      qc.invalidateQueries({ queryKey: ['queue-count'] });
+      message.success(t(`${actionLabel}成功`, `${actionLabel}: done`));
+      onDone?.(updated);
+      onClose();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        message.warning(t('工单已被他人处理或修改，已为您刷新，请确认后再操作。', 'Someone changed this case meanwhile; it has been reloaded. Check and try again.'));
+        await qc.invalidateQueries({ queryKey: ['case'] });
+        onClose();
+      } else {
+        const rest = applyServerErrors(form, err, { rating: 'rating', 'body': 'comment' });
+        if (rest.length) setBanner(rest.join('；'));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const commentLabel: Partial<Record<Action, [string, string]>> = {
+    return: ['退单理由', 'Reason for returning'],
+    reopen: ['重办理由', 'Reason for reopening'],
+    cancel: ['作废理由', 'Reason for cancelling'],
+    transfer_police: ['转 110 理由', 'Why this is a police matter'],
+    supervise: ['督办意见', 'Instructions'],
+    note: ['备注内容', 'Note'],
+    urge: ['催办意见', 'Message'],
+    dispatch: ['派单意见', 'Instructions'],
+    verify: ['回访情况', 'Return visit notes'],
+    rate: ['评价意见', 'Comment'],
+    request_extension: ['延期理由', 'Reason'],
+    decide_extension: ['审批意见', 'Decision notes'],
+    summon: ['吹哨事由', 'What is needed'],
+    arrive: ['现场情况', 'On-site notes'],
+    report: ['报到说明', 'Notes'],
+  };
+  const required: Action[] = ['return', 'reopen', 'cancel', 'transfer_police', 'supervise', 'note', 'request_extension', 'summon'];
+  const commentRequired = (required as string[]).includes(action) || (action === 'verify' && solved === false);
+  const cl = commentLabel[current] ?? ['说明', 'Comment'];
+
+  const danger = ['return', 'cancel', 'transfer_police'].includes(current);
+  return (
+    <Modal
+      open
+      title={`${actionLabel} · ${c.no}`}
+      okText={actionLabel}
+      okButtonProps={{ loading: busy, danger, htmlType: 'submit' }}
+      cancelText={t('取消', 'Cancel')}
+      onOk={() => form.submit()}
+      onCancel={() => !busy && onClose()}
+      maskClosable={!busy}
+      destroyOnHidden
+      width={action === 'dispatch' || action === 'reply' ? 640 : 520}
+    >
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={submit}
+        disabled={busy}
+        initialValues={action === 'verify' ? { solved: true } : action === 'decide_extension' ? { approve: true } : undefined}
+        aria-label={actionLabel}
+        onKeyDown={(e) => {
+          if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') form.submit();
+        }}
+      >
+        {banner && <Alert type="error" showIcon message={banner} role="alert" style={{ marginBottom: 16 }} />}
+        {action === 'dispatch' && (
+          <>
+            <DispatchHint c={c} onPick={(id) => form.setFieldValue('leadUnitId', id)} />
+            <Form.Item name="leadUnitId" label={t('主办单位', 'Lead unit')} rules={[{ required: true, message: t('请选择主办单位', 'Choose the lead unit') }]}>
+              <UnitSelect autoFocus />
+            </Form.Item>
+            <Form.Item name="assistUnitIds" label={t('协办单位', 'Assisting units')} initialValue={[]}>
+              <UnitSelect mode="multiple" exclude={[lead]} />
+            </Form.Item>
+          </>
+        )}
+        {action === 'reopen' && (
+          <Form.Item name="leadUnitId" label={t('重新派往（可选，默认原主办单位）', 'Send to (optional; the previous lead unit by default)')}>
+            <UnitSelect allowClear />
+          </Form.Item>
+        )}
+        {action === 'summon' && (
+          <Form.Item name="unitIds" label={t('被吹哨单位', 'Units to summon')} rules={[{ required: true, message: t('请选择单位', 'Choose the units') }]}>
+            <UnitSelect mode="multiple" autoFocus exclude={[c.leadUnitId ?? undefined]} />
+          </Form.Item>
+        )}
+        {action === 'request_extension' && (
+          <Form.Item
+            name="duration"
+            label={t('延期时长', 'Extra time')}
+            rules={[
+              { required: true, message: t('请选择延期时长', 'Choose how long') },
+              { pattern: /^\d{1,5}(m|h|d)$/, message: t('如 3d、4h', 'e.g. 3d or 4h') },
+            ]}
+          >
+            <Select
+              autoFocus
+              showSearch
+              options={DURATIONS.map((d) => ({ value: d, label: durationText(d, lang) }))}
+              placeholder={t('选择或输入，如 3d', 'Pick or type, e.g. 3d')}
+            />
+          </Form.Item>
+        )}
+        {action === 'decide_extension' && (
+          <>
+            <PendingExtension c={c} />
+            <Form.Item name="approve" label={t('审批结果', 'Decision')} rules={[{ required: true }]}>
+              <Radio.Group>
+                <Radio value={true} autoFocus>
+                  {t('同意延期', 'Approve')}
+                </Radio>
+                <Radio value={false}>{t('不同意', 'Refuse')}</Radio>
+              </Radio.Group>
+            </Form.Item>
+          </>
+        )}
+        {(action === 'reply' || action === 'close_directly' || action === 'assist_reply') && (
+          <Form.Item
+            name="reply"
+            label={action === 'reply' ? t('答复内容', 'Reply') : action === 'assist_reply' ? t('协办意见', 'Our part') : t('答复内容（直接办结）', 'Answer (closes the case)')}
+            rules={[
+              { required: true, whitespace: true, message: t('请填写答复内容', 'Write the reply') },
+              { min: 2, message: t('至少 2 个字', 'At least 2 characters') },
+            ]}
+          >
+            <Input.TextArea autoSize={{ minRows: 4, maxRows: 12 }} autoFocus maxLength={10000} showCount />
+          </Form.Item>
+        )}
+        {action === 'verify' && (
+          <Form.Item name="solved" label={t('回访结果', 'Outcome')} rules={[{ required: true }]}>
+            <Radio.Group>
+              <Radio value={true} autoFocus>
+                {t('已解决', 'Solved')}
+              </Radio>
+              <Radio value={false}>{t('未解决（退回承办单位重新办理）', 'Not solved (back to the lead unit)')}</Radio>
+            </Radio.Group>
+          </Form.Item>
+        )}
+        {action === 'rate' && (
+          <Form.Item name="rating" label={t('满意度', 'Satisfaction')} rules={[{ required: true, message: t('请选择星级', 'Choose 1 to 5 stars') }]}>
+            <Rate tooltips={RATE_TEXT.map((p) => p[lang === 'zh' ? 0 : 1])} autoFocus />
+          </Form.Item>
+        )}
+        {action === 'cancel' && (
+          <Form.Item name="duplicateOf" label={t('重复的主工单编号（合并时填写）', 'Number of the case this duplicates (when merging)')}>
+            <Input placeholder={t('例如 20261123000012', 'e.g. 20261123000012')} />
+          </Form.Item>
+        )}
+        {action === 'transfer_police' && (
+          <Form.Item name="externalRef" label={t('110 警情编号（可选）', '110 incident number (optional)')}>
+            <Input />
+          </Form.Item>
+        )}
+        <Form.Item
+          name="comment"
+          label={t(cl[0], cl[1])}
+          rules={[
+            ...(commentRequired ? [{ required: true, whitespace: true, message: t(`请填写${cl[0]}`, `Enter the ${cl[1].toLowerCase()}`) }] : []),
+            ...((required as string[]).includes(action) && action !== 'note' ? [{ min: 2, message: t('至少 2 个字', 'At least 2 characters') }] : []),
+          ]}
+        >
+          <Input.TextArea
+            autoSize={{ minRows: 2, maxRows: 8 }}
+            maxLength={5000}
+            autoFocus={!['dispatch', 'reply', 'close_directly', 'verify', 'rate', 'summon', 'request_extension', 'decide_extension', 'assist_reply'].includes(action)}
+          />
+        </Form.Item>
+        {(['reply', 'close_directly', 'note', 'arrive', 'assist_reply'] as string[]).includes(action) && (
+          <Form.Item name="attachmentIds" label={t('附件', 'Attachments')} initialValue={[]}>
+            <AttachmentUpload />
+          </Form.Item>
+        )}
+        <Typography.Text type="secondary" className="form-hint">
+          {t('Ctrl+Enter 提交', 'Ctrl+Enter submits')}
+        </Typography.Text>
+      </Form>
+    </Modal>
+  );
+}
+
+/** The extension request awaiting a decision, if the case carries it. */
+function PendingExtension({ c }: { c: CaseDetail }) {
+  const { t, lang } = useI18n();
+  const p = (c.pendingExtension ?? null) as { duration?: string; reason?: string } | null;
+  if (!p) return null;
+  return (
+    <Alert
+      type="info"
+      showIcon
+      style={{ marginBottom: 12 }}
+      message={`${t('申请延期', 'Asked for')} ${p.duration ? durationText(p.duration, lang) : ''}`}
+      description={p.reason}
+    />
+  );
+}
+
+/** Suggested units from the dispatch feature, when it exists. */
+function DispatchHint({ c, onPick }: { c: CaseDetail; onPick(id: string): void }) {
+  const t = useI18n().t;
+  const avail = useSuggestAvailable();
+  const s = useSuggestions(`${c.title} ${c.description}`, avail.data === true);
+  const units = s.data?.units ?? [];
+  if (!units.length) return null;
+  return (
+    <Alert
+      type="info"
+      style={{ marginBottom: 12 }}
+      message={
+        <Space wrap>
+          {t('建议派往', 'Suggested')}:
+          {units.slice(0, 4).map((u) => (
+            <a
+              key={u.id}
+              href="#"
+              onClick={(e) => {
+                e.preventDefault();
+                onPick(u.id);
+              }}
+              title={u.reason}
+            >
+              {u.name ?? u.id}
+              {u.confidence != null ? ` ${Math.round(u.confidence * 100)}%` : ''}
+            </a>
+          ))}
+        </Space>
+      }
+    />
+  );
+}
