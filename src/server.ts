@@ -113,10 +113,18 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   if (config.sweepSeconds > 0) sweeper.start();
 
   if (existsSync(config.webDir)) {
-    await app.register(fastifyStatic, { root: config.webDir, wildcard: false });
-    // Client-side routes fall back to the console's index.html.
+    await app.register(fastifyStatic, {
+      root: config.webDir,
+      wildcard: false,
+      // Hashed bundles never change; index.html must always be fetched fresh.
+      setHeaders: (res, path) => {
+        res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+    // Client-side routes fall back to the console's index.html; missing bundles and API paths are 404s.
     app.get('/*', { schema: { hide: true } }, (req, reply) => {
-      if (req.url.startsWith('/api/')) return reply.callNotFound();
+      if (req.url.startsWith('/api/') || req.url.startsWith('/assets/')) return reply.callNotFound();
+      reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });
   } else {

@@ -189,6 +189,26 @@ export class CaseService {
     return this.ctx.services.notifier as NotifierLike | undefined;
   }
 
+  /**
+   * Where a case with no place belongs (a citizen who gave no address): the
+   * configured ZHILI_DEFAULT_DIVISION, else the deployment's home, found by
+   * walking down from the root while a division has a single child (a city
+   * deployment loads its province and city: the city is home).
+   */
+  private async homeDivision(): Promise<string | null> {
+    if (this.ctx.config.defaultDivision) return this.ctx.config.defaultDivision;
+    const rows = await this.ctx.db.query<{ code: string }>(
+      `WITH RECURSIVE walk AS (
+         (SELECT code, 1 AS depth FROM divisions WHERE parent_code IS NULL ORDER BY code LIMIT 1)
+         UNION ALL
+         SELECT c.code, w.depth + 1 FROM walk w JOIN divisions c ON c.parent_code = w.code
+          WHERE (SELECT count(*) FROM divisions x WHERE x.parent_code = w.code) = 1
+       )
+       SELECT code FROM walk ORDER BY depth DESC LIMIT 1`,
+    );
+    return rows[0]?.code ?? null;
+  }
+
   private loadSummons(caseId: string): Promise<SummonRow[]> {
     return this.ctx.db.query<SummonRow>(
       `SELECT s.unit_id, u.name AS unit_name, s.summoned_at, s.due_at, s.reported_at, s.answered_at, s.answer
@@ -214,15 +234,12 @@ export class CaseService {
       // Existence is checked by the foreign key on insert (see createFieldError): one round trip less per intake.
       return { gridId: null, divisionCode: loc.divisionCode };
     }
-    // No place given: the caller's own unit or jurisdiction, else the deployment's root division.
+    // No place given: the caller's own unit or jurisdiction, else the deployment's home division.
     const rows = await this.ctx.db.query<{ code: string | null }>(
-      `SELECT COALESCE(
-         (SELECT division_codes[1] FROM units WHERE id = $1),
-         $2::text,
-         (SELECT code FROM divisions ORDER BY length(code), code LIMIT 1)) AS code`,
+      `SELECT COALESCE((SELECT division_codes[1] FROM units WHERE id = $1), $2::text) AS code`,
       [p.unitId, p.scopeCodes.find((c) => c !== '*') ?? null],
     );
-    return { gridId: null, divisionCode: rows[0]?.code ?? null };
+    return { gridId: null, divisionCode: rows[0]?.code ?? (await this.homeDivision()) };
   }
 
   private newCaseClock(keys: { type: string; categoryCode: string | null; urgency: string; channel: string }): NewCaseClock {

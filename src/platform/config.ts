@@ -18,6 +18,8 @@ export interface Config {
   webDir: string;
   /** How often the time-limit sweeper runs; 0 turns it off (minute-level limits need <= 10). */
   sweepSeconds: number;
+  /** Division of cases registered with no place (e.g. a citizen who gave no address). */
+  defaultDivision: string | null;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL ?? 'info',
     webDir: resolve(env.ZHILI_WEB_DIR ?? 'web/dist'),
     sweepSeconds: Number(env.ZHILI_SWEEP_SECONDS ?? 10),
+    defaultDivision: env.ZHILI_DEFAULT_DIVISION || null,
     ...overrides,
   };
 }
