@@ -160,3 +160,106 @@ export function caseBody(over: Record<string, unknown> = {}) {
     ...over,
   };
 }
+
+/** A client for an already-known session cookie or extra headers (e.g. `authorization: Bearer ...`). */
+export function clientFor(t: TestServer, auth: { cookie?: string; headers?: Record<string, string> }): Client {
+  const as = (m: string, url: string, body?: unknown, headers?: Record<string, string>) =>
+    t.request(m, url, { body, cookie: auth.cookie, headers: { ...auth.headers, ...headers } });
+  return {
+    cookie: auth.cookie ?? '',
+    get: (url: string) => as('GET', url),
+    post: (url: string, body?: unknown, headers?: Record<string, string>) => as('POST', url, body ?? {}, headers),
+    put: (url: string, body?: unknown) => as('PUT', url, body),
+    del: (url: string) => as('DELETE', url),
+  };
+}
+
+/** Signs a citizen in by phone and one-time code (the test server's log sender holds the code). */
+export async function loginCitizen(t: TestServer, phone: string): Promise<Client & { userId: string }> {
+  const sent = await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+  if (sent.status !== 202) throw new Error(`otp request ${phone} failed: ${sent.status} ${sent.body}`);
+  const code = [...t.otp.sent].reverse().find((s) => s.phone === phone)!.code;
+  const res = await t.request('POST', '/api/auth/otp/verify', { body: { phone, code } });
+  if (res.status !== 200) throw new Error(`otp verify ${phone} failed: ${res.status} ${res.body}`);
+  const setCookie = res.headers['set-cookie'];
+  const cookie = (Array.isArray(setCookie) ? setCookie[0] : setCookie)!.split(';')[0];
+  return Object.assign(clientFor(t, { cookie }), { userId: res.json.id as string });
+}
+
+/** A real 1x1 greyscale PNG, built chunk by chunk (CRC-32 and a stored zlib block computed here). */
+export function tinyPng(): Buffer {
+  const crc32 = (b: Buffer) => {
+    let c = ~0;
+    for (const byte of b) {
+      c ^= byte;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(1, 0); // width
+  ihdr.writeUInt32BE(1, 4); // height
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  // One scanline: filter byte 0, one grey pixel; a zlib stream with a single stored block.
+  const raw = Buffer.from([0, 0x80]);
+  let a = 1;
+  let b = 0;
+  for (const byte of raw) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE(((b << 16) | a) >>> 0);
+  const idat = Buffer.concat([Buffer.from([0x78, 0x01, 0x01, raw.length, 0x00, ~raw.length & 0xff, 0xff]), raw, adler]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A multipart/form-data body with one file (field "file" unless told) and optional text fields. */
+export function multipart(file: { data: Buffer; filename: string; mime: string; field?: string }, fields: Record<string, string> = {}) {
+  const boundary = `----zhili${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  parts.push(
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.filename}"\r\nContent-Type: ${file.mime}\r\n\r\n`),
+    file.data,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
+  return { body: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/**
+ * A valid body for an object schema (e.g. ACTION_BODIES[action]): each
+ * required field gets its value from `values`, so actions added later are
+ * covered as long as their fields have a test value. Throws naming a missing one.
+ */
+export function bodyFromSchema(
+  schema: { shape: Record<string, { safeParse(v: unknown): { success: boolean } }>; safeParse(v: unknown): { success: boolean; error?: unknown } },
+  values: Record<string, unknown>,
+  label: string,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(schema.shape)) {
+    if (s.safeParse(undefined).success) continue;
+    if (!(k in values)) throw new Error(`no test value for the required field "${k}" of ${label}: add one to the values given to bodyFromSchema`);
+    body[k] = values[k];
+  }
+  const check = schema.safeParse(body);
+  if (!check.success) throw new Error(`the test body for ${label} is invalid: ${String(check.error)}`);
+  return body;
+}

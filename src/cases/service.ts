@@ -424,6 +424,10 @@ export class CaseService {
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const items = page.map((r) => caseView(r, p));
+    const unmasked = items.filter((c, i) => !c.reporter.masked && page[i].reporter_user_id !== p.id && (c.reporter.phone || c.reporter.name));
+    if (unmasked.length) {
+      await audit(this.ctx.db, { userId: p.id, action: 'read_personal_data', entity: 'case', detail: { caseIds: unmasked.map((c) => c.id), via: 'list' } });
+    }
     const last = page[page.length - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.cursor_at, last.id) : null };
   }

@@ -3,7 +3,7 @@ import { hash, verify, Algorithm } from '@node-rs/argon2';
 import { v7 as uuidv7 } from 'uuid';
 import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../platform/db.ts';
-import { unauthorized, forbidden } from '../platform/errors.ts';
+import { Problem, unauthorized, forbidden } from '../platform/errors.ts';
 import type { Role } from './roles.ts';
 
 /** The signed-in caller, attached to every authenticated request. */
@@ -198,7 +198,9 @@ export async function issueOtp(q: Queryable, sender: OtpSender, phone: string): 
     `SELECT count(*)::int AS n FROM otp_codes WHERE phone = $1 AND created_at > now() - interval '1 hour'`,
     [phone],
   );
-  if (recent[0].n >= 5) throw Object.assign(forbidden('验证码发送过于频繁 (too many codes requested; try later)'), {});
+  if (recent[0].n >= 5) {
+    throw new Problem(429, 'Too Many Requests', '验证码发送过于频繁 (too many codes requested; try later)', [{ field: 'phone', message: 'too many codes requested for this phone in the last hour' }]);
+  }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await q.query(`INSERT INTO otp_codes (id, phone, code_hash, expires_at) VALUES ($1, $2, $3, $4)`, [
     uuidv7(),

@@ -120,6 +120,26 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     },
   );
 
+  /**
+   * A non-global admin acts only on users inside their jurisdiction: the user's
+   * scope and unit must lie in it; global users and citizens (who may report
+   * anywhere) are out of reach.
+   */
+  async function userInJurisdiction(p: Principal, userId: string): Promise<boolean> {
+    if (seesEverything(p)) return true;
+    const r = await db.query<{ scope_codes: string[]; roles: string[]; division_codes: string[] | null }>(
+      `SELECT u.scope_codes, u.roles, un.division_codes FROM users u LEFT JOIN units un ON un.id = u.unit_id WHERE u.id = $1`,
+      [userId],
+    );
+    const u = r[0];
+    if (!u) return false;
+    if (u.scope_codes.includes('*') || u.roles.includes('citizen')) return false;
+    return [...u.scope_codes, ...(u.division_codes ?? [])].every((c) => inScope(p, c));
+  }
+  async function assertUserInJurisdiction(p: Principal, userId: string, field: string) {
+    if (!(await userInJurisdiction(p, userId))) throw forbidden(`${field}: 该用户不在您的管辖范围内 (outside your jurisdiction)`);
+  }
+
   async function unitOf(p: Principal) {
     if (!p.unitId) return null;
     const r = await db.query<{ code: string; name: string }>(`SELECT code, name FROM units WHERE id = $1`, [p.unitId]);
@@ -141,9 +161,9 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       let userId = p.id;
       if (req.body.username && req.body.username !== p.username) {
         requireRole(req, 'admin');
-        const u = await db.query<{ id: string; scope_codes: string[] }>(`SELECT id, scope_codes FROM users WHERE username = $1`, [req.body.username]);
+        const u = await db.query<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [req.body.username]);
         if (!u[0]) throw invalid('username', 'no such user');
-        assertInScope(p, u[0].scope_codes.filter((c) => c !== '*'), 'username');
+        await assertUserInJurisdiction(p, u[0].id, 'username');
         userId = u[0].id;
       }
       const token = newToken('zk_');
@@ -162,7 +182,12 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   });
   app.delete('/api/tokens/:id', { schema: { tags, summary: '吊销令牌 Revoke a token', params: ID } }, async (req, reply) => {
     const p = requireUser(req);
-    const admin = p.roles.includes('admin');
+    let admin = p.roles.includes('admin');
+    if (admin && !seesEverything(p)) {
+      // A county admin revokes tokens of users in their county only; others look absent.
+      const owner = await db.query<{ user_id: string }>(`SELECT user_id FROM api_tokens WHERE id = $1`, [req.params.id]);
+      if (owner[0] && owner[0].user_id !== p.id) admin = await userInJurisdiction(p, owner[0].user_id);
+    }
     const r = await db.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND (user_id = $2 OR $3) AND revoked_at IS NULL RETURNING id`, [
       req.params.id,
       p.id,
@@ -264,6 +289,11 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   app.post('/api/units', { schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     assertInScope(p, req.body.divisionCodes ?? [], 'divisionCodes');
+    if (!seesEverything(p)) {
+      // Updating by code must not take over another jurisdiction's unit.
+      const existing = await db.query<{ division_codes: string[] }>(`SELECT division_codes FROM units WHERE code = $1`, [req.body.code]);
+      if (existing[0]) assertInScope(p, existing[0].division_codes, 'code');
+    }
     const r = await upsertUnit(db, req.body);
     await audit(db, { userId: p.id, action: 'unit_upsert', entity: 'unit', entityId: r.id, ip: req.ip });
     return reply.status(201).send((await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [r.id]))[0]);
@@ -303,6 +333,15 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     if (scope.includes('*') && !seesEverything(p)) throw forbidden('scopeCodes: only a global admin may grant global scope');
     assertInScope(p, scope.filter((c) => c !== '*'), 'scopeCodes');
     if (req.body.roles.includes('citizen')) throw invalid('roles', 'citizens sign in by phone; they are not created here');
+    if (!seesEverything(p)) {
+      // Neither an existing user (by username) nor the unit may lie outside the caller's jurisdiction.
+      const existing = await db.query<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [req.body.username]);
+      if (existing[0]) await assertUserInJurisdiction(p, existing[0].id, 'username');
+      if (req.body.unitCode) {
+        const unit = await db.query<{ division_codes: string[] }>(`SELECT division_codes FROM units WHERE code = $1`, [req.body.unitCode]);
+        if (unit[0]) assertInScope(p, unit[0].division_codes, 'unitCode');
+      }
+    }
     const r = await upsertUser(db, req.body);
     await audit(db, { userId: p.id, action: 'user_upsert', entity: 'user', entityId: r.id, detail: { username: req.body.username }, ip: req.ip });
     return reply.status(r.created ? 201 : 200).send((await db.query(`${USER_SELECT} WHERE u.id = $1`, [r.id]))[0]);
@@ -339,6 +378,8 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   app.post('/api/grids', { schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     if (!inScope(p, req.body.divisionCode)) throw forbidden('divisionCode: outside your jurisdiction');
+    const existing = await db.query<{ division_code: string }>(`SELECT division_code FROM grids WHERE code = $1`, [req.body.code]);
+    if (existing[0] && !inScope(p, existing[0].division_code)) throw forbidden('code: 该网格不在您的管辖范围内 (a grid outside your jurisdiction)');
     const exists = await db.query(`SELECT 1 FROM divisions WHERE code = $1`, [req.body.divisionCode]);
     if (!exists.length) throw invalid('divisionCode', 'no such division');
     const r = await upsertGrid(db, req.body);

@@ -54,6 +54,9 @@ export function problemFromPg(err: any): Problem | undefined {
       return invalid(column, 'is required');
     case '23514':
       return invalid(column, `violates check ${err.constraint ?? ''}`.trim());
+    case '22021':
+    case '22P05':
+      return badRequest('text contains characters the database cannot store (NUL)');
     case '22P02':
     case '22003':
     case '22007':

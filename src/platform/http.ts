@@ -69,6 +69,18 @@ function httpTitle(status: number): string {
   );
 }
 
+/** The path of the first string holding a NUL character, if any. */
+export function findNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (depth > 20 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return `${path}.${k}`;
+    const hit = findNul(v, `${path}.${k}`, depth + 1);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 export async function createHttp(ctx: Ctx): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
@@ -95,6 +107,12 @@ export async function createHttp(ctx: Ctx): Promise<App> {
       .status(404)
       .type('application/problem+json')
       .send(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON(req.url));
+  });
+
+  // PostgreSQL text cannot hold NUL; refuse it up front, naming the field, rather than fail in the database.
+  app.addHook('preValidation', async (req) => {
+    const where = findNul(req.body, 'body') ?? findNul(req.query, 'query') ?? findNul(req.params, 'params');
+    if (where) throw new Problem(400, 'Bad Request', `${where}: text must not contain NUL characters`, [{ field: where.replace(/^(body|query|params)\.?/, '') || where, message: 'must not contain NUL (\\u0000) characters' }]);
   });
 
   app.addHook('onResponse', async (req, reply) => {
