@@ -11,6 +11,7 @@ import { LogOtpSender, type OtpSender } from './org/auth.ts';
 import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { GridLocator } from './dispatch/locator.ts';
+import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { TimeLimits, Sweeper } from './timelimits/index.ts';
@@ -90,6 +91,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerOrgRoutes(app, ctx, otp);
   registerCaseRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
+  registerDispatchRoutes(app, ctx);
 
   const notifier = new Notifier(ctx);
   ctx.services.notifier = notifier;

@@ -60,7 +60,8 @@ const SPECS: Partial<Record<Action, Spec>> = {
   arrive: { state: 'accepted', actor: 'handler_a', body: { comment: '已到现场' }, to: 'accepted' },
   request_extension: { state: 'in_progress', actor: 'handler_a', body: { duration: '1d', comment: '需协调供电公司更换线路' }, to: 'in_progress' },
   summon: { state: 'accepted', actor: 'supervisor', body: (w) => ({ unitIds: [w.units.zjA.id], comment: '请住建局到现场会商' }), to: 'accepted' },
-  // decide_extension, report and assist_reply need a pending request or a summons first: see test/timelimits.test.ts.
+  unmerge: { state: 'merged', actor: 'operator', body: { comment: '并非同一事项' }, to: 'registered' },
+  // merge needs a main case's id; decide_extension, report and assist_reply need a pending request or a summons first: see test/timelimits.test.ts.
 };
 
 /** A valid body for any action, from its schema (new actions need only a value for a new field name). */
@@ -74,12 +75,14 @@ function validBody(world: World, action: Action) {
     rating: 2,
     approve: true,
     duration: '3d',
+    // A uuid no case has: enough for the generic refusals, which never reach the reference check.
+    duplicateOf: '00000000-0000-7000-8000-000000000000',
   };
   return bodyFromSchema(ACTION_BODIES[action], values, `POST /api/cases/:ref/${action}`);
 }
 
 /** States caseIn() can produce, in the order tried when an allowed or a refused state is wanted. */
-const REACHABLE: Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'closed', 'rated', 'returned', 'transferred', 'cancelled'];
+const REACHABLE: Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'closed', 'rated', 'returned', 'transferred', 'cancelled', 'merged'];
 
 describe.each(TEST_DATABASES)('case actions API on $name', (tdb) => {
   let t: TestServer;
@@ -124,6 +127,10 @@ describe.each(TEST_DATABASES)('case actions API on $name', (tdb) => {
       returned: async () => (await d(), ok('handler_a', id, 'return', { comment: '不属于本单位' })),
       transferred: () => ok('operator', id, 'transfer_police', { comment: '属公安管辖' }),
       cancelled: () => ok('operator', id, 'cancel', { comment: '重复工单' }),
+      merged: async () => {
+        const main = await users.operator.post('/api/cases', caseBody());
+        return ok('operator', id, 'merge', { duplicateOf: main.json.id });
+      },
     };
     await steps[state]();
     const row = await t.server.ctx.db.query<{ status: Status }>(`SELECT status FROM cases WHERE id = $1`, [id]);

@@ -130,6 +130,18 @@ function validInputs(action: Action, leadUnitId: string | null): ActionInput[] {
       return [1, 2, 3, 4, 5].map((rating) => ({ rating }));
     case 'reopen':
       return leadUnitId ? [{ comment: '重办' }] : [{ comment: '重办' }, { comment: '重办', leadUnitId: 'u1' }];
+    case 'merge':
+      return [{ duplicateOf: 'main-case' }];
+    case 'unmerge':
+      return [{ comment: '并非同一事项' }];
+    case 'request_extension':
+      return [{ duration: '1d', comment: '需协调' }];
+    case 'summon':
+      return [{ unitIds: ['u9'], comment: '会商' }];
+    case 'assist_reply':
+      return [{ reply: '协办意见' }];
+    case 'decide_extension':
+      return [{ approve: true }, { approve: false }];
     default:
       return [{}];
   }
@@ -346,6 +358,8 @@ describe('reachability (f)', () => {
       summon: 'township',
       report: 'handler',
       assist_reply: 'handler',
+      merge: 'dispatcher',
+      unmerge: 'supervisor',
     };
     const reached = bfs((a) => ({ roles: [who[a]], inLeadUnit: true, isReporter: true }));
     expect([...reached.keys()].sort()).toEqual([...STATUSES].sort());

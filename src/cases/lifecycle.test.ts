@@ -42,7 +42,7 @@ const CENTRE: Role[] = ['operator', 'dispatcher', 'supervisor'];
 const STAFF: Role[] = ['operator', 'dispatcher', 'handler', 'township', 'grid_worker', 'police', 'mediator', 'supervisor', 'leader'];
 /** Statuses in which a case is still being worked on. */
 const ACTIVE: Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
-const ALL: Status[] = [...ACTIVE, 'closed', 'rated', 'transferred', 'cancelled'];
+const ALL: Status[] = [...ACTIVE, 'closed', 'rated', 'transferred', 'cancelled', 'merged'];
 
 type Relation = 'leadUnit' | 'reporterOrStaff' | 'summoned' | 'assisting';
 
@@ -90,6 +90,8 @@ interface ActionSpec {
  * | summon          | dispatched, accepted, in_progress                     | same         | township, dispatcher, supervisor, leader | -                | unitIds, comment |
  * | report          | dispatched, accepted, in_progress                     | same         | handling roles                          | summoned unit     | -              |
  * | assist_reply    | dispatched, accepted, in_progress                     | same         | handling roles                          | assisting unit    | reply          |
+ * | merge           | registered, dispatched, returned                      | merged       | operator, dispatcher, supervisor        | -                 | duplicateOf    |
+ * | unmerge         | merged                                                | registered   | operator, dispatcher, supervisor        | -                 | comment        |
  */
 const SPEC: Record<Action, ActionSpec> = {
   dispatch: {
@@ -277,6 +279,22 @@ const SPEC: Record<Action, ActionSpec> = {
     requires: 'reply',
     patch: () => ({}),
   },
+  merge: {
+    from: ['registered', 'dispatched', 'returned'],
+    to: 'merged',
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    valid: { duplicateOf: 'main-case' },
+    requires: 'duplicateOf',
+    patch: () => ({ duplicateOf: 'main-case', handlerCleared: true }),
+  },
+  unmerge: {
+    from: ['merged'],
+    to: 'registered',
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    valid: { comment: '并非同一事项' },
+    requires: 'comment',
+    patch: () => ({ duplicateOf: null }),
+  },
 };
 
 /** Case facts used for each status in the matrix. */
@@ -326,11 +344,11 @@ function expectedAvailable(facts: CaseFacts, a: Actor): Action[] {
 // ---------------------------------------------------------------------------
 
 describe('vocabulary', () => {
-  it('has the 11 statuses, 21 actions and 11 roles the matrix covers', () => {
+  it('has the 12 statuses, 23 actions and 11 roles the matrix covers', () => {
     expect([...STATUSES].sort()).toEqual([...ALL].sort());
-    expect(STATUSES).toHaveLength(11);
+    expect(STATUSES).toHaveLength(12);
     expect([...ACTIONS].sort()).toEqual(Object.keys(SPEC).sort());
-    expect(ACTIONS).toHaveLength(21);
+    expect(ACTIONS).toHaveLength(23);
     expect(ROLES).toHaveLength(11);
     expect(INITIAL_STATUS).toBe('registered');
   });
@@ -654,7 +672,7 @@ describe('availableActions', () => {
   });
 
   it('lists the buttons of a few typical screens, in ACTIONS order', () => {
-    expect(availableActions(factsFor('registered'), actor(['operator'], false))).toEqual(['dispatch', 'close_directly', 'cancel', 'transfer_police', 'note']);
+    expect(availableActions(factsFor('registered'), actor(['operator'], false))).toEqual(['dispatch', 'close_directly', 'cancel', 'transfer_police', 'note', 'merge']);
     const leadHandler: Actor = { ...actor(['handler'], true), isSummoned: false, isAssisting: false };
     expect(availableActions(factsFor('dispatched'), leadHandler)).toEqual(['accept', 'return', 'note']);
     expect(availableActions(factsFor('dispatched'), actor(['handler'], false))).toEqual(['note']);

@@ -17,7 +17,8 @@ export const STATUSES = [
   'rated', // 已评价
   'returned', // 退单
   'transferred', // 转110
-  'cancelled', // 作废 / 合并
+  'cancelled', // 作废
+  'merged', // 已并入另一工单 (并单)
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -33,9 +34,10 @@ export const STATUS_LABELS: Record<Status, string> = {
   returned: '已退单',
   transferred: '已转110',
   cancelled: '已作废',
+  merged: '已合并',
 };
 
-/** States from which nothing but notes can follow (rated may still reopen). */
+/** States from which nothing but notes can follow (rated may still reopen, merged unmerge). */
 export const FINAL_STATUSES: readonly Status[] = ['transferred', 'cancelled'];
 /** States in which a case is still being worked on (clock running). */
 export const OPEN_STATUSES: readonly Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
@@ -62,6 +64,8 @@ export const ACTIONS = [
   'summon',
   'report',
   'assist_reply',
+  'merge',
+  'unmerge',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -87,6 +91,8 @@ export const ACTION_LABELS: Record<Action, string> = {
   summon: '吹哨',
   report: '报到',
   assist_reply: '协办答复',
+  merge: '合并',
+  unmerge: '取消合并',
 };
 
 /** Who the actor is relative to this case; computed by the service. */
@@ -352,6 +358,23 @@ export const RULES: Record<Action, Rule> = {
     roles: HANDLERS,
     relation: 'assisting',
     apply: (f, i) => need('reply', i.reply, '协办意见不能为空 (the assisting reply is required)') ?? stay(f),
+  },
+  merge: {
+    from: ['registered', 'dispatched', 'returned'],
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    apply: (_f, i) =>
+      need('duplicateOf', i.duplicateOf, '请指定合并到的主工单 (name the main case)') ?? {
+        ok: true,
+        to: 'merged',
+        patch: { duplicateOf: i.duplicateOf!, handlerCleared: true },
+      },
+  },
+  unmerge: {
+    from: ['merged'],
+    roles: ['operator', 'dispatcher', 'supervisor'],
+    apply: (_f, i) =>
+      // Back to the dispatch queue, on its own again.
+      need('comment', i.comment, '请说明取消合并的理由 (say why)') ?? { ok: true, to: 'registered', patch: { duplicateOf: null } },
   },
   note: {
     from: STATUSES,

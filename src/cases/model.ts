@@ -90,6 +90,8 @@ export const ACTION_BODIES = {
   decide_extension: z.strictObject({ approve: z.boolean(), comment: COMMENT.optional(), version: VERSION }),
   summon: z.strictObject({ unitIds: z.array(z.uuid()).min(1).max(20), comment: COMMENT.min(2, '请说明吹哨事由 (say what is needed)'), version: VERSION }),
   report: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
+  merge: z.strictObject({ duplicateOf: z.uuid(), comment: COMMENT.optional(), version: VERSION }),
+  unmerge: z.strictObject({ comment: COMMENT.min(2, '请说明取消合并的理由 (say why)'), version: VERSION }),
   assist_reply: z.strictObject({ reply: z.string().trim().min(2).max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
 } as const;
 

@@ -149,6 +149,7 @@ export function caseView(row: CaseRow & Record<string, any>, p: Principal) {
       pendingExtension: row.pending_extension ?? null,
     },
     returnCount: row.return_count ?? 0,
+    mergedCount: row.merged_count ?? 0,
     needsArbitration: row.needs_arbitration ?? false,
   };
 }
@@ -481,7 +482,7 @@ export class CaseService {
         data: eventData(action, input, decision.patch),
         attachmentIds: input.attachmentIds ?? [],
       });
-      if (moved) await this.sideEffects(q, p, action, moved, input, decision.patch, now);
+      if (moved) await this.sideEffects(q, p, action, moved, input, decision.patch, now, row);
       return moved;
     });
     if (!updated) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
@@ -490,8 +491,31 @@ export class CaseService {
   }
 
   /** Summons rows and notifications that go with an action, in its transaction. */
-  private async sideEffects(q: Queryable, p: Principal, action: Action, c: CaseRow, input: ActionInput, patch: CasePatch, now: number) {
+  private async sideEffects(q: Queryable, p: Principal, action: Action, c: CaseRow, input: ActionInput, patch: CasePatch, now: number, before: CaseRow) {
     const tl = this.timeLimits;
+    if (action === 'merge' && c.duplicate_of) {
+      await q.query(`UPDATE cases SET merged_count = merged_count + 1 WHERE id = $1`, [c.duplicate_of]);
+    }
+    if (action === 'unmerge' && before.duplicate_of) {
+      await q.query(`UPDATE cases SET merged_count = greatest(merged_count - 1, 0) WHERE id = $1`, [before.duplicate_of]);
+    }
+    if (c.status === 'closed' && before.status !== 'closed') {
+      // Every reporter hears of the outcome: this case's, and those of the reports merged into it.
+      const reporters = await q.query<{ user_id: string; case_id: string }>(
+        `SELECT reporter_user_id AS user_id, id AS case_id FROM cases
+          WHERE reporter_user_id IS NOT NULL AND (id = $1 OR (duplicate_of = $1 AND status = 'merged'))`,
+        [c.id],
+      );
+      for (const r of reporters) {
+        await this.notifier?.notify(q, {
+          userId: r.user_id,
+          caseId: r.case_id,
+          kind: r.case_id === c.id ? 'closed' : 'merged_closed',
+          title: `您反映的问题已办结 ${c.no}`,
+          body: c.reply ?? undefined,
+        });
+      }
+    }
     const due = tl?.summonDue(c as unknown as ClockRow, now) ?? null;
     if (action === 'dispatch' || (action === 'reopen' && c.status === 'dispatched')) {
       // Assisting units named at dispatch are on the case at once (no 报到), and owe their part by the summons limit.
@@ -555,8 +579,11 @@ export class CaseService {
     if (input.duplicateOf) {
       if (input.duplicateOf === row.id) throw invalid('duplicateOf', 'a case cannot duplicate itself');
       const params: unknown[] = [input.duplicateOf];
-      const dup = await this.ctx.db.query<{ id: string }>(`SELECT c.id FROM cases c WHERE c.id = $1 AND ${caseVisibility(p, 'c', params)}`, params);
+      const dup = await this.ctx.db.query<{ id: string; status: string }>(`SELECT c.id, c.status FROM cases c WHERE c.id = $1 AND ${caseVisibility(p, 'c', params)}`, params);
       if (!dup.length) throw invalid('duplicateOf', '重复的主工单不存在 (no such case)');
+      if (action === 'merge' && ['merged', 'cancelled', 'transferred'].includes(dup[0].status)) {
+        throw invalid('duplicateOf', '主工单已合并、作废或转出，不能并入 (the main case is merged, cancelled or transferred)');
+      }
     }
   }
 }

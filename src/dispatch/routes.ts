@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { App, Ctx } from '../platform/http.ts';
+import { forbidden } from '../platform/errors.ts';
+import { requireUser, isStaff } from '../org/auth.ts';
+import { loadVisible } from '../cases/service.ts';
+import { LOCATION } from '../cases/model.ts';
+import { divisionChain } from '../org/store.ts';
+import { findDuplicates } from './duplicates.ts';
+import type { GridLocator } from './locator.ts';
+
+const OPTIONS = z.strictObject({
+  radiusM: z.coerce.number().int().min(10).max(5000).optional(),
+  windowDays: z.coerce.number().int().min(1).max(365).optional(),
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+});
+
+export function registerDispatchRoutes(app: App, ctx: Ctx) {
+  const tags = ['dispatch'];
+  const locator = () => ctx.services.locator as GridLocator | undefined;
+
+  app.get(
+    '/api/cases/:ref/duplicates',
+    { schema: { tags, summary: '疑似重复工单 Open cases likely the same matter as this one', params: z.strictObject({ ref: z.string().min(1).max(64) }), querystring: OPTIONS } },
+    async (req) => {
+      const p = requireUser(req);
+      if (!isStaff(p)) throw forbidden('staff only');
+      const c = await loadVisible(ctx.db, p, req.params.ref);
+      return findDuplicates(
+        ctx.db,
+        p,
+        { caseId: c.id, title: c.title, description: c.description, categoryCode: c.category_code, lng: c.lng, lat: c.lat, gridId: c.grid_id, address: c.address, at: new Date(c.created_at) },
+        req.query,
+      );
+    },
+  );
+
+  app.post(
+    '/api/dispatch/duplicates',
+    {
+      schema: {
+        tags,
+        summary: '登记前查重 Candidates for a report being registered',
+        body: z.strictObject({
+          title: z.string().max(200).default(''),
+          description: z.string().max(10000),
+          categoryCode: z.string().max(20).nullish(),
+          location: LOCATION.optional(),
+          ...OPTIONS.shape,
+        }),
+      },
+    },
+    async (req) => {
+      const p = requireUser(req);
+      if (!isStaff(p)) throw forbidden('staff only');
+      const { title, description, categoryCode, location, radiusM, windowDays, limit } = req.body;
+      let gridId = location?.gridId ?? null;
+      if (!gridId && location?.lng != null && location.lat != null) gridId = locator()?.locate(location.lng, location.lat)?.gridId ?? null;
+      return findDuplicates(
+        ctx.db,
+        p,
+        { title, description, categoryCode, lng: location?.lng, lat: location?.lat, gridId, address: location?.address },
+        { radiusM, windowDays, limit },
+      );
+    },
+  );
+
+  app.get(
+    '/api/dispatch/locate',
+    {
+      schema: {
+        tags,
+        summary: '坐标定位网格 The grid and division chain of a point',
+        querystring: z.strictObject({ lng: z.coerce.number().min(-180).max(180), lat: z.coerce.number().min(-90).max(90) }),
+      },
+    },
+    async (req) => {
+      requireUser(req);
+      const hit = locator()?.locate(req.query.lng, req.query.lat);
+      if (!hit) return { grid: null, divisions: [], inside: false };
+      const grid = await ctx.db.query(`SELECT id, code, name, division_code AS "divisionCode" FROM grids WHERE id = $1`, [hit.gridId]);
+      const codes = divisionChain(hit.divisionCode);
+      const divisions = await ctx.db.query(`SELECT code, name, level FROM divisions WHERE code = ANY ($1) ORDER BY length(code)`, [codes]);
+      return { grid: grid[0] ?? null, divisions, inside: true };
+    },
+  );
+}
