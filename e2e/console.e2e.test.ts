@@ -27,7 +27,8 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     const ctx = await browser.newContext(opts);
     contexts.push(ctx);
     const page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
+    // Generous: CI runs this beside the integration suites on two cores.
+    page.setDefaultTimeout(40_000);
     return { ctx, page, errors: watchErrors(page) };
   }
 
