@@ -12,6 +12,7 @@ import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { GridLocator } from './dispatch/locator.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
+import { registerStatsRoutes } from './stats/routes.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { TimeLimits, Sweeper } from './timelimits/index.ts';
@@ -92,6 +93,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerCaseRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
   registerDispatchRoutes(app, ctx);
+  registerStatsRoutes(app, ctx);
 
   const notifier = new Notifier(ctx);
   ctx.services.notifier = notifier;
