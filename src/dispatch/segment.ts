@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+import { dict } from '@node-rs/jieba/dict.js';
 
 let jieba: Jieba | undefined;
 
