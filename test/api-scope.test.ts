@@ -47,6 +47,7 @@ function validBody(world: World, action: Action): Record<string, unknown> {
     rating: 5,
     approve: true,
     duration: '3d',
+    duplicateOf: '00000000-0000-7000-8000-000000000000',
   };
   return bodyFromSchema(ACTION_BODIES[action], values, `POST /api/cases/:ref/${action}`);
 }

@@ -25,7 +25,22 @@ import { ROLES, type Role } from '../org/roles.ts';
 const UNITS = ['u1', 'u2', 'u3'] as const;
 /** Statuses in which the case must have a lead unit. */
 /** Actions that do not move a case along the loop. */
-const SIDE_ACTIONS: readonly Action[] = ['note', 'urge', 'supervise', 'cancel', 'transfer_police'];
+// Actions that do not move the case along the loop (or leave it): 'forward' steps skip them so runs reach deep states.
+const SIDE_ACTIONS: readonly Action[] = [
+  'note',
+  'urge',
+  'supervise',
+  'cancel',
+  'transfer_police',
+  'arrive',
+  'request_extension',
+  'decide_extension',
+  'summon',
+  'report',
+  'assist_reply',
+  'merge',
+  'unmerge',
+];
 const NEEDS_LEAD: readonly Status[] = ['dispatched', 'accepted', 'in_progress', 'replied', 'verified'];
 
 // ---------------------------------------------------------------------------
