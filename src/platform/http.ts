@@ -26,6 +26,8 @@ export interface Ctx {
   storage: Storage;
   /** Shared services registered by features (e.g. the grid locator). */
   services: Record<string, unknown>;
+  /** The application's clock (epoch ms); replaceable so demo data can be replayed at planned times. */
+  now?: () => number;
 }
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
