@@ -10,6 +10,8 @@ import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { upsertUser, USER_INPUT } from './org/store.ts';
 import { ROLES } from './org/roles.ts';
 import { formatCalendarDays } from './timelimits/index.ts';
+import { registerResponsibilityCommands } from './dispatch/responsibility/index.ts';
+import { registerGazetteerCommands } from './dispatch/gazetteer/index.ts';
 import { ensureTimeLimitDefaults, loadCalendar } from './timelimits/store.ts';
 import {
   FIELDS,
@@ -375,6 +377,9 @@ calendar
     }
     process.stdout.write(lines.join('\n') + '\n');
   });
+
+registerResponsibilityCommands(program);
+registerGazetteerCommands(program);
 
 try {
   await program.parseAsync(process.argv);

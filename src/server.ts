@@ -13,6 +13,9 @@ import { registerCaseRoutes } from './cases/routes.ts';
 import { GridLocator } from './dispatch/locator.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
+import { ensureDefaultResponsibilities, registerResponsibilityRoutes } from './dispatch/responsibility/index.ts';
+import { ensureDefaultGazetteer, registerGazetteerRoutes } from './dispatch/gazetteer/index.ts';
+import { backfillCaseSearch, ensureDefaultArticles, registerKbRoutes } from './kb/index.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { TimeLimits, Sweeper } from './timelimits/index.ts';
@@ -49,14 +52,21 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const hasCategories = await db.query(`SELECT 1 FROM categories LIMIT 1`);
   if (!hasCategories.length) await db.tx((q) => upsertCategories(q, defaultCategories()));
 
+  await db.tx((q) => ensureDefaultArticles(q));
+  // The default responsibility list routes by unit kind and name, so it fits any county's units.
+  await db.tx((q) => ensureDefaultResponsibilities(q));
+
   let demoAccounts: DemoAccount[] = [];
   if (config.demo) {
     const users = await db.query(`SELECT 1 FROM users LIMIT 1`);
     if (!users.length) {
       log.info('empty database: loading demo data');
       demoAccounts = await seedDemo(db, { log: (m) => log.info(m) });
+      await db.tx((q) => ensureDefaultGazetteer(q));
     }
   }
+  // Cases written before search existed (or by bulk loads) get their search tokens.
+  await backfillCaseSearch(db);
 
   const locator = new GridLocator(db);
   await locator.refresh();
@@ -94,6 +104,9 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerTimeLimitRoutes(app, ctx);
   registerDispatchRoutes(app, ctx);
   registerStatsRoutes(app, ctx);
+  registerKbRoutes(app, ctx);
+  registerResponsibilityRoutes(app, ctx);
+  registerGazetteerRoutes(app, ctx);
 
   const notifier = new Notifier(ctx);
   ctx.services.notifier = notifier;

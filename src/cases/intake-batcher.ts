@@ -9,7 +9,7 @@
  * by case, so only the faulty request sees the error.
  */
 import type { Db } from '../platform/db.ts';
-import { CASE_COLUMNS, insertCase, insertCaseIdempotent, type CaseRow, type NewCase } from './store.ts';
+import { CASE_COLUMNS, CASE_NO, insertCase, insertCaseIdempotent, type CaseRow, type NewCase } from './store.ts';
 
 interface Pending {
   c: NewCase;
@@ -98,11 +98,11 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                             $10::uuid[], $11::boolean[], $12::text[], $13::float8[], $14::float8[], $15::uuid[], $16::text[], $17::text[],
                             $18::uuid[], $19::uuid[], $20::text[], $21::text[],
-                            $22::uuid[], $23::text[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[], $27::timestamptz[], $28::timestamptz[])
+                            $22::uuid[], $23::text[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[], $27::timestamptz[], $28::timestamptz[], $29::text[])
          WITH ORDINALITY AS t(id, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone,
                               reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, external_ref,
                               created_by, actor_unit_id, idem_key, idem_hash,
-                              policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at, ord)
+                              policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at, search_text, ord)
      ),
      k AS (
        INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id)
@@ -111,10 +111,10 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
      ),
      c AS (
        INSERT INTO cases (${CASE_COLUMNS})
-       SELECT id, to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0'),
+       SELECT id, ${CASE_NO},
               channel, type, category_code, urgency, title, description, reporter_name, reporter_phone, reporter_user_id,
               reporter_confidential, address, lng, lat, grid_id, division_code, 'registered', external_ref, created_by,
-              policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at
+              policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at, search_text
          FROM (SELECT * FROM input WHERE idem_key IS NULL OR id IN (SELECT resource_id FROM k) ORDER BY ord) AS i
        RETURNING *
      ),
@@ -154,6 +154,7 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
       col((p) => p.c.clock.warnAt),
       col((p) => p.c.clock.escalateAt),
       col((p) => p.c.clock.nextCheckAt),
+      col((p) => p.c.searchText),
     ],
   );
 }

@@ -132,6 +132,8 @@ export interface ActionInput {
   duration?: string;
   approve?: boolean;
   unitIds?: string[];
+  /** Knowledge article cited by a direct close. */
+  articleId?: string;
 }
 
 /** Fields of the case row an action changes (camelCase; undefined = unchanged, null = cleared). */

@@ -20,6 +20,8 @@ import {
   type CaseFacts,
 } from './lifecycle.ts';
 import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
+import { geocode } from '../dispatch/gazetteer/index.ts';
+import { caseSearchPlan, caseSearchText, caseTextSearch, getArticleForCitation, rankedCaseIds } from '../kb/index.ts';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
 import { NO_CLOCK, type NewCaseClock } from './store.ts';
@@ -223,7 +225,7 @@ export class CaseService {
   }
 
   /** Where a new case lies: its grid and division, from what the caller gave and who the caller is. */
-  private async placeOf(p: Principal, input: CreateCaseInput): Promise<{ gridId: string | null; divisionCode: string | null }> {
+  private async placeOf(p: Principal, input: CreateCaseInput): Promise<{ gridId: string | null; divisionCode: string | null; lng?: number; lat?: number }> {
     const loc = input.location;
     if (loc?.gridId) {
       const g = await this.ctx.db.query<{ division_code: string }>(`SELECT division_code FROM grids WHERE id = $1`, [loc.gridId]);
@@ -238,6 +240,14 @@ export class CaseService {
     if (loc?.divisionCode) {
       // Existence is checked by the foreign key on insert (see createFieldError): one round trip less per intake.
       return { gridId: null, divisionCode: loc.divisionCode };
+    }
+    if (loc?.address && loc.lng == null) {
+      // Only an address: place it from the gazetteer of known roads and landmarks, if it names one.
+      const hit = await geocode(this.ctx.db, { address: loc.address });
+      if (hit) {
+        const inGrid = this.locator?.locate(hit.lng, hit.lat);
+        return { gridId: inGrid?.gridId ?? null, divisionCode: inGrid?.divisionCode ?? hit.divisionCode, lng: hit.lng, lat: hit.lat };
+      }
     }
     // No place given: the caller's own unit or jurisdiction, else the deployment's home division.
     const rows = await this.ctx.db.query<{ code: string | null }>(
@@ -296,8 +306,8 @@ export class CaseService {
       reporterUserId: citizen ? p.id : null,
       reporterConfidential: reporter?.confidential ?? false,
       address: input.location?.address ?? null,
-      lng: input.location?.lng ?? null,
-      lat: input.location?.lat ?? null,
+      lng: input.location?.lng ?? place.lng ?? null,
+      lat: input.location?.lat ?? place.lat ?? null,
       gridId: place.gridId,
       divisionCode: place.divisionCode,
       externalRef: input.externalRef ?? null,
@@ -306,6 +316,7 @@ export class CaseService {
       attachmentIds: input.attachmentIds,
       comment: null,
       clock: this.newCaseClock({ type: input.type, categoryCode: input.categoryCode ?? null, urgency: input.urgency, channel }),
+      searchText: caseSearchText({ title: input.title, description: input.description, address: input.location?.address }),
     };
     let row: CaseRow | undefined;
     try {
@@ -407,34 +418,43 @@ export class CaseService {
     if (f.createdTo) add((n) => `c.created_at < $${n}`, f.createdTo);
     if (f.updatedFrom) add((n) => `c.updated_at >= $${n}`, f.updatedFrom);
     if (f.updatedTo) add((n) => `c.updated_at < $${n}`, f.updatedTo);
-    if (f.q) {
-      const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-      const a = params.push(f.q);
-      const b = params.push(like);
-      where.push(`(c.no = $${a} OR c.title ILIKE $${b} OR c.description ILIKE $${b} OR c.address ILIKE $${b})`);
-    }
     if (f.mine === 'true') add((n) => `(c.handler_user_id = $${n} OR c.reporter_user_id = $${n} OR c.created_by = $${n})`, p.id);
-    if (f.cursor) {
-      const [at, id] = decodeCursor(f.cursor);
-      const a = params.push(at);
-      const b = params.push(id);
-      where.push(`(c.created_at, c.id) < ($${a}::timestamptz, $${b}::uuid)`);
-    }
     const limit = f.limit;
-    // The cursor keeps created_at to the microsecond (cursor_at): a JS Date (milliseconds) would skip cases created within the same millisecond.
-    const rows = await this.ctx.db.query<CaseRow & Record<string, any>>(
-      `${DETAIL_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit + 1}`,
-      params,
-    );
-    const more = rows.length > limit;
+    let rows: (CaseRow & Record<string, any>)[];
+    let nextCursor: string | null = null;
+    if (f.q) {
+      // Text search: best matches first (segmented full text), paged by offset.
+      const plan = await caseSearchPlan(this.ctx.db, p, f.q);
+      const search = caseTextSearch(p, f.q, params, plan.mode);
+      const offset = f.cursor ? decodeOffsetCursor(f.cursor) : 0;
+      const top = await rankedCaseIds(this.ctx.db, { filters: where, params, search, plan, limit: limit + 1, offset });
+      const detail = top.length ? await this.ctx.db.query<CaseRow & Record<string, any>>(`${DETAIL_SELECT} WHERE c.id = ANY ($1::uuid[])`, [top.map((r) => r.id)]) : [];
+      const byId = new Map(detail.map((r) => [r.id, r]));
+      rows = top.map((r) => byId.get(r.id)).filter((r): r is CaseRow & Record<string, any> => !!r);
+      if (rows.length > limit) nextCursor = Buffer.from(JSON.stringify({ o: offset + limit })).toString('base64url');
+    } else {
+      if (f.cursor) {
+        const [at, id] = decodeCursor(f.cursor);
+        const a = params.push(at);
+        const b = params.push(id);
+        where.push(`(c.created_at, c.id) < ($${a}::timestamptz, $${b}::uuid)`);
+      }
+      rows = await this.ctx.db.query<CaseRow & Record<string, any>>(
+        `${DETAIL_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit + 1}`,
+        params,
+      );
+      if (rows.length > limit) {
+        const last = rows[limit - 1];
+        nextCursor = encodeCursor(last.cursor_at, last.id);
+      }
+    }
     const page = rows.slice(0, limit);
     const items = page.map((r) => caseView(r, p));
     const unmasked = items.filter((c, i) => !c.reporter.masked && page[i].reporter_user_id !== p.id && (c.reporter.phone || c.reporter.name));
     if (unmasked.length) {
       await audit(this.ctx.db, { userId: p.id, action: 'read_personal_data', entity: 'case', detail: { caseIds: unmasked.map((c) => c.id), via: 'list' } });
     }
-    const last = page[page.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor(last.cursor_at, last.id) : null };
+    return { items, nextCursor };
   }
 
   /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
@@ -463,6 +483,9 @@ export class CaseService {
     }
     await this.checkReferences(p, action, input, row);
     if (input.attachmentIds?.length) await this.checkAttachments(p, input.attachmentIds, row.id, 'attachmentIds');
+    if (action === 'close_directly' && input.articleId && !(await getArticleForCitation(this.ctx.db, input.articleId, { divisionCode: row.division_code }))) {
+      throw invalid('articleId', '知识不存在、已停用或不在有效期内 (no such valid article here)');
+    }
 
     const patch = toRowPatch(decision.patch, p);
     if (decision.patch.pendingExtension === null) patch.pending_extension = null;
@@ -625,7 +648,7 @@ function toRowPatch(patch: CasePatch, p: Principal): RowPatch {
 function eventData(action: Action, input: ActionInput, patch: CasePatch = {}): Record<string, unknown> {
   const d: Record<string, unknown> = {};
   if (patch.extendBy) d.extendedBy = patch.extendBy;
-  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'rating', 'duplicateOf', 'externalRef', 'duration', 'approve', 'unitIds'] as const) {
+  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'rating', 'duplicateOf', 'externalRef', 'duration', 'approve', 'unitIds', 'articleId'] as const) {
     if (input[k] !== undefined) d[k] = input[k];
   }
   if (action === 'rate' && input.comment) d.ratingComment = input.comment;
@@ -634,6 +657,17 @@ function eventData(action: Action, input: ActionInput, patch: CasePatch = {}): R
 
 export function encodeCursor(at: string, id: string): string {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+/** A search page cursor: the offset into the ranked results. */
+function decodeOffsetCursor(cursor: string): number {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (v && Number.isInteger(v.o) && v.o >= 0 && v.o <= 10_000) return v.o;
+  } catch {
+    /* fall through */
+  }
+  throw invalid('cursor', '分页游标无效 (not a cursor this API returned)');
 }
 
 export function decodeCursor(cursor: string): [string, string] {

@@ -62,6 +62,8 @@ export interface NewCase {
   comment: string | null;
   /** The clock a new case starts with (its dispatch limit), from the time-limit policies. */
   clock: NewCaseClock;
+  /** Pre-segmented tokens for full-text search. */
+  searchText: string;
 }
 
 /** Clock columns set at registration. */
@@ -79,10 +81,10 @@ export const NO_CLOCK: NewCaseClock = { policyId: null, clock: null, clockStarte
 
 export const CASE_COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone,
   reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, external_ref, created_by,
-  policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at`;
+  policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, next_check_at, search_text`;
 
-// Numbers read as Shanghai date + global sequence: 20261123000042.
-const CASE_NO = `to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0')`;
+// Shanghai date + global sequence, e.g. 20261123000042 (see migration next_case_no).
+export const CASE_NO = `next_case_no()`;
 
 function newCaseParams(c: NewCase): unknown[] {
   return [
@@ -114,11 +116,12 @@ function newCaseParams(c: NewCase): unknown[] {
     c.clock.warnAt,
     c.clock.escalateAt,
     c.clock.nextCheckAt,
+    c.searchText,
   ];
 }
 
 const INSERT_CASE_SELECT = `SELECT $1::uuid, ${CASE_NO}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'registered', $17, $18,
-  $22::uuid, $23::text, $24::timestamptz, $25::timestamptz, $26::timestamptz, $27::timestamptz, $28::timestamptz`;
+  $22::uuid, $23::text, $24::timestamptz, $25::timestamptz, $26::timestamptz, $27::timestamptz, $28::timestamptz, $29::text`;
 
 const EVENT_AND_ATTACHMENTS = `
   e AS (
@@ -149,7 +152,7 @@ export async function insertCase(q: Queryable, c: NewCase): Promise<CaseRow> {
 export async function insertCaseIdempotent(q: Queryable, c: NewCase, key: string, requestHash: string): Promise<CaseRow | undefined> {
   const rows = await q.query<CaseRow>(
     `WITH k AS (
-       INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id) VALUES ($18, $29, $30, $1)
+       INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id) VALUES ($18, $30, $31, $1)
        ON CONFLICT DO NOTHING RETURNING resource_id
      ),
      c AS (INSERT INTO cases (${CASE_COLUMNS}) ${INSERT_CASE_SELECT} WHERE EXISTS (SELECT 1 FROM k) RETURNING *),

@@ -107,7 +107,8 @@ const pgliteParsers = {
  */
 export async function openDb(url: string, opts: { poolSize?: number } = {}): Promise<Db> {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 20 });
+    // JIT compiling costs more than it saves on these short OLTP queries (100+ ms on a search plan).
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 20, options: '-c jit=off' });
     pool.on('error', () => {}); // idle client errors surface on the next query
     await pool.query('select 1');
     return new PostgresDb(pool);

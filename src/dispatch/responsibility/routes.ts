@@ -1,0 +1,210 @@
+/** HTTP API of the responsibility list and of dispatch proposals. */
+import { z } from 'zod';
+import type { App, Ctx } from '../../platform/http.ts';
+import { badRequest, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { audit } from '../../platform/audit.ts';
+import { isStaff, requireRole, requireUser } from '../../org/auth.ts';
+import { DIVISION_CODE } from '../../org/store.ts';
+import type { Locator } from '../../cases/service.ts';
+import { geocode } from '../gazetteer/store.ts';
+import {
+  CATEGORY_CODE,
+  RULE_IMPORT_ROW,
+  RULE_INPUT,
+  RULE_ROLES,
+  RuleImportError,
+  deactivateRule,
+  exportRules,
+  getRule,
+  importRules,
+  listRules,
+  proposeUnits,
+  upsertRule,
+} from './store.ts';
+import { RULE_COLUMNS } from './columns.ts';
+import { rowsToXlsx } from './files.ts';
+
+const ID = z.strictObject({ id: z.uuid() });
+const BOOL = z.enum(['true', 'false']);
+
+function requireStaff(req: Parameters<typeof requireUser>[0]) {
+  const p = requireUser(req);
+  if (!isStaff(p)) throw forbidden('仅限工作人员 (staff only)');
+  return p;
+}
+
+export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
+  const db = ctx.db;
+  const tags = ['responsibility list'];
+
+  app.get(
+    '/api/responsibilities',
+    {
+      schema: {
+        tags,
+        summary: '权责清单 The responsibility list: rules, filtered by category, division, unit, role, active',
+        querystring: z.strictObject({
+          categoryCode: CATEGORY_CODE.optional(),
+          divisionCode: DIVISION_CODE.optional(),
+          unitId: z.uuid().optional(),
+          role: z.enum(RULE_ROLES).optional(),
+          active: BOOL.optional(),
+          limit: z.coerce.number().int().min(1).max(5000).default(500),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    async (req) => {
+      requireStaff(req);
+      const { active, ...f } = req.query;
+      return listRules(db, { ...f, active: active === undefined ? undefined : active === 'true' });
+    },
+  );
+
+  app.get(
+    '/api/responsibilities/export',
+    {
+      schema: {
+        tags,
+        summary: '导出权责清单 Export the list as JSON (the import format) or xlsx',
+        querystring: z.strictObject({ format: z.enum(['json', 'xlsx']).default('json'), headers: z.enum(['en', 'zh']).default('en'), active: BOOL.optional() }),
+      },
+    },
+    async (req, reply) => {
+      requireStaff(req);
+      const rows = await exportRules(db, { active: req.query.active === undefined ? undefined : req.query.active === 'true' });
+      if (req.query.format === 'xlsx') {
+        const buf = await rowsToXlsx('responsibilities', RULE_COLUMNS, rows, req.query.headers);
+        return reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', 'attachment; filename="responsibilities.xlsx"')
+          .send(buf);
+      }
+      return rows;
+    },
+  );
+
+  app.get('/api/responsibilities/:id', { schema: { tags, summary: '一条规则 One rule', params: ID } }, async (req) => {
+    requireStaff(req);
+    const r = await getRule(db, req.params.id);
+    if (!r) throw notFound('responsibility rule');
+    return r;
+  });
+
+  app.put(
+    '/api/responsibilities',
+    {
+      schema: {
+        tags,
+        summary: '新建/修改规则 Create a rule, or change one by id (or rule number) (admin, within jurisdiction)',
+        description:
+          'A rule names a category prefix, optionally an area (divisionCode) and the level where the unit sits (divisionLevel), and either an explicit unit (unitId/unitCode) or a unit kind and/or name keyword (several separated by |) resolved along the case’s division chain.',
+        body: RULE_INPUT,
+      },
+    },
+    async (req, reply) => {
+      const p = requireRole(req, 'admin');
+      const r = await db.tx(async (q) => {
+        const res = await upsertRule(q, req.body, { principal: p });
+        await audit(q, { userId: p.id, action: res.created ? 'responsibility_create' : 'responsibility_update', entity: 'responsibility_rule', entityId: res.id, detail: { no: res.no }, ip: req.ip });
+        return res;
+      });
+      return reply.status(r.created ? 201 : 200).send(await getRule(db, r.id));
+    },
+  );
+
+  app.delete('/api/responsibilities/:id', { schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID } }, async (req, reply) => {
+    const p = requireRole(req, 'admin');
+    await db.tx(async (q) => {
+      await deactivateRule(q, req.params.id, p);
+      await audit(q, { userId: p.id, action: 'responsibility_deactivate', entity: 'responsibility_rule', entityId: req.params.id, ip: req.ip });
+    });
+    return reply.status(204).send();
+  });
+
+  app.post(
+    '/api/responsibilities/import',
+    {
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: '导入权责清单 Import rules (JSON array in the export format; all or nothing; admin)',
+        description: 'Rows are matched by id, else by rule number (no), else created. replace=true deactivates the active rules within your jurisdiction that the file does not name. For xlsx use the CLI: zhili responsibility import FILE.',
+        querystring: z.strictObject({ replace: BOOL.default('false'), dryRun: BOOL.default('false') }),
+        body: z.array(RULE_IMPORT_ROW).max(50_000),
+      },
+    },
+    async (req) => {
+      const p = requireRole(req, 'admin');
+      try {
+        const result = await importRules(db, req.body, { principal: p, replace: req.query.replace === 'true', dryRun: req.query.dryRun === 'true' });
+        if (!result.dryRun)
+          await audit(db, { userId: p.id, action: 'responsibility_import', entity: 'responsibility_rule', detail: { ...result }, ip: req.ip });
+        return result;
+      } catch (err) {
+        if (err instanceof RuleImportError) throw err.toProblem();
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/api/dispatch/propose',
+    {
+      schema: {
+        tags: ['dispatch'],
+        summary: '派单建议 Propose the lead and assisting units for a category at a place, with the rule that says so',
+        description:
+          'The place is divisionCode, or a point (lng, lat) located in its grid, or an address matched against the gazetteer. Ties (equally specific rules naming different units) and gaps (no rule) are reported, not guessed.',
+        querystring: z.strictObject({
+          categoryCode: CATEGORY_CODE,
+          divisionCode: DIVISION_CODE.optional(),
+          lng: z.coerce.number().min(-180).max(180).optional(),
+          lat: z.coerce.number().min(-90).max(90).optional(),
+          address: z.string().trim().min(1).max(500).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      requireStaff(req);
+      const { categoryCode, lng, lat, address } = req.query;
+      let divisionCode = req.query.divisionCode;
+      if ((lng === undefined) !== (lat === undefined)) {
+        const missing = lng === undefined ? 'lng' : 'lat';
+        throw badRequest(`${missing}: a point needs both lng and lat`, [{ field: missing, message: 'a point needs both lng and lat' }]);
+      }
+      const cat = await db.query(`SELECT 1 FROM categories WHERE code = $1`, [categoryCode]);
+      if (!cat.length) throw invalid('categoryCode', `no category ${categoryCode}`);
+
+      let point: { lng: number; lat: number } | null = lng !== undefined && lat !== undefined ? { lng, lat } : null;
+      let geocoded: Awaited<ReturnType<typeof geocode>> = null;
+      if (!point && address) {
+        geocoded = await geocode(db, { address, divisionCode });
+        if (geocoded) point = { lng: geocoded.lng, lat: geocoded.lat };
+      }
+      let grid: { id: string; code: string; name: string; divisionCode: string } | null = null;
+      if (point) {
+        const loc = (ctx.services.locator as Locator | undefined)?.locate(point.lng, point.lat);
+        if (loc) {
+          const g = await db.query<{ id: string; code: string; name: string; divisionCode: string }>(
+            `SELECT id, code, name, division_code AS "divisionCode" FROM grids WHERE id = $1`,
+            [loc.gridId],
+          );
+          grid = g[0] ?? { id: loc.gridId, code: '', name: '', divisionCode: loc.divisionCode };
+          divisionCode = loc.divisionCode;
+        } else if (geocoded) divisionCode = geocoded.divisionCode;
+      }
+      if (!divisionCode) {
+        if (lng !== undefined) throw invalid('lng', '该位置不在任何网格内 (the point lies outside every grid); give divisionCode as well');
+        if (address) throw invalid('address', '地址未能匹配到已知地名 (no known road or place in the address); give divisionCode as well');
+        throw badRequest('divisionCode: give divisionCode, a point (lng and lat) or an address', [
+          { field: 'divisionCode', message: 'give divisionCode, a point (lng and lat) or an address' },
+        ]);
+      }
+      const div = await db.query(`SELECT 1 FROM divisions WHERE code = $1`, [divisionCode]);
+      if (!div.length) throw invalid('divisionCode', `no division ${divisionCode}`);
+      const proposal = await proposeUnits(db, { categoryCode, divisionCode });
+      return { ...proposal, grid, point, geocoded };
+    },
+  );
+}
