@@ -105,3 +105,37 @@ describe.each(TEST_DATABASES)('duplicates and merging on $name', (tdb) => {
     expect(back.json.timeline.map((e: any) => e.action)).toEqual(['create', 'merge', 'unmerge']);
   });
 });
+
+describe.each(TEST_DATABASES)('intake suggestions on $name', (tdb) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    const db = await tdb.open();
+    await seedWorld(db);
+    t = await startTestServer(db);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await t?.server.ctx.db.close();
+  });
+
+  it('proposes the responsible unit with its reason, duplicates and knowledge in one call', async () => {
+    const op = await t.login('operator');
+    const main = await op.post('/api/cases', caseBody({ location: { address: '东茅岭路88号', lng: 113.105, lat: 29.365 } }));
+    expect(main.status).toBe(201);
+    const r = await op.post('/api/dispatch/suggest', {
+      title: '路灯不亮',
+      description: '东茅岭路88号附近路灯坏了好几天，晚上不亮',
+      categoryCode: '0101',
+      location: { lng: 113.1051, lat: 29.3651 },
+    });
+    expect(r.status, r.body).toBe(200);
+    expect(r.json.place.divisionCode).toBe('430602005001'); // from the grid the point falls in
+    expect(r.json.proposal.lead).toMatchObject({ unitName: '岳阳楼区城管局', role: 'lead' });
+    expect(r.json.proposal.explanation).toContain('岳阳楼区城管局');
+    expect(r.json.duplicates.map((d: any) => d.id)).toContain(main.json.id);
+    expect(Array.isArray(r.json.articles)).toBe(true);
+    const bad = await op.post('/api/dispatch/suggest', { description: 'x', categoryCode: 'abc' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].field).toBe('categoryCode');
+  });
+});

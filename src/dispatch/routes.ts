@@ -7,6 +7,20 @@ import { LOCATION } from '../cases/model.ts';
 import { divisionChain } from '../org/store.ts';
 import { findDuplicates } from './duplicates.ts';
 import type { GridLocator } from './locator.ts';
+import { proposeUnits } from './responsibility/index.ts';
+import { geocode } from './gazetteer/index.ts';
+import { searchArticles } from '../kb/index.ts';
+
+/** What the suggestion endpoint needs of the classifier (registered as ctx.services.classifier). */
+export interface Classifier {
+  suggest(
+    text: string,
+    divisionCode?: string,
+  ): Promise<{
+    categories: { top: { code: string; name: string; probability: number }[]; abstained: boolean };
+    units: { top: { id: string; name: string; probability: number }[]; abstained: boolean };
+  }>;
+}
 
 const OPTIONS = z.strictObject({
   radiusM: z.coerce.number().int().min(10).max(5000).optional(),
@@ -61,6 +75,64 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
         { title, description, categoryCode, lng: location?.lng, lat: location?.lat, gridId, address: location?.address },
         { radiusM, windowDays, limit },
       );
+    },
+  );
+
+  /**
+   * Everything the intake screen shows beside the form, from one call:
+   * categories and units the classifier proposes (with probabilities, or an
+   * abstention), the responsibility list's proposal with its reason, possible
+   * duplicates to merge, and knowledge articles to answer and close with.
+   */
+  app.post(
+    '/api/dispatch/suggest',
+    {
+      schema: {
+        tags,
+        summary: '受理辅助 Suggestions while a call is registered: category, unit, duplicates, knowledge',
+        body: z.strictObject({
+          title: z.string().max(200).default(''),
+          description: z.string().max(10000).default(''),
+          categoryCode: z.string().regex(/^(\d{2})+$/).max(12).nullish(),
+          location: LOCATION.optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requireUser(req);
+      if (!isStaff(p)) throw forbidden('staff only');
+      const { title, description, location } = req.body;
+      const text = `${title} ${description}`.trim();
+      let gridId = location?.gridId ?? null;
+      let divisionCode = location?.divisionCode ?? null;
+      let point = location?.lng != null && location.lat != null ? { lng: location.lng, lat: location.lat } : null;
+      if (!point && location?.address) {
+        const g = await geocode(ctx.db, { address: location.address, divisionCode });
+        if (g) point = { lng: g.lng, lat: g.lat };
+      }
+      if (point && !gridId) {
+        const hit = locator()?.locate(point.lng, point.lat);
+        if (hit) {
+          gridId = hit.gridId;
+          divisionCode = hit.divisionCode;
+        }
+      }
+      const classifier = ctx.services.classifier as Classifier | undefined;
+      const classified = classifier && text.length >= 2 ? await classifier.suggest(text, divisionCode ?? undefined) : null;
+      const categoryCode = req.body.categoryCode ?? (classified?.categories.abstained ? null : (classified?.categories.top[0]?.code ?? null));
+      const [proposal, duplicates, articles] = await Promise.all([
+        categoryCode && divisionCode ? proposeUnits(ctx.db, { categoryCode, divisionCode }) : Promise.resolve(null),
+        text.length >= 2 ? findDuplicates(ctx.db, p, { title, description, categoryCode, lng: point?.lng, lat: point?.lat, gridId, address: location?.address }, { limit: 5 }) : Promise.resolve([]),
+        text.length >= 2 ? searchArticles(ctx.db, p, { q: text.slice(0, 200), include: 'valid', limit: 5, offset: 0 }).then((r) => r.items) : Promise.resolve([]),
+      ]);
+      return {
+        place: { point, gridId, divisionCode },
+        categories: classified?.categories ?? null,
+        units: classified?.units ?? null,
+        proposal,
+        duplicates,
+        articles,
+      };
     },
   );
 
