@@ -5,10 +5,12 @@
  */
 import { benchIntake } from './intake.ts';
 import { benchTimelimits } from './timelimits.ts';
+import { benchDispatch } from './dispatch.ts';
 
 const PARTS: Record<string, () => Promise<string>> = {
   intake: () => benchIntake(),
   timelimits: () => benchTimelimits(),
+  dispatch: () => benchDispatch(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
