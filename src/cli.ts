@@ -12,6 +12,7 @@ import { ROLES } from './org/roles.ts';
 import { formatCalendarDays } from './timelimits/index.ts';
 import { registerResponsibilityCommands } from './dispatch/responsibility/index.ts';
 import { registerGazetteerCommands } from './dispatch/gazetteer/index.ts';
+import { registerClassifyCommands } from './dispatch/classifier/index.ts';
 import { ensureTimeLimitDefaults, loadCalendar } from './timelimits/store.ts';
 import {
   FIELDS,
@@ -380,6 +381,7 @@ calendar
 
 registerResponsibilityCommands(program);
 registerGazetteerCommands(program);
+registerClassifyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

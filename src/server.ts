@@ -15,6 +15,7 @@ import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { ensureDefaultResponsibilities, registerResponsibilityRoutes } from './dispatch/responsibility/index.ts';
 import { ensureDefaultGazetteer, registerGazetteerRoutes } from './dispatch/gazetteer/index.ts';
+import { registerClassifierRoutes, stopClassifierWorkers } from './dispatch/classifier/index.ts';
 import { backfillCaseSearch, ensureDefaultArticles, registerKbRoutes } from './kb/index.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
@@ -107,6 +108,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerKbRoutes(app, ctx);
   registerResponsibilityRoutes(app, ctx);
   registerGazetteerRoutes(app, ctx);
+  const classifier = registerClassifierRoutes(app, ctx);
+  if (config.classifierSchedule) classifier.start();
 
   const notifier = new Notifier(ctx);
   ctx.services.notifier = notifier;
@@ -161,6 +164,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       timeLimits.stop();
       await sweeper.stop();
       await notifier.stop();
+      await classifier.stop();
+      await stopClassifierWorkers();
       await app.close();
       if (ownDb) await db.close();
     },

@@ -103,7 +103,7 @@ export async function startTestServer(db: Db) {
     db,
     logger: silentLogger(),
     otpSender: otp,
-    config: { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')), webDir: '/nonexistent' },
+    config: { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')), webDir: '/nonexistent', classifierSchedule: false },
   });
   const { app } = server;
 

@@ -21,6 +21,7 @@ import {
 } from './lifecycle.ts';
 import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
 import { geocode } from '../dispatch/gazetteer/index.ts';
+import { recordFeedback } from '../dispatch/classifier/index.ts';
 import { caseSearchPlan, caseSearchText, caseTextSearch, getArticleForCitation, rankedCaseIds } from '../kb/index.ts';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
@@ -555,6 +556,7 @@ export class CaseService {
         );
       }
       if (c.lead_unit_id) await this.notifier?.notify(q, { unitId: c.lead_unit_id, caseId: c.id, kind: 'dispatched', title: `新派单 ${c.no}: ${c.title}` });
+      if (action === 'dispatch' && before.status === 'registered') await this.recordClassifierFeedback(q, c);
       for (const u of c.assist_unit_ids) await this.notifier?.notify(q, { unitId: u, caseId: c.id, kind: 'dispatched', title: `协办派单 ${c.no}: ${c.title}` });
     }
     if (action === 'summon' && patch.summonUnitIds) {
@@ -588,6 +590,21 @@ export class CaseService {
     if (action === 'return' && c.created_by) {
       await this.notifier?.notify(q, { userId: c.created_by, caseId: c.id, kind: 'returned', title: `工单被退回 ${c.no}`, body: input.comment });
     }
+  }
+
+  /**
+   * What the classifier would have proposed for this case, beside what the
+   * dispatcher chose: accuracy in production is measured from these rows.
+   */
+  private async recordClassifierFeedback(q: Queryable, c: CaseRow) {
+    const classifier = this.ctx.services.classifier as
+      | { predict(kind: 'category' | 'unit', text: string, divisionCode?: string | null): Promise<{ top: { label: string; probability: number }[]; abstained: boolean; modelId: string | null }> }
+      | undefined;
+    if (!classifier) return;
+    const text = `${c.title} ${c.description}`;
+    const [cat, unit] = await Promise.all([classifier.predict('category', text), classifier.predict('unit', text, c.division_code)]);
+    if (cat.modelId && c.category_code) await recordFeedback(q, c.id, 'category', cat, c.category_code);
+    if (unit.modelId && c.lead_unit_id) await recordFeedback(q, c.id, 'unit', unit, c.lead_unit_id);
   }
 
   /** Units and cases named in an action must exist (and be active / visible). */

@@ -11,16 +11,14 @@ import { proposeUnits } from './responsibility/index.ts';
 import { geocode } from './gazetteer/index.ts';
 import { searchArticles } from '../kb/index.ts';
 
-/** What the suggestion endpoint needs of the classifier (registered as ctx.services.classifier). */
-export interface Classifier {
-  suggest(
-    text: string,
-    divisionCode?: string,
-  ): Promise<{
-    categories: { top: { code: string; name: string; probability: number }[]; abstained: boolean };
-    units: { top: { id: string; name: string; probability: number }[]; abstained: boolean };
-  }>;
-}
+/** What the suggestion endpoint needs of the classifier (registered as ctx.services.classifierSuggest). */
+export type ClassifierSuggest = (
+  text: string,
+  divisionCode?: string,
+) => Promise<{
+  categories: { top: { code: string; name: string; probability: number }[]; abstained: boolean };
+  units: { top: { id: string; name: string; probability: number }[]; abstained: boolean };
+}>;
 
 const OPTIONS = z.strictObject({
   radiusM: z.coerce.number().int().min(10).max(5000).optional(),
@@ -117,8 +115,8 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
           divisionCode = hit.divisionCode;
         }
       }
-      const classifier = ctx.services.classifier as Classifier | undefined;
-      const classified = classifier && text.length >= 2 ? await classifier.suggest(text, divisionCode ?? undefined) : null;
+      const classify = ctx.services.classifierSuggest as ClassifierSuggest | undefined;
+      const classified = classify && text.length >= 2 ? await classify(text, divisionCode ?? undefined) : null;
       const categoryCode = req.body.categoryCode ?? (classified?.categories.abstained ? null : (classified?.categories.top[0]?.code ?? null));
       const [proposal, duplicates, articles] = await Promise.all([
         categoryCode && divisionCode ? proposeUnits(ctx.db, { categoryCode, divisionCode }) : Promise.resolve(null),

@@ -20,6 +20,8 @@ export interface Config {
   sweepSeconds: number;
   /** Division of cases registered with no place (e.g. a citizen who gave no address). */
   defaultDivision: string | null;
+  /** Retrain the classifier on a schedule (ZHILI_CLASSIFIER_RETRAIN_HOURS, 0 = never). */
+  classifierSchedule: boolean;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webDir: resolve(env.ZHILI_WEB_DIR ?? 'web/dist'),
     sweepSeconds: Number(env.ZHILI_SWEEP_SECONDS ?? 10),
     defaultDivision: env.ZHILI_DEFAULT_DIVISION || null,
+    classifierSchedule: Number(env.ZHILI_CLASSIFIER_RETRAIN_HOURS ?? 24) > 0,
     ...overrides,
   };
 }
