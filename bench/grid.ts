@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/platform/rng.ts';
 /**
  * Grid lookup benchmark: a tessellation of 50,000 small irregular polygons
  * (octagons on a jittered lattice, shared edges, one in ten with a hole that
@@ -33,17 +34,7 @@ interface Options {
   log?: (msg: string) => void;
 }
 
-/** mulberry32: a small deterministic PRNG, so every run measures the same shapes and points. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const BOX = [112.5, 28.6, 113.75, 29.6] as const; // about 120 km x 110 km round 岳阳
 

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/platform/rng.ts';
 /**
  * Chinese full-text search over 1M cases on PostgreSQL (BENCH_DATABASE_URL):
  * ranked top-20 searches as a city operator runs them (jurisdiction predicate
@@ -25,16 +26,7 @@ const ROWS = 1_000_000;
 const POOL = 30_000;
 const CHUNK = 100_000;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Matter {
   cat: string;

@@ -78,6 +78,9 @@ function factsOf(row: CaseRow & Record<string, any>, summons: SummonRow[], now: 
   };
 }
 
+type Prediction = { top: { label: string; probability: number }[]; abstained: boolean; modelId: string | null };
+type Predictions = { category: Prediction; unit: Prediction };
+
 /** Writes notifications inside the caller's transaction (the notify feature provides it). */
 export interface NotifierLike {
   notify(q: Queryable, n: { unitId?: string; userId?: string; caseId?: string; kind: string; title: string; body?: string; data?: object }): Promise<string>;
@@ -496,6 +499,9 @@ export class CaseService {
     if (decision.patch.summonUnitIds) patch.assist_unit_ids = [...new Set([...row.assist_unit_ids, ...decision.patch.summonUnitIds])];
     if (tl) Object.assign(patch, tl.forTransition(clockRow, action, decision.to, now, { extendBy: decision.patch.extendBy }));
 
+    // The classifier reads its model from the database: ask it before the transaction
+    // (on PGlite the transaction holds the only connection).
+    const feedback = action === 'dispatch' && row.status === 'registered' ? await this.predictForFeedback(row) : null;
     const updated = await this.ctx.db.tx(async (q) => {
       const moved = await applyTransition(q, {
         caseId: row.id,
@@ -510,7 +516,7 @@ export class CaseService {
         data: eventData(action, input, decision.patch),
         attachmentIds: input.attachmentIds ?? [],
       });
-      if (moved) await this.sideEffects(q, p, action, moved, input, decision.patch, now, row);
+      if (moved) await this.sideEffects(q, p, action, moved, input, decision.patch, now, row, feedback);
       return moved;
     });
     if (!updated) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
@@ -519,7 +525,7 @@ export class CaseService {
   }
 
   /** Summons rows and notifications that go with an action, in its transaction. */
-  private async sideEffects(q: Queryable, p: Principal, action: Action, c: CaseRow, input: ActionInput, patch: CasePatch, now: number, before: CaseRow) {
+  private async sideEffects(q: Queryable, p: Principal, action: Action, c: CaseRow, input: ActionInput, patch: CasePatch, now: number, before: CaseRow, feedback: Predictions | null) {
     const tl = this.timeLimits;
     if (action === 'merge' && c.duplicate_of) {
       await q.query(`UPDATE cases SET merged_count = merged_count + 1 WHERE id = $1`, [c.duplicate_of]);
@@ -556,7 +562,7 @@ export class CaseService {
         );
       }
       if (c.lead_unit_id) await this.notifier?.notify(q, { unitId: c.lead_unit_id, caseId: c.id, kind: 'dispatched', title: `新派单 ${c.no}: ${c.title}` });
-      if (action === 'dispatch' && before.status === 'registered') await this.recordClassifierFeedback(q, c);
+      if (feedback) await this.recordClassifierFeedback(q, c, feedback);
       for (const u of c.assist_unit_ids) await this.notifier?.notify(q, { unitId: u, caseId: c.id, kind: 'dispatched', title: `协办派单 ${c.no}: ${c.title}` });
     }
     if (action === 'summon' && patch.summonUnitIds) {
@@ -592,19 +598,21 @@ export class CaseService {
     }
   }
 
-  /**
-   * What the classifier would have proposed for this case, beside what the
-   * dispatcher chose: accuracy in production is measured from these rows.
-   */
-  private async recordClassifierFeedback(q: Queryable, c: CaseRow) {
+  /** What the classifier proposes for this case now, to be recorded beside the dispatcher's choice. */
+  private async predictForFeedback(c: CaseRow): Promise<Predictions | null> {
     const classifier = this.ctx.services.classifier as
-      | { predict(kind: 'category' | 'unit', text: string, divisionCode?: string | null): Promise<{ top: { label: string; probability: number }[]; abstained: boolean; modelId: string | null }> }
+      | { predict(kind: 'category' | 'unit', text: string, divisionCode?: string | null): Promise<Prediction> }
       | undefined;
-    if (!classifier) return;
+    if (!classifier) return null;
     const text = `${c.title} ${c.description}`;
-    const [cat, unit] = await Promise.all([classifier.predict('category', text), classifier.predict('unit', text, c.division_code)]);
-    if (cat.modelId && c.category_code) await recordFeedback(q, c.id, 'category', cat, c.category_code);
-    if (unit.modelId && c.lead_unit_id) await recordFeedback(q, c.id, 'unit', unit, c.lead_unit_id);
+    const [category, unit] = await Promise.all([classifier.predict('category', text), classifier.predict('unit', text, c.division_code)]);
+    return { category, unit };
+  }
+
+  /** Accuracy in production is measured from these rows: the model's proposal beside the choice made. */
+  private async recordClassifierFeedback(q: Queryable, c: CaseRow, f: Predictions) {
+    if (f.category.modelId && c.category_code) await recordFeedback(q, c.id, 'category', f.category, c.category_code);
+    if (f.unit.modelId && c.lead_unit_id) await recordFeedback(q, c.id, 'unit', f.unit, c.lead_unit_id);
   }
 
   /** Units and cases named in an action must exist (and be active / visible). */

@@ -8,6 +8,7 @@
  * (a T-junction) that corner is inserted into the edge as well, so the grids
  * also share vertices, as a topological editor expects.
  */
+import { mulberry32 as seededRandom } from '../platform/rng.ts';
 
 export interface Rect {
   x0: number;
@@ -18,17 +19,8 @@ export interface Rect {
 
 export type Rng = () => number;
 
-/** A small deterministic PRNG (mulberry32), so the demo looks the same on every start. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's PRNG: the same seed, so the demo looks the same on every start. */
+export const mulberry32: (seed: number) => Rng = seededRandom;
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
-import { forbidden } from '../platform/errors.ts';
-import { requireUser, isStaff } from '../org/auth.ts';
+import { requireUser, requireStaff } from '../org/auth.ts';
 import { loadVisible } from '../cases/service.ts';
 import { LOCATION } from '../cases/model.ts';
 import { divisionChain } from '../org/store.ts';
@@ -34,8 +33,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
     '/api/cases/:ref/duplicates',
     { schema: { tags, summary: '疑似重复工单 Open cases likely the same matter as this one', params: z.strictObject({ ref: z.string().min(1).max(64) }), querystring: OPTIONS } },
     async (req) => {
-      const p = requireUser(req);
-      if (!isStaff(p)) throw forbidden('staff only');
+      const p = requireStaff(req);
       const c = await loadVisible(ctx.db, p, req.params.ref);
       return findDuplicates(
         ctx.db,
@@ -62,8 +60,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
       },
     },
     async (req) => {
-      const p = requireUser(req);
-      if (!isStaff(p)) throw forbidden('staff only');
+      const p = requireStaff(req);
       const { title, description, categoryCode, location, radiusM, windowDays, limit } = req.body;
       let gridId = location?.gridId ?? null;
       if (!gridId && location?.lng != null && location.lat != null) gridId = locator()?.locate(location.lng, location.lat)?.gridId ?? null;
@@ -97,8 +94,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
       },
     },
     async (req) => {
-      const p = requireUser(req);
-      if (!isStaff(p)) throw forbidden('staff only');
+      const p = requireStaff(req);
       const { title, description, location } = req.body;
       const text = `${title} ${description}`.trim();
       let gridId = location?.gridId ?? null;

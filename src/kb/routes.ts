@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { App, Ctx } from '../platform/http.ts';
-import { forbidden, invalid } from '../platform/errors.ts';
-import { isStaff, requireRole, requireUser, type Principal } from '../org/auth.ts';
+import { invalid } from '../platform/errors.ts';
+import { requireRole, requireStaff } from '../org/auth.ts';
 import {
   ARTICLE_CREATE,
   ARTICLE_SEARCH,
@@ -17,11 +17,6 @@ import {
 
 const ID = z.strictObject({ id: z.uuid() });
 
-function requireStaff(req: FastifyRequest): Principal {
-  const p = requireUser(req);
-  if (!isStaff(p)) throw forbidden('知识库仅供工作人员使用 (the knowledge base is for staff)');
-  return p;
-}
 
 const requireWriter = (req: FastifyRequest) => requireRole(req, ...KB_WRITE_ROLES);
 

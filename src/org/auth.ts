@@ -162,6 +162,13 @@ export function isStaff(p: Principal): boolean {
   return p.roles.some((r) => r !== 'citizen');
 }
 
+/** The signed-in caller, who must be staff (any role but citizen). */
+export function requireStaff(req: FastifyRequest): Principal {
+  const p = requireUser(req);
+  if (!isStaff(p)) throw forbidden('仅限工作人员 (staff only)');
+  return p;
+}
+
 export async function authenticate(q: Queryable, username: string, password: string): Promise<Principal | undefined> {
   const rows = await q.query<UserRow & { password_hash: string | null }>(
     `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1`,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import ExcelJS from 'exceljs';
 import type { App, Ctx } from '../platform/http.ts';
-import { forbidden } from '../platform/errors.ts';
-import { requireUser, isStaff, type Principal } from '../org/auth.ts';
+import { requireUser, isStaff, type Principal, requireStaff } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { DEFAULT_RATE_SETTINGS, RATE_COLUMNS, rates, type RateRow } from './rates.ts';
 
@@ -13,11 +12,6 @@ const PERIOD = {
   format: z.enum(['json', 'xlsx']).default('json'),
 };
 
-function staff(req: Parameters<typeof requireUser>[0]): Principal {
-  const p = requireUser(req);
-  if (!isStaff(p)) throw forbidden('staff only');
-  return p;
-}
 
 function scoped(p: Principal, q: { from: string; to: string; divisionCode?: string }) {
   const params: unknown[] = [q.from, q.to];
@@ -64,7 +58,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
       },
     },
     async (req, reply) => {
-      const p = staff(req);
+      const p = requireStaff(req);
       const { params, where } = scoped(p, req.query);
       let rows: (RateRow & { key: string | null; name: string | null })[];
       if (req.query.groupBy === 'unit') {
@@ -106,7 +100,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
       },
     },
     async (req, reply) => {
-      const p = staff(req);
+      const p = requireStaff(req);
       const { params, where } = scoped(p, req.query);
       const key = {
         day: `to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`,
@@ -139,7 +133,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
       },
     },
     async (req, reply) => {
-      const p = staff(req);
+      const p = requireStaff(req);
       const params: unknown[] = [];
       const where = [`c.warning = 'red'`, `c.status IN ('registered','dispatched','accepted','in_progress','replied','verified','returned')`, caseVisibility(p, 'c', params)];
       if (req.query.divisionCode) where.push(`c.division_code LIKE $${params.push(`${req.query.divisionCode}%`)}`);

@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
-import { forbidden } from '../../platform/errors.ts';
-import { isStaff, requireRole, requireUser } from '../../org/auth.ts';
+import { isStaff, requireRole, requireUser, requireStaff } from '../../org/auth.ts';
 import type { FastifyRequest } from 'fastify';
 import { ClassifierService, type PredictResult } from './service.ts';
 import { KINDS, type ClassifierKind } from './store.ts';
@@ -25,11 +24,6 @@ const TRAIN_BODY = z
   .strictObject({ kind: z.enum(KINDS).optional().describe('which model to retrain; both when omitted') })
   .optional();
 
-function requireStaff(req: FastifyRequest) {
-  const p = requireUser(req);
-  if (!isStaff(p)) throw forbidden('仅限工作人员 (staff only)');
-  return p;
-}
 
 /** Label -> display name lookups, cached briefly (names change rarely). */
 class Names {

@@ -1,9 +1,8 @@
 /** HTTP API of the gazetteer: list, edit, import/export, geocode an address. */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
-import { forbidden } from '../../platform/errors.ts';
 import { audit } from '../../platform/audit.ts';
-import { isStaff, requireRole, requireUser } from '../../org/auth.ts';
+import { isStaff, requireRole, requireUser, requireStaff } from '../../org/auth.ts';
 import { DIVISION_CODE } from '../../org/store.ts';
 import type { Locator } from '../../cases/service.ts';
 import { rowsToXlsx } from '../responsibility/files.ts';
@@ -23,11 +22,6 @@ import {
 
 const ID = z.strictObject({ id: z.uuid() });
 
-function requireStaff(req: Parameters<typeof requireUser>[0]) {
-  const p = requireUser(req);
-  if (!isStaff(p)) throw forbidden('仅限工作人员 (staff only)');
-  return p;
-}
 
 export function registerGazetteerRoutes(app: App, ctx: Ctx) {
   const db = ctx.db;

@@ -1,9 +1,9 @@
 /** HTTP API of the responsibility list and of dispatch proposals. */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
-import { badRequest, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { badRequest, invalid, notFound } from '../../platform/errors.ts';
 import { audit } from '../../platform/audit.ts';
-import { isStaff, requireRole, requireUser } from '../../org/auth.ts';
+import { requireRole, requireStaff } from '../../org/auth.ts';
 import { DIVISION_CODE } from '../../org/store.ts';
 import type { Locator } from '../../cases/service.ts';
 import { geocode } from '../gazetteer/store.ts';
@@ -27,11 +27,6 @@ import { rowsToXlsx } from './files.ts';
 const ID = z.strictObject({ id: z.uuid() });
 const BOOL = z.enum(['true', 'false']);
 
-function requireStaff(req: Parameters<typeof requireUser>[0]) {
-  const p = requireUser(req);
-  if (!isStaff(p)) throw forbidden('仅限工作人员 (staff only)');
-  return p;
-}
 
 export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
   const db = ctx.db;
