@@ -164,8 +164,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       timeLimits.stop();
       await sweeper.stop();
       await notifier.stop();
-      await classifier.stop();
-      await stopClassifierWorkers();
+      // A training run in worker threads must not hold up a shutdown: give it a moment, then go.
+      await Promise.race([Promise.all([classifier.stop(), stopClassifierWorkers()]), new Promise((r) => setTimeout(r, 2000).unref())]);
       await app.close();
       if (ownDb) await db.close();
     },
