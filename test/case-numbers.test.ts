@@ -1,18 +1,10 @@
 /** Case numbers stay unique and readable past a million cases, in single and batched inserts. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer } from './helpers.ts';
+import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, useTestServer } from './helpers.ts';
 
 describe.each(TEST_DATABASES)('case numbers on $name', (tdb) => {
   let t: TestServer;
-  beforeAll(async () => {
-    const db = await tdb.open();
-    await seedWorld(db);
-    t = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.server.ctx.db.close();
-  });
+  useTestServer(tdb, (s) => ({ t } = s));
 
   it('grow past six digits without colliding, also when a burst is written as one batch', async () => {
     await t.server.ctx.db.query(`SELECT setval('case_no_seq', 999995)`);

@@ -1,6 +1,6 @@
 /** Duplicates (并单): candidates at intake and for a case, merge and unmerge, reporters told when the main case closes. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World, type Client } from './helpers.ts';
+import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World, type Client, useTestServer } from './helpers.ts';
 import { cellsAround, cellOf, textSimilarity, categoryAffinity, duplicateScore } from '../src/dispatch/duplicates.ts';
 import { words } from '../src/dispatch/segment.ts';
 
@@ -108,15 +108,7 @@ describe.each(TEST_DATABASES)('duplicates and merging on $name', (tdb) => {
 
 describe.each(TEST_DATABASES)('intake suggestions on $name', (tdb) => {
   let t: TestServer;
-  beforeAll(async () => {
-    const db = await tdb.open();
-    await seedWorld(db);
-    t = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.server.ctx.db.close();
-  });
+  useTestServer(tdb, (s) => ({ t } = s));
 
   it('proposes the responsible unit with its reason, duplicates and knowledge in one call', async () => {
     const op = await t.login('operator');

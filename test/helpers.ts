@@ -1,3 +1,4 @@
+import { beforeAll, afterAll } from 'vitest';
 /**
  * Test harness: every integration suite runs on an in-memory PGlite and, when
  * TEST_DATABASE_URL is set, on a fresh database of that PostgreSQL server.
@@ -262,4 +263,22 @@ export function bodyFromSchema(
   const check = schema.safeParse(body);
   if (!check.success) throw new Error(`the test body for ${label} is invalid: ${String(check.error)}`);
   return body;
+}
+
+/**
+ * For a describe block: opens a test database, seeds the two-county world,
+ * starts a server on it, hands both to `ready`, and closes them afterwards.
+ */
+export function useTestServer(tdb: TestDb, ready: (s: { t: TestServer; world: World }) => unknown) {
+  let t: TestServer | undefined;
+  beforeAll(async () => {
+    const db = await tdb.open();
+    const world = await seedWorld(db);
+    t = await startTestServer(db);
+    await ready({ t, world });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await t?.server.ctx.db.close();
+  });
 }

@@ -1,18 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World } from './helpers.ts';
+import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World, useTestServer } from './helpers.ts';
 
 describe.each(TEST_DATABASES)('closed loop on $name', (tdb) => {
   let t: TestServer;
   let world: World;
-  beforeAll(async () => {
-    const db = await tdb.open();
-    world = await seedWorld(db);
-    t = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.server.ctx.db.close();
-  });
+  useTestServer(tdb, (s) => ({ t, world } = s));
 
   it('runs a case from intake to rating', async () => {
     const op = await t.login('operator');

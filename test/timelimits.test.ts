@@ -1,6 +1,6 @@
 /** Time limits and supervision over HTTP: clocks, the sweeper, extensions, returns, summons, calendars and policies. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World, type Client } from './helpers.ts';
+import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World, type Client, useTestServer } from './helpers.ts';
 import type { Sweeper } from '../src/timelimits/index.ts';
 import { defaultCalendar, addWorkingDays, naturalCalendar } from '../src/timelimits/index.ts';
 
@@ -205,15 +205,7 @@ describe.each(TEST_DATABASES)('time limits on $name', (tdb) => {
 describe.each(TEST_DATABASES)('supervision notices on $name', (tdb) => {
   let t: TestServer;
   let world: World;
-  beforeAll(async () => {
-    const db = await tdb.open();
-    world = await seedWorld(db);
-    t = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.server.ctx.db.close();
-  });
+  useTestServer(tdb, (s) => ({ t, world } = s));
 
   it('the lead unit hears of dispatch, warnings and overdue; the supervising unit of escalation', async () => {
     const op = await t.login('operator');
