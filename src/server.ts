@@ -10,6 +10,7 @@ import { createHttp, type App, type Ctx } from './platform/http.ts';
 import { LogOtpSender, type OtpSender } from './org/auth.ts';
 import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
+import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { GridLocator } from './dispatch/locator.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
@@ -102,6 +103,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerAuthHook(app, ctx);
   registerOrgRoutes(app, ctx, otp);
   registerCaseRoutes(app, ctx);
+  registerPublicCaseRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
   registerDispatchRoutes(app, ctx);
   registerStatsRoutes(app, ctx);

@@ -18,6 +18,9 @@ const QueuesPage = lazy(() => import('./pages/Queues.tsx'));
 const CaseDetailPage = lazy(() => import('./pages/CaseDetail.tsx'));
 const MapPage = lazy(() => import('./pages/MapPage.tsx'));
 const Portal = lazy(() => import('./portal/Portal.tsx'));
+const DashboardPage = lazy(() => import('./pages/Dashboard.tsx'));
+const AdminPage = lazy(() => import('./pages/admin/Admin.tsx'));
+const MobileApp = lazy(() => import('./mobile/Mobile.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -41,6 +44,7 @@ export function App() {
                 <Routes>
                   <Route path="/login" element={<LoginPage />} />
                   <Route path="/portal/*" element={<Portal />} />
+                  <Route path="/m/*" element={<MobileApp />} />
                   <Route
                     element={
                       <RequireStaff>
@@ -53,6 +57,8 @@ export function App() {
                     <Route path="queues" element={<QueuesPage />} />
                     <Route path="cases/:ref" element={<CaseDetailPage />} />
                     <Route path="map" element={<MapPage />} />
+                    <Route path="dashboard" element={<DashboardPage />} />
+                    <Route path="admin/*" element={<AdminPage />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>
