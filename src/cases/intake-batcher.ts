@@ -9,7 +9,7 @@
  * by case, so only the faulty request sees the error.
  */
 import type { Db } from '../platform/db.ts';
-import { CASE_COLUMNS, CASE_NO, insertCase, insertCaseIdempotent, type CaseRow, type NewCase } from './store.ts';
+import { CASE_COLUMNS, CASE_NO, NEW_CASE_SELECT, insertCase, insertCaseIdempotent, type CaseRow, type NewCase } from './store.ts';
 
 interface Pending {
   c: NewCase;
@@ -24,9 +24,23 @@ const MAX_BATCH = 64;
 
 export class IntakeBatcher {
   private queue: Pending[] = [];
-  private flushing = false;
+  private inflight = 0;
+  private scheduled = false;
+  /**
+   * Batches written at once. On PostgreSQL a few overlap (each commit waits on
+   * the WAL flush, and the server groups concurrent commits); PGlite runs one
+   * statement at a time on this thread, so it takes one.
+   */
+  private readonly maxInflight: number;
+  private readonly onBatch?: (size: number) => void;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    opts: { maxInflight?: number; onBatch?: (size: number) => void } = {},
+  ) {
+    this.onBatch = opts.onBatch;
+    this.maxInflight = opts.maxInflight ?? (db.kind === 'pglite' ? 1 : 3);
+  }
 
   /** Writes the case; undefined when its idempotency key was used before. */
   insert(c: NewCase, key?: string, hash?: string): Promise<CaseRow | undefined> {
@@ -34,33 +48,44 @@ export class IntakeBatcher {
     if (c.attachmentIds.length) return key ? insertCaseIdempotent(this.db, c, key, hash!) : insertCase(this.db, c);
     return new Promise((resolve, reject) => {
       this.queue.push({ c, key: key ?? null, hash: hash ?? null, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.pump();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  private pump(): void {
+    if (this.db.kind === 'pglite') {
+      // Let requests already received reach the queue first: the embedded
+      // database runs on this thread, so without a turn of the event loop
+      // every batch would hold just the one request that started it.
+      if (this.scheduled || this.inflight >= this.maxInflight) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.start();
+      });
+    } else this.start();
+  }
+
+  private start(): void {
+    while (this.queue.length && this.inflight < this.maxInflight) {
+      const batch = this.takeBatch();
+      this.onBatch?.(batch.length);
+      this.inflight++;
+      void this.write(batch).finally(() => {
+        this.inflight--;
+        if (this.queue.length) this.pump();
+      });
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return this.writeOne(batch[0]);
     try {
-      while (this.queue.length) {
-        // Let requests already received reach the queue first: the embedded
-        // database runs on this thread, so without a turn of the event loop
-        // every batch would hold just the one request that started it.
-        if (this.db.kind === 'pglite') await new Promise((r) => setImmediate(r));
-        const batch = this.takeBatch();
-        if (batch.length === 1) {
-          await this.writeOne(batch[0]);
-          continue;
-        }
-        try {
-          const rows = await insertBatch(this.db, batch);
-          const byId = new Map(rows.map((r) => [r.id, r]));
-          for (const p of batch) p.resolve(byId.get(p.c.id));
-        } catch {
-          for (const p of batch) await this.writeOne(p);
-        }
-      }
-    } finally {
-      this.flushing = false;
+      const rows = await insertBatch(this.db, batch);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const p of batch) p.resolve(byId.get(p.c.id));
+    } catch {
+      for (const p of batch) await this.writeOne(p);
     }
   }
 
@@ -124,7 +149,7 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
          FROM c JOIN input ON input.id = c.id
        RETURNING case_id
      )
-     SELECT * FROM c`,
+     ${NEW_CASE_SELECT}`,
     [
       col((p) => p.c.id),
       col((p) => p.c.channel),

@@ -181,7 +181,7 @@ export async function loadVisible(q: Queryable, p: Principal, ref: string): Prom
 export class CaseService {
   private readonly intake: IntakeBatcher;
   constructor(private readonly ctx: Ctx) {
-    this.intake = new IntakeBatcher(ctx.db);
+    this.intake = new IntakeBatcher(ctx.db, { onBatch: (n) => ctx.metrics.intakeBatchSize.observe(n) });
   }
 
   private now(): number {

@@ -134,11 +134,26 @@ const EVENT_AND_ATTACHMENTS = `
     RETURNING id
   )`;
 
+/**
+ * The columns a write hands back to the engine: every column but the search
+ * text, its tsvector and the geo cell, which only SQL reads. Sending the
+ * tsvector back as text on every intake cost more than the insert itself.
+ */
+export const CASE_ROW_COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone, reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, lead_unit_id, assist_unit_ids, handler_user_id, reply, solved, rating, rating_comment, duplicate_of, external_ref, created_by, created_at, updated_at, closed_at, version, policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, warning, escalated, next_check_at, dispatched_at, accept_due_at, accepted_at, reply_due_at, replied_at, return_due_at, arrived_at, extension_count, pending_extension, return_count, needs_arbitration, merged_count`;
+
+/** A new case's row with the names the intake screen shows, read in the same statement as the insert. */
+export const NEW_CASE_SELECT = `SELECT ${CASE_ROW_COLUMNS},
+       (SELECT name FROM categories WHERE code = c.category_code) AS category_name,
+       (SELECT name FROM grids WHERE id = c.grid_id) AS grid_name,
+       (SELECT name FROM divisions WHERE code = c.division_code) AS division_name,
+       (SELECT name FROM units WHERE id = c.lead_unit_id) AS lead_unit_name
+  FROM c`;
+
 /** Inserts a case and its creation event in one statement (one round trip, atomic). */
 export async function insertCase(q: Queryable, c: NewCase): Promise<CaseRow> {
   const rows = await q.query<CaseRow>(
     `WITH c AS (INSERT INTO cases (${CASE_COLUMNS}) ${INSERT_CASE_SELECT} RETURNING *), ${EVENT_AND_ATTACHMENTS}
-     SELECT * FROM c`,
+     ${NEW_CASE_SELECT}`,
     newCaseParams(c),
   );
   return rows[0];
@@ -157,7 +172,7 @@ export async function insertCaseIdempotent(q: Queryable, c: NewCase, key: string
      ),
      c AS (INSERT INTO cases (${CASE_COLUMNS}) ${INSERT_CASE_SELECT} WHERE EXISTS (SELECT 1 FROM k) RETURNING *),
      ${EVENT_AND_ATTACHMENTS}
-     SELECT * FROM c`,
+     ${NEW_CASE_SELECT}`,
     [...newCaseParams(c), key, requestHash],
   );
   return rows[0];
@@ -245,7 +260,7 @@ export async function applyTransition(q: Queryable, t: Transition): Promise<Case
        UPDATE attachments SET case_id = $1 WHERE id = ANY ($${n}::uuid[]) AND uploaded_by = $${n - 6} AND case_id IS NULL AND EXISTS (SELECT 1 FROM u)
        RETURNING id
      )
-     SELECT * FROM u`,
+     SELECT ${CASE_ROW_COLUMNS} FROM u`,
     params,
   );
   return rows[0];

@@ -23,6 +23,12 @@ export function createMetrics() {
     labelNames: ['action'],
     registers: [registry],
   });
-  return { registry, httpDuration, casesCreated, caseActions };
+  const intakeBatchSize = new client.Histogram({
+    name: 'zhili_intake_batch_cases',
+    help: 'Cases written per intake statement (group commit of concurrent creates)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  return { registry, httpDuration, casesCreated, caseActions, intakeBatchSize };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
