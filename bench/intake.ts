@@ -90,8 +90,27 @@ async function rawRun(db: Db, amount: number): Promise<{ perSecond: number; p99:
   return { perSecond: amount / seconds, p99: percentile(lat, 99) };
 }
 
+const ROUNDS = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function signIn(url: string): Promise<string> {
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench', password: 'bench-pass-1' }),
+  });
+  return login.headers.get('set-cookie')!.split(';')[0];
+}
+
+/**
+ * HTTP and raw runs alternate in rounds and the ratio is the median of the
+ * rounds' ratios: on a shared machine the load drifts within a run, and
+ * measuring one side entirely before the other would charge the drift to
+ * whichever side ran in the busier minute.
+ */
 export async function benchIntake(opts: { amount?: { pglite: number; postgres: number } } = {}) {
-  const amounts = opts.amount ?? { pglite: 2000, postgres: 6000 };
+  const amounts = opts.amount ?? { pglite: 2100, postgres: 6000 };
   const summary: Record<string, string> = {};
   for (const kind of ['pglite', 'postgres'] as const) {
     const bdb = await openBenchDb(kind);
@@ -104,32 +123,44 @@ export async function benchIntake(opts: { amount?: { pglite: number; postgres: n
     }
     try {
       await prepare(bdb.db);
-      // PGlite is single-process: hand the data directory to the server, take it back after.
+      const perRound = Math.ceil(amounts[kind] / ROUNDS);
+      const https: HttpResult[] = [];
+      const raws: { perSecond: number; p99: number }[] = [];
+      // PGlite is single-process: the server holds the data directory during its runs, the raw run takes it back after.
       if (kind === 'pglite') await bdb.db.close();
-      const server = await spawnServer(bdb.serverEnv);
-      let http: HttpResult;
+      let server = await spawnServer(bdb.serverEnv);
       try {
-        const login = await fetch(`${server.url}/api/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'bench', password: 'bench-pass-1' }),
-        });
-        const cookie = login.headers.get('set-cookie')!.split(';')[0];
-        await httpRun(server.url, cookie, Math.min(500, amounts[kind])); // warm-up (JIT, caches)
-        http = await httpRun(server.url, cookie, amounts[kind]);
+        let cookie = await signIn(server.url);
+        await httpRun(server.url, cookie, Math.min(500, perRound)); // warm-up (JIT, caches)
+        for (let round = 0; round < ROUNDS; round++) {
+          if (kind === 'pglite' && round > 0) {
+            server = await spawnServer(bdb.serverEnv);
+            cookie = await signIn(server.url);
+            await httpRun(server.url, cookie, Math.min(300, perRound));
+          }
+          https.push(await httpRun(server.url, cookie, perRound));
+          if (kind === 'pglite') {
+            await server.stop();
+            const db = await openDb(bdb.url);
+            raws.push(await rawRun(db, perRound));
+            await db.close();
+          } else raws.push(await rawRun(bdb.db, perRound));
+          const h = https[round];
+          const r = raws[round];
+          console.log(
+            `intake/${kind} round ${round + 1}: http creates/s=${fmt(h.perSecond)} p50=${fmt(h.p50, 1)}ms p99=${fmt(h.p99, 1)}ms errors=${h.errors} | raw insert tx/s=${fmt(r.perSecond)} p99=${fmt(r.p99, 1)}ms | ratio=${fmt(h.perSecond / r.perSecond, 2)}`,
+          );
+        }
       } finally {
-        await server.stop();
+        if (server.child.exitCode === null && !server.child.killed) await server.stop();
       }
-      const db = kind === 'pglite' ? await openDb(bdb.url) : bdb.db;
-      const raw = await rawRun(db, amounts[kind]);
-      if (kind === 'pglite') await db.close();
-      const ratio = http.perSecond / raw.perSecond;
-      console.log(
-        `intake/${kind}: http creates/s=${fmt(http.perSecond)} p50=${fmt(http.p50, 1)}ms p99=${fmt(http.p99, 1)}ms errors=${http.errors} | raw insert tx/s=${fmt(raw.perSecond)} p99=${fmt(raw.p99, 1)}ms | ratio=${fmt(ratio, 2)}`,
-      );
-      summary[`${kind}_creates_per_s`] = fmt(http.perSecond);
+      const ratio = median(https.map((h, i) => h.perSecond / raws[i].perSecond));
+      const creates = median(https.map((h) => h.perSecond));
+      const p99 = median(https.map((h) => h.p99));
+      console.log(`intake/${kind}: median of ${ROUNDS} rounds: http creates/s=${fmt(creates)} p99=${fmt(p99, 1)}ms raw tx/s=${fmt(median(raws.map((r) => r.perSecond)))} ratio=${fmt(ratio, 2)}`);
+      summary[`${kind}_creates_per_s`] = fmt(creates);
       summary[`${kind}_ratio`] = fmt(ratio, 2);
-      if (kind === 'postgres') summary.postgres_p99_ms = fmt(http.p99, 1);
+      if (kind === 'postgres') summary.postgres_p99_ms = fmt(p99, 1);
     } finally {
       await bdb.dispose();
     }
