@@ -119,7 +119,11 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     await page.locator('.coords', { hasText: '坐标' }).waitFor();
     expect(await page.locator('.type-radios .ant-radio-button-wrapper-checked').innerText()).toContain('投诉');
     expect(await page.locator('.urgent-radio').getAttribute('class')).toContain('checked');
+    // Suggestions arrive beside the form as the call is typed (POST /api/dispatch/suggest).
+    const panel = page.getByRole('complementary', { name: '受理辅助' });
+    await panel.getByRole('region', { name: '承办单位建议' }).waitFor();
     await shot(page, '02-intake-filled');
+    await shot(page, 'intake');
 
     // Ctrl+Enter twice in a row: one case (the form guards, the Idempotency-Key makes sure).
     await page.keyboard.press('Control+Enter');
@@ -155,6 +159,7 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     expect(actions).toEqual(expect.arrayContaining(['dispatch', 'urge', 'cancel', 'note']));
     expect(actions).not.toContain('accept');
     await shot(page, '04-case-detail');
+    await shot(page, 'case-detail');
 
     // The queue shows it under 待签收, with counts on the tabs.
     await page.goto(`${server.url}/queues?tab=toaccept`);
@@ -163,7 +168,10 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     await page.goto(`${server.url}/queues`);
     await page.locator('.ant-table-row').first().waitFor();
     expect(await page.locator('.ant-table-row').count()).toBe(SAMPLE_CASES.length);
+    // The queue counts come from the server (withTotal) and each row's deadline counts down.
+    expect(await page.locator('.ant-tabs-tab-active .ant-badge').innerText()).toBe(String(SAMPLE_CASES.length));
     await shot(page, '06-queues-todispatch');
+    await shot(page, 'queues');
 
     // The map: grids and dots.
     await page.goto(`${server.url}/map`);

@@ -60,6 +60,16 @@ describe.each(TEST_DATABASES)('cases API on $name', (tdb) => {
       expect(events).toEqual([{ action: 'create', to_status: 'registered' }]);
     });
 
+    it('answers with the names the intake screen shows: category and division', async () => {
+      const res = await op.post('/api/cases', caseBody());
+      expect(res.status, res.body).toBe(201);
+      const read = await op.get(`/api/cases/${res.json.id}`);
+      expect(res.json.categoryName).toBeTruthy();
+      expect(res.json.categoryName).toBe(read.json.categoryName);
+      expect(res.json.location.divisionName).toBeTruthy();
+      expect(res.json.location.divisionName).toBe(read.json.location.divisionName);
+    });
+
     it('refuses roles that may not register cases, and unauthenticated callers', async () => {
       const handler = await t.login('handler_a');
       expectProblem(await handler.post('/api/cases', caseBody()), 403);
@@ -390,6 +400,92 @@ describe.each(TEST_DATABASES)('cases API on $name', (tdb) => {
       expectProblem(await op.get(`/api/cases?cursor=${encodeCursor('not a date', fx.c1.id)}`), [400, 422], 'cursor');
       expectProblem(await op.get(`/api/cases?cursor=${encodeCursor(new Date().toISOString(), 'x')}`), [400, 422], 'cursor');
       expectProblem(await op.get(`/api/cases?cursor=${'a'.repeat(201)}`), 400, 'cursor');
+    });
+
+    /** Every page of a query, following nextCursor. */
+    const walk = async (client: Client, qs: string, pageSize = 2) => {
+      const seen: any[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 200; i++) {
+        const res: Res = await client.get(`/api/cases?${qs}&limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status, res.body).toBe(200);
+        seen.push(...res.json.items);
+        cursor = res.json.nextCursor;
+        if (!cursor) break;
+      }
+      return seen;
+    };
+
+    it('sorts by creation either way, by last change and by urgency, and pages each sort by cursor without gaps', async () => {
+      const full = await list(op, 'limit=200');
+      const asc = await walk(op, 'sort=created_asc');
+      expect(ids(asc)).toEqual(ids(full).reverse());
+      const updated = await walk(op, 'sort=updated_desc', 3);
+      expect(new Set(ids(updated)).size).toBe(full.length);
+      for (let i = 1; i < updated.length; i++) expect(updated[i - 1].updatedAt >= updated[i].updatedAt).toBe(true);
+      // c5 was accepted after c4 was dispatched, and both changed after c1 was registered.
+      const at = (id: string) => ids(updated).indexOf(id);
+      expect(at(fx.c5.id)).toBeLessThan(at(fx.c4.id));
+      expect(at(fx.c4.id)).toBeLessThan(at(fx.c1.id));
+      const urgent = await walk(op, 'sort=urgency');
+      expect(ids(urgent)).toEqual([fx.c2.id, ...ids(full).filter((id) => id !== fx.c2.id)]);
+      // The default sort is the newest first, the same as before.
+      expect(ids(await walk(op, 'sort=created_desc', 4))).toEqual(ids(full));
+    });
+
+    it('sorts by deadline, nearest first and cases without a clock last, and filters by warning', async () => {
+      const db = t.server.ctx.db;
+      const hour = 3600_000;
+      await db.query(`UPDATE cases SET due_at = $2, warning = 'red' WHERE id = $1`, [fx.c3.id, new Date(Date.now() - 2 * hour)]);
+      await db.query(`UPDATE cases SET due_at = $2, warning = 'yellow' WHERE id = $1`, [fx.c1.id, new Date(Date.now() + hour)]);
+      await db.query(`UPDATE cases SET due_at = $2, warning = 'none' WHERE id = $1`, [fx.c2.id, new Date(Date.now() + 50 * hour)]);
+      const byDue = await walk(op, 'sort=due_asc');
+      const full = await list(op, 'limit=200');
+      expect(new Set(ids(byDue))).toEqual(new Set(ids(full)));
+      const due = byDue.map((c) => c.deadline.dueAt as string | null);
+      const firstNull = due.indexOf(null);
+      const timed = firstNull < 0 ? due : due.slice(0, firstNull);
+      expect(timed.every((d, i) => i === 0 || Date.parse(timed[i - 1]!) <= Date.parse(d!))).toBe(true);
+      if (firstNull >= 0) expect(due.slice(firstNull).every((d) => d === null)).toBe(true);
+      expect(ids(byDue).indexOf(fx.c3.id)).toBeLessThan(ids(byDue).indexOf(fx.c1.id));
+      expect(ids(byDue).indexOf(fx.c1.id)).toBeLessThan(ids(byDue).indexOf(fx.c2.id));
+
+      const red = await list(op, 'warning=red&limit=200');
+      expect(ids(red)).toEqual([fx.c3.id]);
+      expect(red[0].deadline).toMatchObject({ warning: 'red' });
+      expect(ids(await list(op, 'warning=yellow'))).toEqual([fx.c1.id]);
+      expect(ids(await list(op, 'warning=yellow,red&sort=due_asc'))).toEqual([fx.c3.id, fx.c1.id]);
+      expectProblem(await op.get('/api/cases?warning=orange'), 400, 'warning');
+      await db.query(`UPDATE cases SET due_at = NULL, warning = 'none' WHERE id = ANY ($1)`, [[fx.c1.id, fx.c2.id, fx.c3.id]]);
+    });
+
+    it('refuses an unknown sort, and a cursor issued for another sort, naming the parameter', async () => {
+      expectProblem(await op.get('/api/cases?sort=random'), 400, 'sort');
+      const page = await op.get('/api/cases?limit=1&sort=created_asc');
+      expect(page.json.nextCursor).toBeTruthy();
+      expectProblem(await op.get(`/api/cases?limit=1&sort=updated_desc&cursor=${page.json.nextCursor}`), [400, 422], 'cursor');
+      expectProblem(await op.get(`/api/cases?limit=1&cursor=${page.json.nextCursor}`), [400, 422], 'cursor');
+      const fake = Buffer.from(JSON.stringify({ s: 'due_asc', k: "2026-01-01'; DROP TABLE cases;--", id: fx.c1.id })).toString('base64url');
+      expectProblem(await op.get(`/api/cases?sort=due_asc&cursor=${fake}`), [400, 422], 'cursor');
+    });
+
+    it('counts the matches with withTotal, for every page and with filters, text search and the caller’s scope', async () => {
+      const full = await list(op, 'limit=200');
+      const first = await op.get('/api/cases?limit=2&withTotal=true');
+      expect(first.json).toMatchObject({ total: full.length, totalCapped: false });
+      const second = await op.get(`/api/cases?limit=2&withTotal=true&cursor=${first.json.nextCursor}`);
+      expect(second.json.total).toBe(full.length);
+      const dispatched = await op.get('/api/cases?status=dispatched&withTotal=true');
+      expect(dispatched.json.total).toBe(full.filter((c) => c.status === 'dispatched').length);
+      const text = await op.get(`/api/cases?q=${encodeURIComponent('井盖')}&withTotal=true`);
+      expect(text.json.total).toBe(1);
+      // Without the flag no count is made or sent.
+      expect((await op.get('/api/cases?limit=1')).json).not.toHaveProperty('total');
+      // A handler counts only what the handler may see.
+      const handler = await t.login('handler_a');
+      const visible = await list(handler, 'limit=200');
+      expect((await handler.get('/api/cases?limit=1&withTotal=true')).json.total).toBe(visible.length);
+      expectProblem(await op.get('/api/cases?withTotal=yes'), 400, 'withTotal');
     });
   });
 });

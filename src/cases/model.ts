@@ -101,6 +101,12 @@ export const ACTION_BODIES = {
   assist_reply: z.strictObject({ reply: z.string().trim().min(2).max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
 } as const;
 
+export const WARNINGS = ['none', 'yellow', 'red'] as const;
+export const LIST_SORTS = ['created_desc', 'created_asc', 'updated_desc', 'due_asc', 'urgency'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
+/** Counting stops here: a queue badge reads "10000+" rather than scanning millions of rows. */
+export const TOTAL_CAP = 10_000;
+
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .union([z.array(z.enum(values)), z.string()])
@@ -130,6 +136,12 @@ export const LIST_CASES = z.strictObject({
   updatedTo: z.iso.datetime({ offset: true }).optional(),
   q: z.string().trim().max(100).optional().describe('text in number, title, description or address'),
   mine: z.enum(['true', 'false']).optional().describe('only cases I handle or reported'),
+  warning: csv(WARNINGS).describe('time-limit warning: yellow (near the limit), red (past it), none'),
+  sort: z
+    .enum(LIST_SORTS)
+    .default('created_desc')
+    .describe('created_desc (newest first, default), created_asc, updated_desc, due_asc (nearest deadline first, none last), urgency (urgent first, then newest)'),
+  withTotal: z.enum(['true', 'false']).optional().describe(`also count the matches: total, exact up to ${TOTAL_CAP}, beyond that totalCapped is true`),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });

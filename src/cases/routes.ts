@@ -35,13 +35,15 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     async (req, reply) => {
       const p = requireUser(req);
       const key = req.headers['idempotency-key'] as string | undefined;
-      const { view, created } = await cases.create(p, req.body, key);
+      const { view: bare, created } = await cases.create(p, req.body, key);
+      // The intake screen shows the names at once; one small lookup beats a second request from the browser.
+      const view = await cases.withNames(p, bare);
       reply.header('location', `/api/cases/${view.id}`);
       return reply.status(created ? 201 : 200).send(view);
     },
   );
 
-  app.get('/api/cases', { schema: { tags, summary: '工单列表 List cases (cursor pagination, newest first)', querystring: LIST_CASES } }, async (req) => {
+  app.get('/api/cases', { schema: { tags, summary: '工单列表 List cases (cursor pagination; sort, optional total)', querystring: LIST_CASES } }, async (req) => {
     return cases.list(requireUser(req), req.query);
   });
 

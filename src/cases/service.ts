@@ -23,7 +23,7 @@ import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
 import { geocode } from '../dispatch/gazetteer/index.ts';
 import { recordFeedback } from '../dispatch/classifier/index.ts';
 import { caseSearchPlan, caseSearchText, caseTextSearch, getArticleForCitation, rankedCaseIds } from '../kb/index.ts';
-import { CASE_TYPE_LABELS, CHANNEL_LABELS, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery } from './model.ts';
+import { CASE_TYPE_LABELS, CHANNEL_LABELS, TOTAL_CAP, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery, type ListSort } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
 import { NO_CLOCK, type NewCaseClock } from './store.ts';
 import { applyTransition, findIdempotent, loadEvents, type CaseRow, type RowPatch } from './store.ts';
@@ -161,9 +161,11 @@ export function caseView(row: CaseRow & Record<string, any>, p: Principal) {
 }
 export type CaseView = ReturnType<typeof caseView>;
 
-// cursor_at: created_at to the microsecond, for list cursors.
+// cursor_at, cursor_updated, cursor_due: the sort keys to the microsecond, for list cursors.
+const US_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const DETAIL_SELECT = `SELECT c.*, cat.name AS category_name, g.name AS grid_name, d.name AS division_name, lu.name AS lead_unit_name,
-  to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+  to_char(c.created_at AT TIME ZONE 'UTC', ${US_UTC}) AS cursor_at, to_char(c.updated_at AT TIME ZONE 'UTC', ${US_UTC}) AS cursor_updated,
+  to_char(c.due_at AT TIME ZONE 'UTC', ${US_UTC}) AS cursor_due
   FROM cases c LEFT JOIN categories cat ON cat.code = c.category_code LEFT JOIN grids g ON g.id = c.grid_id
   LEFT JOIN divisions d ON d.code = c.division_code LEFT JOIN units lu ON lu.id = c.lead_unit_id`;
 
@@ -423,13 +425,17 @@ export class CaseService {
     if (f.updatedFrom) add((n) => `c.updated_at >= $${n}`, f.updatedFrom);
     if (f.updatedTo) add((n) => `c.updated_at < $${n}`, f.updatedTo);
     if (f.mine === 'true') add((n) => `(c.handler_user_id = $${n} OR c.reporter_user_id = $${n} OR c.created_by = $${n})`, p.id);
+    if (f.warning?.length) add((n) => `c.warning = ANY ($${n}::text[])`, f.warning);
     const limit = f.limit;
+    const sort: ListSort = f.sort ?? 'created_desc';
     let rows: (CaseRow & Record<string, any>)[];
     let nextCursor: string | null = null;
+    let total: Promise<{ total: number; totalCapped: boolean }> | undefined;
     if (f.q) {
-      // Text search: best matches first (segmented full text), paged by offset.
+      // Text search: best matches first (segmented full text), paged by offset; `sort` does not apply.
       const plan = await caseSearchPlan(this.ctx.db, p, f.q);
       const search = caseTextSearch(p, f.q, params, plan.mode);
+      if (f.withTotal === 'true') total = this.countCases([...where, search.where], [...params]);
       const offset = f.cursor ? decodeOffsetCursor(f.cursor) : 0;
       const top = await rankedCaseIds(this.ctx.db, { filters: where, params, search, plan, limit: limit + 1, offset });
       const detail = top.length ? await this.ctx.db.query<CaseRow & Record<string, any>>(`${DETAIL_SELECT} WHERE c.id = ANY ($1::uuid[])`, [top.map((r) => r.id)]) : [];
@@ -437,20 +443,14 @@ export class CaseService {
       rows = top.map((r) => byId.get(r.id)).filter((r): r is CaseRow & Record<string, any> => !!r);
       if (rows.length > limit) nextCursor = Buffer.from(JSON.stringify({ o: offset + limit })).toString('base64url');
     } else {
-      if (f.cursor) {
-        const [at, id] = decodeCursor(f.cursor);
-        const a = params.push(at);
-        const b = params.push(id);
-        where.push(`(c.created_at, c.id) < ($${a}::timestamptz, $${b}::uuid)`);
-      }
+      // Counted before the cursor narrows the set: the total is of the whole filtered list.
+      if (f.withTotal === 'true') total = this.countCases([...where], [...params]);
+      if (f.cursor) where.push(keysetAfter(sort, f.cursor, params));
       rows = await this.ctx.db.query<CaseRow & Record<string, any>>(
-        `${DETAIL_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit + 1}`,
+        `${DETAIL_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${SORT_ORDER[sort]} LIMIT ${limit + 1}`,
         params,
       );
-      if (rows.length > limit) {
-        const last = rows[limit - 1];
-        nextCursor = encodeCursor(last.cursor_at, last.id);
-      }
+      if (rows.length > limit) nextCursor = cursorOf(sort, rows[limit - 1]);
     }
     const page = rows.slice(0, limit);
     const items = page.map((r) => caseView(r, p));
@@ -458,7 +458,35 @@ export class CaseService {
     if (unmasked.length) {
       await audit(this.ctx.db, { userId: p.id, action: 'read_personal_data', entity: 'case', detail: { caseIds: unmasked.map((c) => c.id), via: 'list' } });
     }
-    return { items, nextCursor };
+    return total ? { items, nextCursor, ...(await total) } : { items, nextCursor };
+  }
+
+  /** How many cases match, counting no further than TOTAL_CAP (a queue badge needs no exact 1,234,567). */
+  private async countCases(where: string[], params: unknown[]): Promise<{ total: number; totalCapped: boolean }> {
+    const rows = await this.ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM cases c WHERE ${where.join(' AND ')} LIMIT ${TOTAL_CAP + 1}) x`,
+      params,
+    );
+    const n = rows[0]?.n ?? 0;
+    return { total: Math.min(n, TOTAL_CAP), totalCapped: n > TOTAL_CAP };
+  }
+
+  /** The names a case view shows (category, grid, division, lead unit) for a view built from a bare row. */
+  async withNames(p: Principal, view: CaseView): Promise<CaseView> {
+    if (view.categoryName !== undefined || view.location.divisionName !== undefined) return view;
+    const rows = await this.ctx.db.query<{ category_name: string | null; grid_name: string | null; division_name: string | null; lead_unit_name: string | null }>(
+      `SELECT (SELECT name FROM categories WHERE code = $1) AS category_name, (SELECT name FROM grids WHERE id = $2) AS grid_name,
+              (SELECT name FROM divisions WHERE code = $3) AS division_name, (SELECT name FROM units WHERE id = $4) AS lead_unit_name`,
+      [view.categoryCode, view.location.gridId, view.location.divisionCode, view.leadUnitId],
+    );
+    const r = rows[0];
+    if (!r) return view;
+    return {
+      ...view,
+      categoryName: r.category_name ?? undefined,
+      leadUnitName: r.lead_unit_name ?? undefined,
+      location: { ...view.location, gridName: r.grid_name ?? undefined, divisionName: r.division_name ?? undefined },
+    };
   }
 
   /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
@@ -678,6 +706,66 @@ function eventData(action: Action, input: ActionInput, patch: CasePatch = {}): R
   }
   if (action === 'rate' && input.comment) d.ratingComment = input.comment;
   return d;
+}
+
+/** ORDER BY of each list sort; every one ends in the id, so the order is total and a keyset cursor is exact. */
+const SORT_ORDER: Record<ListSort, string> = {
+  created_desc: 'c.created_at DESC, c.id DESC',
+  created_asc: 'c.created_at ASC, c.id ASC',
+  updated_desc: 'c.updated_at DESC, c.id DESC',
+  // Cases without a running clock come last.
+  due_asc: 'c.due_at ASC NULLS LAST, c.id ASC',
+  urgency: "(c.urgency = 'urgent') DESC, c.created_at DESC, c.id DESC",
+};
+
+/** The cursor after a row: the default sort keeps its [createdAt, id] form; others name their sort. */
+function cursorOf(sort: ListSort, r: Record<string, any>): string {
+  if (sort === 'created_desc') return encodeCursor(r.cursor_at, r.id);
+  const k = sort === 'updated_desc' ? r.cursor_updated : sort === 'due_asc' ? (r.cursor_due ?? null) : sort === 'urgency' ? [r.urgency === 'urgent' ? 1 : 0, r.cursor_at] : r.cursor_at;
+  return Buffer.from(JSON.stringify({ s: sort, k, id: r.id })).toString('base64url');
+}
+
+const ISO_US = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const isIsoUtc = (v: unknown): v is string => {
+  const m = typeof v === 'string' ? ISO_US.exec(v) : null;
+  return !!m && !Number.isNaN(Date.parse(v as string)) && new Date(`${m[1]}T00:00:00Z`).toISOString().startsWith(m[1]);
+};
+
+/** The predicate "after this cursor" for a sort; a cursor of another sort, or not ours, is refused naming `cursor`. */
+function keysetAfter(sort: ListSort, cursor: string, params: unknown[]): string {
+  const bad = () => invalid('cursor', '分页游标无效 (not a cursor this API returned for this sort)');
+  if (sort === 'created_desc') {
+    const [at, id] = decodeCursor(cursor);
+    return `(c.created_at, c.id) < ($${params.push(at)}::timestamptz, $${params.push(id)}::uuid)`;
+  }
+  let v: any;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v) || v.s !== sort || typeof v.id !== 'string' || !UUID_RE.test(v.id)) throw bad();
+  const id = () => `$${params.push(v.id)}::uuid`;
+  switch (sort) {
+    case 'created_asc':
+      if (!isIsoUtc(v.k)) throw bad();
+      return `(c.created_at, c.id) > ($${params.push(v.k)}::timestamptz, ${id()})`;
+    case 'updated_desc':
+      if (!isIsoUtc(v.k)) throw bad();
+      return `(c.updated_at, c.id) < ($${params.push(v.k)}::timestamptz, ${id()})`;
+    case 'due_asc': {
+      if (v.k === null) return `(c.due_at IS NULL AND c.id > ${id()})`;
+      if (!isIsoUtc(v.k)) throw bad();
+      const k = `$${params.push(v.k)}::timestamptz`;
+      return `(c.due_at > ${k} OR (c.due_at = ${k} AND c.id > ${id()}) OR c.due_at IS NULL)`;
+    }
+    case 'urgency': {
+      if (!Array.isArray(v.k) || v.k.length !== 2 || ![0, 1].includes(v.k[0]) || !isIsoUtc(v.k[1])) throw bad();
+      const u = `(c.urgency = 'urgent')::int`;
+      const r = `$${params.push(v.k[0])}::int`;
+      return `(${u} < ${r} OR (${u} = ${r} AND (c.created_at, c.id) < ($${params.push(v.k[1])}::timestamptz, ${id()})))`;
+    }
+  }
 }
 
 export function encodeCursor(at: string, id: string): string {

@@ -67,6 +67,7 @@ export const STATUS_TEXT: Record<Status, Pair> = {
   returned: ['已退单', 'Returned'],
   transferred: ['已转110', 'Sent to 110'],
   cancelled: ['已作废', 'Cancelled'],
+  merged: ['已合并', 'Merged'],
 };
 
 /** Status colours: one hue per stage, readable on white (tags) and as map dots. */
@@ -82,6 +83,7 @@ export const STATUS_COLOR: Record<Status, string> = {
   returned: '#cf1322',
   transferred: '#a0522d',
   cancelled: '#8c8c8c',
+  merged: '#595959',
 };
 
 export const ACTION_TEXT: Record<Action | 'create', Pair> = {
@@ -107,6 +109,8 @@ export const ACTION_TEXT: Record<Action | 'create', Pair> = {
   summon: ['吹哨', 'Summon units'],
   report: ['报到', 'Report in'],
   assist_reply: ['协办答复', 'Assisting reply'],
+  merge: ['合并', 'Merge'],
+  unmerge: ['取消合并', 'Unmerge'],
 };
 
 export const TYPE_TEXT: Record<CaseType, Pair> = {

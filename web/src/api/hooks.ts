@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, withQuery } from './client.ts';
-import type { CaseDetail, Category, Division, Grid, Me, Role, Suggestions, Unit } from './types.ts';
+import { api, ApiError } from './client.ts';
+import type { CaseDetail, Category, Division, Grid, Me, Role, SuggestInput, Suggestions, Unit } from './types.ts';
 
 /** The signed-in user, or null when nobody is signed in. */
 export function useMe() {
@@ -107,39 +107,33 @@ export function useCase(ref: string | undefined) {
   });
 }
 
-/**
- * Is the dispatch feature's suggestion endpoint there? It may not exist yet:
- * a 404 (or 405/501) hides the suggestion panel for the rest of the session.
- */
-export function useSuggestAvailable() {
-  return useQuery<boolean>({
-    queryKey: ['suggest-probe'],
-    queryFn: async ({ signal }) => {
-      try {
-        await api(withQuery('/api/dispatch/suggest', { text: '路灯不亮' }), { signal });
-        return true;
-      } catch (err) {
-        if (err instanceof ApiError && [404, 405, 501].includes(err.status)) return false;
-        // Any other answer (400, 403, 500) means the route exists.
-        return err instanceof ApiError && err.status !== 0;
-      }
-    },
-    staleTime: Infinity,
-    retry: false,
-  });
+/** Has the input enough for the dispatch feature to say anything (text to classify, or a place)? */
+export function suggestReady(input: SuggestInput | null): boolean {
+  if (!input) return false;
+  const text = `${input.title ?? ''} ${input.description}`.trim();
+  return text.length >= 4;
 }
 
-export function useSuggestions(text: string, enabled: boolean) {
-  const trimmed = text.trim();
+/**
+ * Suggestions for a call being registered or a case being dispatched:
+ * category and unit with confidence and reasons, duplicates, knowledge
+ * articles (POST /api/dispatch/suggest). The caller debounces the input; the
+ * last answer stays on screen while the next one loads.
+ */
+export function useSuggestions(input: SuggestInput | null, enabled = true) {
   return useQuery<Suggestions>({
-    queryKey: ['suggest', trimmed],
-    queryFn: ({ signal }) => api<Suggestions>(withQuery('/api/dispatch/suggest', { text: trimmed }), { signal }),
-    enabled: enabled && trimmed.length >= 4,
+    queryKey: ['suggest', input],
+    queryFn: ({ signal }) => api<Suggestions>('/api/dispatch/suggest', { method: 'POST', body: input, signal }),
+    enabled: enabled && suggestReady(input),
     staleTime: 60_000,
     retry: false,
     placeholderData: (prev) => prev,
   });
 }
+
+/** Roles that may merge a duplicate and close directly (src/cases/lifecycle.ts RULES.merge / close_directly). */
+export const MERGE_ROLES: Role[] = ['operator', 'dispatcher', 'supervisor'];
+export const CLOSE_DIRECTLY_ROLES: Role[] = ['operator', 'grid_worker'];
 
 export interface Meta {
   statuses: { value: string; label: string }[];

@@ -36,6 +36,7 @@ export const STATUSES = [
   'returned',
   'transferred',
   'cancelled',
+  'merged',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -62,6 +63,9 @@ export const ACTIONS = [
   'summon',
   'report',
   'assist_reply',
+  // Duplicates (并单).
+  'merge',
+  'unmerge',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -112,8 +116,29 @@ export interface CaseView {
   updatedAt: string;
   closedAt: string | null;
   version: number;
-  /** Fields the time-limits feature will add; shown when present. */
+  /** The running clock (时限) and its warning; absent on servers without time limits. */
+  deadline?: Deadline;
+  returnCount?: number;
+  mergedCount?: number;
+  needsArbitration?: boolean;
+  /** Fields a newer server may add; shown when present. */
   [extra: string]: unknown;
+}
+
+export type Clock = 'dispatch' | 'accept' | 'arrive' | 'reply' | 'verify';
+export type Warning = 'none' | 'yellow' | 'red';
+
+export interface Deadline {
+  clock: Clock | string | null;
+  dueAt: string | null;
+  warnAt: string | null;
+  warning: Warning;
+  escalated: boolean;
+  acceptDueAt: string | null;
+  replyDueAt: string | null;
+  returnDueAt: string | null;
+  extensionCount: number;
+  pendingExtension: { duration: string; reason?: string; requestedAt?: string } | null;
 }
 
 export interface TimelineEvent {
@@ -141,7 +166,13 @@ export interface CaseDetail extends CaseView {
 export interface CaseList {
   items: CaseView[];
   nextCursor: string | null;
+  /** With withTotal=true: the number of matches, exact up to a cap (then totalCapped). */
+  total?: number;
+  totalCapped?: boolean;
 }
+
+export const LIST_SORTS = ['created_desc', 'created_asc', 'updated_desc', 'due_asc', 'urgency'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
 
 export interface Category {
   code: string;
@@ -184,13 +215,75 @@ export interface Division {
   chain?: { code: string; name: string; level: number }[];
 }
 
-/**
- * What GET /api/dispatch/suggest is expected to answer (the dispatch feature
- * is not there yet; every part is optional and the panel shows what it gets).
- */
+/** A ranked guess of the classifier; `abstained` when it is not sure enough to propose anything. */
+export interface Ranked<T> {
+  top: (T & { probability: number })[];
+  abstained: boolean;
+}
+
+export interface ProposedUnit {
+  unitId: string;
+  unitCode: string | null;
+  unitName: string;
+  role: string;
+  ruleNo: number;
+  reason: string;
+}
+
+/** The responsibility list's answer (权责清单) for a category in a division. */
+export interface Proposal {
+  categoryCode: string;
+  categoryName: string;
+  divisionCode: string;
+  divisionName: string;
+  lead: ProposedUnit | null;
+  assists: ProposedUnit[];
+  ties: ProposedUnit[];
+  gap: boolean;
+  explanation: string;
+}
+
+export interface DuplicateCandidate {
+  id: string;
+  no: string;
+  title: string;
+  status: Status;
+  categoryCode: string | null;
+  createdAt: string;
+  mergedCount: number;
+  score: number;
+  textSimilarity: number;
+  distanceM: number | null;
+  sameGrid: boolean;
+  sameAddress: boolean;
+}
+
+export interface KbArticle {
+  id: string;
+  question: string;
+  answer: string;
+  categoryCodes: string[];
+  source: string | null;
+  validTo: string | null;
+  valid: boolean;
+  /** Text-search rank when found by a query (higher is better). */
+  rank?: number;
+}
+
+/** What POST /api/dispatch/suggest answers (src/dispatch/routes.ts). */
 export interface Suggestions {
-  categories?: { code: string; name?: string; confidence?: number }[];
-  units?: { id: string; name?: string; confidence?: number; reason?: string }[];
-  duplicates?: { id: string; no?: string; title?: string; status?: Status; score?: number; createdAt?: string }[];
-  articles?: { id: string; title: string; answer?: string; score?: number }[];
+  place: { point: { lng: number; lat: number } | null; gridId: string | null; divisionCode: string | null };
+  categories: Ranked<{ code: string; name: string }> | null;
+  units: Ranked<{ id: string; name: string }> | null;
+  proposal: Proposal | null;
+  duplicates: DuplicateCandidate[];
+  articles: KbArticle[];
+}
+
+/** What the intake screen sends for suggestions, as the call is typed. */
+export interface SuggestInput {
+  title?: string;
+  description: string;
+  categoryCode?: string | null;
+  location?: { address?: string | null; lng?: number | null; lat?: number | null; divisionCode?: string | null };
 }

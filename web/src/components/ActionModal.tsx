@@ -5,10 +5,11 @@
  */
 import { useEffect, useState } from 'react';
 import { Alert, App, Form, Input, Modal, Radio, Rate, Select, Space, Typography } from 'antd';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client.ts';
-import { useSuggestAvailable, useSuggestions } from '../api/hooks.ts';
-import type { Action, CaseDetail } from '../api/types.ts';
+import { useSuggestions } from '../api/hooks.ts';
+import type { Action, CaseDetail, DuplicateCandidate } from '../api/types.ts';
+import { StatusTag } from './StatusTag.tsx';
 import { ACTION_TEXT, useI18n, useLabel } from '../i18n.tsx';
 import { applyServerErrors } from '../lib/forms.ts';
 import { durationText } from '../lib/format.ts';
@@ -74,7 +75,7 @@ export function ActionModal({
     setBusy(true);
     setBanner(null);
     try {
-      if (current === 'cancel' && typeof body.duplicateOf === 'string' && !UUID_RE.test(body.duplicateOf)) {
+      if ((current === 'cancel' || current === 'merge') && typeof body.duplicateOf === 'string' && !UUID_RE.test(body.duplicateOf)) {
         // The operator types the number of the case this one duplicates; the API wants its id.
         try {
           const dup = await api<CaseDetail>(`/api/cases/${encodeURIComponent(body.duplicateOf)}`);
@@ -123,8 +124,11 @@ export function ActionModal({
     summon: ['吹哨事由', 'What is needed'],
     arrive: ['现场情况', 'On-site notes'],
     report: ['报到说明', 'Notes'],
+    merge: ['合并说明', 'Notes'],
+    unmerge: ['取消合并的理由', 'Why it is not a duplicate'],
   };
-  const required: Action[] = ['return', 'reopen', 'cancel', 'transfer_police', 'supervise', 'note', 'request_extension', 'summon'];
+  /** Actions whose comment the server requires (src/cases/model.ts ACTION_BODIES: COMMENT.min(...)). */
+  const required: Action[] = ['return', 'reopen', 'cancel', 'transfer_police', 'supervise', 'note', 'request_extension', 'summon', 'unmerge'];
   const commentRequired = (required as string[]).includes(action) || (action === 'verify' && solved === false);
   const cl = commentLabel[current] ?? ['说明', 'Comment'];
 
@@ -188,6 +192,8 @@ export function ActionModal({
               autoFocus
               showSearch
               options={DURATIONS.map((d) => ({ value: d, label: durationText(d, lang) }))}
+              // "3d" and "3 个" both find 3 个工作日.
+              filterOption={(input, o) => !!o && (String(o.value).startsWith(input.trim()) || String(o.label).includes(input.trim()))}
               placeholder={t('选择或输入，如 3d', 'Pick or type, e.g. 3d')}
             />
           </Form.Item>
@@ -196,7 +202,7 @@ export function ActionModal({
           <>
             <PendingExtension c={c} />
             <Form.Item name="approve" label={t('审批结果', 'Decision')} rules={[{ required: true }]}>
-              <Radio.Group>
+              <Radio.Group aria-label={t('审批结果', 'Decision')}>
                 <Radio value={true} autoFocus>
                   {t('同意延期', 'Approve')}
                 </Radio>
@@ -219,7 +225,7 @@ export function ActionModal({
         )}
         {action === 'verify' && (
           <Form.Item name="solved" label={t('回访结果', 'Outcome')} rules={[{ required: true }]}>
-            <Radio.Group>
+            <Radio.Group aria-label={t('回访结果', 'Outcome')}>
               <Radio value={true} autoFocus>
                 {t('已解决', 'Solved')}
               </Radio>
@@ -229,13 +235,25 @@ export function ActionModal({
         )}
         {action === 'rate' && (
           <Form.Item name="rating" label={t('满意度', 'Satisfaction')} rules={[{ required: true, message: t('请选择星级', 'Choose 1 to 5 stars') }]}>
-            <Rate tooltips={RATE_TEXT.map((p) => p[lang === 'zh' ? 0 : 1])} autoFocus />
+            <Rate tooltips={RATE_TEXT.map((p) => p[lang === 'zh' ? 0 : 1])} autoFocus aria-label={t('满意度', 'Satisfaction')} />
           </Form.Item>
         )}
         {action === 'cancel' && (
           <Form.Item name="duplicateOf" label={t('重复的主工单编号（合并时填写）', 'Number of the case this duplicates (when merging)')}>
             <Input placeholder={t('例如 20261123000012', 'e.g. 20261123000012')} />
           </Form.Item>
+        )}
+        {action === 'merge' && (
+          <>
+            <DuplicatePicks c={c} onPick={(no) => form.setFieldsValue({ duplicateOf: no })} />
+            <Form.Item
+              name="duplicateOf"
+              label={t('合并到的主工单编号', 'Number of the main case')}
+              rules={[{ required: true, whitespace: true, message: t('请填写主工单编号', 'Enter the main case number') }]}
+            >
+              <Input placeholder={t('例如 20261123000012', 'e.g. 20261123000012')} autoFocus />
+            </Form.Item>
+          </>
         )}
         {action === 'transfer_police' && (
           <Form.Item name="externalRef" label={t('110 警情编号（可选）', '110 incident number (optional)')}>
@@ -253,7 +271,7 @@ export function ActionModal({
           <Input.TextArea
             autoSize={{ minRows: 2, maxRows: 8 }}
             maxLength={5000}
-            autoFocus={!['dispatch', 'reply', 'close_directly', 'verify', 'rate', 'summon', 'request_extension', 'decide_extension', 'assist_reply'].includes(action)}
+            autoFocus={!['dispatch', 'reply', 'close_directly', 'verify', 'rate', 'summon', 'request_extension', 'decide_extension', 'assist_reply', 'merge'].includes(action)}
           />
         </Form.Item>
         {(['reply', 'close_directly', 'note', 'arrive', 'assist_reply'] as string[]).includes(action) && (
@@ -285,36 +303,76 @@ function PendingExtension({ c }: { c: CaseDetail }) {
   );
 }
 
-/** Suggested units from the dispatch feature, when it exists. */
+/** Units the dispatch feature proposes for this case: the duty list's lead unit with its rule, then the classifier's guesses. */
 function DispatchHint({ c, onPick }: { c: CaseDetail; onPick(id: string): void }) {
   const t = useI18n().t;
-  const avail = useSuggestAvailable();
-  const s = useSuggestions(`${c.title} ${c.description}`, avail.data === true);
-  const units = s.data?.units ?? [];
-  if (!units.length) return null;
+  const s = useSuggestions({
+    title: c.title,
+    description: c.description,
+    categoryCode: c.categoryCode,
+    location: { address: c.location.address, lng: c.location.lng, lat: c.location.lat, divisionCode: c.location.divisionCode },
+  });
+  const lead = s.data?.proposal?.lead;
+  const learned = s.data?.units && !s.data.units.abstained ? s.data.units.top.filter((u) => u.id !== lead?.unitId).slice(0, 3) : [];
+  if (!lead && !learned.length) return null;
+  const pick = (id: string) => (e: React.MouseEvent) => {
+    e.preventDefault();
+    onPick(id);
+  };
   return (
     <Alert
       type="info"
       style={{ marginBottom: 12 }}
       message={
-        <Space wrap>
+        <Space wrap size={[8, 4]}>
           {t('建议派往', 'Suggested')}:
-          {units.slice(0, 4).map((u) => (
-            <a
-              key={u.id}
-              href="#"
-              onClick={(e) => {
-                e.preventDefault();
-                onPick(u.id);
-              }}
-              title={u.reason}
-            >
-              {u.name ?? u.id}
-              {u.confidence != null ? ` ${Math.round(u.confidence * 100)}%` : ''}
+          {lead && (
+            <a href="#" onClick={pick(lead.unitId)} title={lead.reason} data-testid="hint-unit">
+              {lead.unitName} ({t('权责清单', 'duty list')})
+            </a>
+          )}
+          {learned.map((u) => (
+            <a key={u.id} href="#" onClick={pick(u.id)} data-testid="hint-unit">
+              {u.name} {Math.round(u.probability * 100)}%
             </a>
           ))}
         </Space>
       }
+      description={lead ? <span className="muted">{lead.reason}</span> : undefined}
     />
+  );
+}
+
+/** Open cases likely the same matter (GET /api/cases/:id/duplicates), one click to name as the main case. */
+function DuplicatePicks({ c, onPick }: { c: CaseDetail; onPick(no: string): void }) {
+  const t = useI18n().t;
+  const q = useQuery<DuplicateCandidate[]>({
+    queryKey: ['duplicates', c.id],
+    queryFn: ({ signal }) => api(`/api/cases/${c.id}/duplicates`, { signal }),
+    retry: false,
+    staleTime: 30_000,
+  });
+  const list = (q.data ?? []).filter((d) => !['merged', 'cancelled', 'transferred'].includes(d.status));
+  if (!list.length) return null;
+  return (
+    <div className="duplicate-picks" aria-label={t('疑似重复工单', 'Possible duplicates')}>
+      <Typography.Text type="secondary">{t('疑似重复（点击选为主工单）', 'Possible duplicates (click to choose)')}</Typography.Text>
+      <ul className="plain-list">
+        {list.slice(0, 5).map((d) => (
+          <li key={d.id}>
+            <a
+              href="#"
+              onClick={(e) => {
+                e.preventDefault();
+                onPick(d.no);
+              }}
+            >
+              {d.no}
+            </a>{' '}
+            <StatusTag status={d.status} /> {d.title} <span className="muted">{Math.round(d.score * 100)}%</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

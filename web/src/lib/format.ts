@@ -1,5 +1,6 @@
 import dayjs from 'dayjs';
 import relativeTime from 'dayjs/plugin/relativeTime';
+import { formatCountdown } from './countdown.ts';
 
 dayjs.extend(relativeTime);
 
@@ -7,22 +8,12 @@ export const fmtTime = (v: string | null | undefined) => (v ? dayjs(v).format('Y
 export const fmtTimeSec = (v: string | null | undefined) => (v ? dayjs(v).format('YYYY-MM-DD HH:mm:ss') : '');
 export const fromNow = (v: string | null | undefined) => (v ? dayjs(v).fromNow() : '');
 
-/** Keys of a case that look like deadlines (the time-limits feature will add them). */
-export function deadlineKeys(row: Record<string, unknown>): string[] {
-  return Object.keys(row).filter((k) => /deadline|dueAt|due_at|limitAt/i.test(k) && (typeof row[k] === 'string' || row[k] === null));
-}
-
-/** "2 天 3 小时" until (positive) or past (negative) a moment. */
+/** "剩余 2天3小时" until (positive) or "超时 …" past a moment; `soon` within a day. See lib/countdown.ts. */
 export function countdown(to: string, lang: 'zh' | 'en'): { text: string; overdue: boolean; soon: boolean } {
-  const ms = dayjs(to).diff(dayjs());
-  const abs = Math.abs(ms);
-  const d = Math.floor(abs / 86_400_000);
-  const h = Math.floor((abs % 86_400_000) / 3_600_000);
-  const m = Math.floor((abs % 3_600_000) / 60_000);
-  const parts = lang === 'zh' ? [d && `${d}天`, h && `${h}小时`, !d && `${m}分`] : [d && `${d}d`, h && `${h}h`, !d && `${m}m`];
-  const body = parts.filter(Boolean).join(lang === 'zh' ? '' : ' ') || (lang === 'zh' ? '0分' : '0m');
-  const overdue = ms < 0;
-  return { text: overdue ? (lang === 'zh' ? `超时 ${body}` : `${body} overdue`) : lang === 'zh' ? `剩 ${body}` : `${body} left`, overdue, soon: !overdue && ms < 24 * 3_600_000 };
+  const due = dayjs(to).valueOf();
+  const now = Date.now();
+  const c = formatCountdown(due, now, lang);
+  return { text: c.text, overdue: c.overdue, soon: !c.overdue && due - now < 24 * 3_600_000 };
 }
 
 /** A title from the description when the operator leaves it empty: its first clause, at most 20 characters. */

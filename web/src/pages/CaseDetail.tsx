@@ -10,7 +10,9 @@ import { ArrowLeftOutlined, LockOutlined, ReloadOutlined } from '@ant-design/ico
 import { useCase, useGrids, useMeta, useUnits } from '../api/hooks.ts';
 import { ACTIONS, type Action } from '../api/types.ts';
 import { ACTION_TEXT, CHANNEL_TEXT, TYPE_TEXT, useI18n, useLabel } from '../i18n.tsx';
-import { countdown, deadlineKeys, fmtTime } from '../lib/format.ts';
+import { durationText, fmtTime } from '../lib/format.ts';
+import { CLOCK_TEXT } from '../lib/countdown.ts';
+import { Countdown } from '../components/Countdown.tsx';
 import { StatusTag, UrgencyTag } from '../components/StatusTag.tsx';
 import { ErrorState, Loading } from '../components/States.tsx';
 import { ActionModal, RATE_TEXT } from '../components/ActionModal.tsx';
@@ -21,6 +23,9 @@ const MapCanvas = lazy(() => import('../components/MapCanvas.tsx'));
 /** The order and look of the action buttons: the next step of the loop first. */
 const PRIMARY: Action[] = ['dispatch', 'accept', 'start', 'reply', 'verify', 'close', 'close_directly', 'rate'];
 const DANGER: Action[] = ['return', 'cancel', 'transfer_police'];
+/** Two columns from tablet width up (every breakpoint named: a missing one falls back to antd's three). */
+const TWO_COLUMNS = { xs: 1, sm: 1, md: 2, lg: 2, xl: 2, xxl: 2 };
+const DESC_STYLES = { label: { width: 104, whiteSpace: 'nowrap' as const } };
 
 export default function CaseDetailPage() {
   const { ref } = useParams();
@@ -53,7 +58,8 @@ export default function CaseDetailPage() {
   const actions: string[] = [...ACTIONS.filter((a) => c.availableActions.includes(a)), ...c.availableActions.filter((a) => !(ACTIONS as readonly string[]).includes(a))];
   const primary = actions.filter((a) => (PRIMARY as string[]).includes(a));
   const others = actions.filter((a) => !(PRIMARY as string[]).includes(a));
-  const deadlines = deadlineKeys(c);
+  const dl = c.deadline;
+  const clockName = dl?.clock ? (CLOCK_TEXT[dl.clock]?.[lang === 'zh' ? 0 : 1] ?? dl.clock) : null;
   const dash = <span className="muted">—</span>;
 
   return (
@@ -72,16 +78,9 @@ export default function CaseDetailPage() {
               {t('保密', 'Confidential')}
             </Tag>
           )}
-          {deadlines.map((k) => {
-            const v = c[k] as string | null;
-            if (!v) return null;
-            const cd = countdown(v, lang);
-            return (
-              <Tooltip key={k} title={`${k}: ${fmtTime(v)}`}>
-                <Tag color={cd.overdue ? 'red' : cd.soon ? 'gold' : 'default'}>{cd.text}</Tag>
-              </Tooltip>
-            );
-          })}
+          <Countdown deadline={dl} />
+          {dl?.escalated && <Tag color="volcano">{t('已升级督办', 'Escalated')}</Tag>}
+          {!!c.mergedCount && <Tag color="blue">{t(`已并入 ${c.mergedCount} 件重复来电`, `${c.mergedCount} duplicates merged in`)}</Tag>}
         </Space>
         <Typography.Title level={3} className="case-title">
           {c.title}
@@ -116,7 +115,7 @@ export default function CaseDetailPage() {
             <Typography.Paragraph className="description">{c.description}</Typography.Paragraph>
           </Card>
           <Card title={t('工单信息', 'Case')} size="small" className="section">
-            <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
+            <Descriptions size="small" column={TWO_COLUMNS} bordered styles={DESC_STYLES}>
               <Descriptions.Item label={t('工单编号', 'Number')}>{c.no}</Descriptions.Item>
               <Descriptions.Item label={t('状态', 'Status')}>
                 <StatusTag status={c.status} />
@@ -133,15 +132,31 @@ export default function CaseDetailPage() {
               <Descriptions.Item label={t('办结时间', 'Closed')}>{c.closedAt ? fmtTime(c.closedAt) : dash}</Descriptions.Item>
               {c.externalRef && <Descriptions.Item label={t('外部编号', 'External ref')}>{c.externalRef}</Descriptions.Item>}
               {c.duplicateOf && (
-                <Descriptions.Item label={t('重复于', 'Duplicate of')}>
+                <Descriptions.Item label={c.status === 'merged' ? t('已合并到', 'Merged into') : t('重复于', 'Duplicate of')}>
                   <Link to={`/cases/${c.duplicateOf}`}>{t('查看主工单', 'Open the main case')}</Link>
                 </Descriptions.Item>
               )}
-              {deadlines.map((k) => (
-                <Descriptions.Item key={k} label={k}>
-                  {fmtTime(c[k] as string) || dash}
+              {dl?.dueAt && (
+                <Descriptions.Item label={clockName ?? t('时限', 'Deadline')}>
+                  <Space wrap size={6}>
+                    {fmtTime(dl.dueAt)}
+                    <Countdown deadline={dl} compact />
+                  </Space>
                 </Descriptions.Item>
-              ))}
+              )}
+              {dl?.acceptDueAt && dl.clock !== 'accept' && <Descriptions.Item label={t('签收时限', 'Accept by')}>{fmtTime(dl.acceptDueAt)}</Descriptions.Item>}
+              {dl?.replyDueAt && dl.clock !== 'reply' && <Descriptions.Item label={t('办理时限', 'Reply by')}>{fmtTime(dl.replyDueAt)}</Descriptions.Item>}
+              {dl?.returnDueAt && ['dispatched', 'accepted'].includes(c.status) && (
+                <Descriptions.Item label={t('可退单至', 'May return until')}>{fmtTime(dl.returnDueAt)}</Descriptions.Item>
+              )}
+              {!!dl?.extensionCount && <Descriptions.Item label={t('已延期', 'Extensions')}>{t(`${dl.extensionCount} 次`, `${dl.extensionCount}`)}</Descriptions.Item>}
+              {dl?.pendingExtension && (
+                <Descriptions.Item label={t('延期申请', 'Extension asked')}>
+                  {durationText(dl.pendingExtension.duration, lang)}
+                  {dl.pendingExtension.reason ? `：${dl.pendingExtension.reason}` : ''} <Tag color="gold">{t('待审批', 'Pending')}</Tag>
+                </Descriptions.Item>
+              )}
+              {!!c.returnCount && <Descriptions.Item label={t('退单次数', 'Returned')}>{c.returnCount}</Descriptions.Item>}
             </Descriptions>
           </Card>
           <Card
@@ -150,7 +165,7 @@ export default function CaseDetailPage() {
             className="section"
             extra={c.reporter.masked ? <Tag icon={<LockOutlined />}>{t('已脱敏', 'Masked')}</Tag> : null}
           >
-            <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
+            <Descriptions size="small" column={TWO_COLUMNS} bordered styles={DESC_STYLES}>
               <Descriptions.Item label={t('姓名', 'Name')}>{c.reporter.name ?? dash}</Descriptions.Item>
               <Descriptions.Item label={t('电话', 'Phone')}>
                 {c.reporter.phone ? c.reporter.masked ? c.reporter.phone : <a href={`tel:${c.reporter.phone}`}>{c.reporter.phone}</a> : dash}
@@ -159,7 +174,7 @@ export default function CaseDetailPage() {
             </Descriptions>
           </Card>
           <Card title={t('位置', 'Location')} size="small" className="section">
-            <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
+            <Descriptions size="small" column={TWO_COLUMNS} bordered styles={DESC_STYLES}>
               <Descriptions.Item label={t('地址', 'Address')} span={2}>
                 {c.location.address ?? dash}
               </Descriptions.Item>
@@ -181,7 +196,7 @@ export default function CaseDetailPage() {
           </Card>
           {(c.reply || c.solved !== null || c.rating !== null) && (
             <Card title={t('办理结果', 'Outcome')} size="small" className="section">
-              <Descriptions size="small" column={1} bordered>
+              <Descriptions size="small" column={1} bordered styles={DESC_STYLES}>
                 {c.reply && (
                   <Descriptions.Item label={t('答复', 'Reply')}>
                     <div className="pre-wrap">{c.reply}</div>

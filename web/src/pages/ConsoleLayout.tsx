@@ -9,7 +9,7 @@ import type { Division, Me } from '../api/types.ts';
 import { ROLE_TEXT, useI18n, useLabel } from '../i18n.tsx';
 import { LangSwitch } from '../components/LangSwitch.tsx';
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx';
-import { queuesFor, useQueueCounts } from '../lib/queues.ts';
+import { countText, queuesFor, useQueueCounts } from '../lib/queues.ts';
 
 const { Header, Sider, Content } = Layout;
 
@@ -20,10 +20,11 @@ export function ConsoleLayout() {
   const navigate = useNavigate();
   const [collapsed, setCollapsed] = useState(() => window.innerWidth < 1100);
 
-  // The first queue of the role (待派单 for dispatchers, 待签收 for handlers) counts on the menu.
+  // The first queue of the role (待派单 for dispatchers, 待签收 for handlers) and the overdue count sit on the menu.
   const firstQueue = queuesFor(me)[0];
-  const counts = useQueueCounts(me, firstQueue ? [firstQueue.key] : []);
+  const counts = useQueueCounts(me, firstQueue ? [firstQueue.key, 'overdue'] : ['overdue']);
   const todo = firstQueue ? counts[firstQueue.key] : undefined;
+  const overdue = counts.overdue;
 
   const items = useMemo(() => {
     const list: { key: string; icon: React.ReactNode; label: React.ReactNode }[] = [];
@@ -35,7 +36,12 @@ export function ConsoleLayout() {
         <Link to="/queues">
           <Space size={6}>
             {t('工单工作台', 'Work queues')}
-            {todo && todo.n > 0 && <Badge count={todo.more ? `${todo.n}+` : todo.n} size="small" title={firstQueue ? t(firstQueue.zh, firstQueue.en) : ''} />}
+            {todo && todo.n > 0 && (
+              <Badge count={countText(todo)} overflowCount={Number.MAX_SAFE_INTEGER} size="small" color="#1d5bd8" title={firstQueue ? `${t(firstQueue.zh, firstQueue.en)} ${countText(todo)}` : ''} />
+            )}
+            {overdue && overdue.n > 0 && (
+              <Badge count={countText(overdue)} overflowCount={Number.MAX_SAFE_INTEGER} size="small" color="#cf1322" title={`${t('已超时', 'Overdue')} ${countText(overdue)}`} />
+            )}
           </Space>
         </Link>
       ),
@@ -44,7 +50,7 @@ export function ConsoleLayout() {
     list.push({ key: '/dashboard', icon: <BarChartOutlined />, label: <Link to="/dashboard">{t('统计分析', 'Dashboards')}</Link> });
     if (hasRole(me, 'admin')) list.push({ key: '/admin', icon: <SettingOutlined />, label: <Link to="/admin">{t('系统管理', 'Admin')}</Link> });
     return list;
-  }, [me, t, todo, firstQueue]);
+  }, [me, t, todo, overdue, firstQueue]);
 
   const selected = loc.pathname.startsWith('/cases/') ? '/queues' : '/' + (loc.pathname.split('/')[1] ?? '');
 

@@ -1,9 +1,11 @@
 /**
  * 12345 受理: one screen for the whole call, keyboard first.
  * Tab walks the fields in speaking order; Alt+1..6 picks the type, Alt+U
- * toggles urgency, Alt+M opens the map, Ctrl+Enter (or Enter in a one-line
- * field) registers. One Idempotency-Key per form: a double click or a retry
- * after a network error never makes a second case.
+ * toggles urgency, Alt+M opens the map, Alt+C / Alt+D take the first
+ * suggested category / unit, Ctrl+Enter (or Enter in a one-line field)
+ * registers. One Idempotency-Key per form: a double click or a retry after a
+ * network error never makes a second case. The form is kept in
+ * sessionStorage, so a failed submit or a reload loses nothing.
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -17,6 +19,7 @@ import {
   Divider,
   Form,
   Input,
+  Modal,
   Radio,
   Result,
   Row,
@@ -30,19 +33,32 @@ import {
 import { AimOutlined, CloseCircleOutlined, EnvironmentOutlined, PlusOutlined, SendOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, uuid } from '../api/client.ts';
-import { DISPATCH_ROLES, categoryPath, hasRole, useCategoryTree, useDivision, useGrids, useMe, useSuggestAvailable, useSuggestions } from '../api/hooks.ts';
-import { CASE_TYPES, type CaseType, type CaseView, type Suggestions } from '../api/types.ts';
+import {
+  CLOSE_DIRECTLY_ROLES,
+  DISPATCH_ROLES,
+  MERGE_ROLES,
+  categoryPath,
+  hasRole,
+  suggestReady,
+  useCategoryTree,
+  useDivision,
+  useGrids,
+  useMe,
+  useSuggestions,
+} from '../api/hooks.ts';
+import { CASE_TYPES, type CaseType, type CaseView, type DuplicateCandidate, type KbArticle, type SuggestInput } from '../api/types.ts';
 import { TYPE_TEXT, URGENCY_TEXT, useI18n, useLabel } from '../i18n.tsx';
 import { applyServerErrors, errorText } from '../lib/forms.ts';
 import { CategoryCascader } from '../components/CategoryCascader.tsx';
 import { UnitSelect } from '../components/UnitSelect.tsx';
 import { StatusTag } from '../components/StatusTag.tsx';
 import { Loading } from '../components/States.tsx';
+import { SuggestPanel, topCategory, topUnit } from '../components/SuggestPanel.tsx';
 import { titleFrom } from '../lib/format.ts';
 
 const MapCanvas = lazy(() => import('../components/MapCanvas.tsx'));
 
-interface IntakeValues {
+export interface IntakeValues {
   reporter: { name?: string; phone?: string; confidential: boolean };
   type: CaseType;
   category?: string[];
@@ -50,11 +66,21 @@ interface IntakeValues {
   title?: string;
   description?: string;
   location: { address?: string; lng?: number | null; lat?: number | null };
+  /** Dispatch right after registering (dispatching roles only). */
+  leadUnitId?: string;
 }
 
+/** What happens right after the case is registered, in the same keystroke. */
+type FollowUp =
+  | { kind: 'dispatch'; leadUnitId: string }
+  | { kind: 'merge'; into: DuplicateCandidate }
+  | { kind: 'close'; reply: string; articleId: string };
+
 const EMPTY: IntakeValues = { reporter: { confidential: false }, type: 'help', urgency: 'normal', location: {} };
-const DRAFT_KEY = 'zhili.intake.draft';
+export const DRAFT_KEY = 'zhili.intake.draft';
 const PHONE_RE = /^(1\d{10}|0\d{2,3}-?\d{7,8}|\d{3,8})$/;
+/** Wait this long after the last keystroke before asking for suggestions. */
+export const SUGGEST_DEBOUNCE_MS = 600;
 
 function loadDraft(): { values: IntakeValues; key: string } | null {
   try {
@@ -65,26 +91,87 @@ function loadDraft(): { values: IntakeValues; key: string } | null {
   }
 }
 
+/** The request body of POST /api/cases for the form's values. */
+export function createBody(values: IntakeValues) {
+  const description = (values.description ?? '').trim();
+  return {
+    type: values.type,
+    urgency: values.urgency,
+    categoryCode: values.category?.length ? values.category[values.category.length - 1] : null,
+    title: values.title?.trim() || titleFrom(description),
+    description,
+    reporter: {
+      name: values.reporter?.name?.trim() || null,
+      phone: values.reporter?.phone?.trim() || null,
+      confidential: !!values.reporter?.confidential,
+    },
+    location: {
+      address: values.location?.address?.trim() || null,
+      lng: values.location?.lng ?? null,
+      lat: values.location?.lat ?? null,
+    },
+  };
+}
+
+/** A value that follows `value` once it has stopped changing for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  const key = JSON.stringify(value);
+  useEffect(() => {
+    const id = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(id);
+  }, [key, ms]);
+  return v;
+}
+
 export default function IntakePage() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const label = useLabel();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const qc = useQueryClient();
+  const me = useMe().data;
   const [form] = Form.useForm<IntakeValues>();
   const draft = useMemo(loadDraft, []);
   const idemKey = useRef<string>(draft?.key ?? uuid());
   const [submitting, setSubmitting] = useState(false);
   const [banner, setBanner] = useState<string | null>(null);
   const [created, setCreated] = useState<CaseView | null>(null);
+  const [followUpError, setFollowUpError] = useState<string | null>(null);
   const [showMap, setShowMap] = useState(false);
-  const [preferredUnit, setPreferredUnit] = useState<string | undefined>();
-  const [answerDraft, setAnswerDraft] = useState<string | undefined>();
+  const [answering, setAnswering] = useState<KbArticle | null>(null);
   const nameRef = useRef<HTMLInputElement | null>(null);
+  const canDispatch = hasRole(me, ...DISPATCH_ROLES);
+  const canMerge = hasRole(me, ...MERGE_ROLES);
+  const canClose = hasRole(me, ...CLOSE_DIRECTLY_ROLES);
 
-  const text = [Form.useWatch('title', form), Form.useWatch('description', form)].filter(Boolean).join(' ');
+  const title = Form.useWatch('title', form);
+  const description = Form.useWatch('description', form);
+  const category = Form.useWatch('category', form);
+  const address = Form.useWatch(['location', 'address'], form);
   const lng = Form.useWatch(['location', 'lng'], form);
   const lat = Form.useWatch(['location', 'lat'], form);
   const type = Form.useWatch('type', form);
+  const leadUnitId = Form.useWatch('leadUnitId', form);
+  const categoryCode = category?.length ? category[category.length - 1] : null;
+
+  // Suggestions follow the call as it is typed: text, then category and place as they become known.
+  const suggestInput = useDebounced<SuggestInput | null>(
+    created
+      ? null
+      : {
+          title: title?.trim() || undefined,
+          description: (description ?? '').trim(),
+          categoryCode,
+          location:
+            address?.trim() || (lng != null && lat != null)
+              ? { address: address?.trim() || null, lng: lng != null ? Number(lng) : null, lat: lat != null ? Number(lat) : null }
+              : undefined,
+        },
+    SUGGEST_DEBOUNCE_MS,
+  );
+  const suggest = useSuggestions(suggestInput, !created);
+  const latest = useRef(suggest.data);
+  latest.current = suggest.data;
 
   const saveDraft = useCallback(() => {
     try {
@@ -101,62 +188,97 @@ export default function IntakePage() {
     sessionStorage.removeItem(DRAFT_KEY);
     setCreated(null);
     setBanner(null);
-    setPreferredUnit(undefined);
-    setAnswerDraft(undefined);
+    setFollowUpError(null);
     setTimeout(() => nameRef.current?.focus(), 0);
   }, [form]);
 
-  const submit = useCallback(async () => {
-    if (submitting) return;
-    let values: IntakeValues;
-    try {
-      values = await form.validateFields();
-    } catch (e) {
-      const first = (e as { errorFields?: { name: (string | number)[] }[] }).errorFields?.[0];
-      if (first) form.scrollToField(first.name, { focus: true, block: 'center' });
-      return;
-    }
-    const description = values.description!.trim();
-    const body = {
-      type: values.type,
-      urgency: values.urgency,
-      categoryCode: values.category?.length ? values.category[values.category.length - 1] : null,
-      title: values.title?.trim() || titleFrom(description),
-      description,
-      reporter: {
-        name: values.reporter.name?.trim() || null,
-        phone: values.reporter.phone?.trim() || null,
-        confidential: !!values.reporter.confidential,
-      },
-      location: {
-        address: values.location.address?.trim() || null,
-        lng: values.location.lng ?? null,
-        lat: values.location.lat ?? null,
-      },
-    };
-    setSubmitting(true);
-    setBanner(null);
-    try {
-      const view = await api<CaseView>('/api/cases', { body, headers: { 'Idempotency-Key': idemKey.current } });
-      setCreated(view);
+  /** Registers the call, then (optionally) dispatches, merges or closes it. */
+  const register = useCallback(
+    async (then?: FollowUp) => {
+      if (submitting) return;
+      let values: IntakeValues;
+      try {
+        values = await form.validateFields();
+      } catch (e) {
+        const first = (e as { errorFields?: { name: (string | number)[] }[] }).errorFields?.[0];
+        if (first) form.scrollToField(first.name, { focus: true, block: 'center' });
+        return;
+      }
+      const body = createBody(values);
+      const follow: FollowUp | undefined = then ?? (canDispatch && values.leadUnitId ? { kind: 'dispatch', leadUnitId: values.leadUnitId } : undefined);
+      setSubmitting(true);
+      setBanner(null);
+      setFollowUpError(null);
+      let view: CaseView;
+      try {
+        view = await api<CaseView>('/api/cases', { body, headers: { 'Idempotency-Key': idemKey.current } });
+      } catch (err) {
+        const rest = applyServerErrors(form, err, { categoryCode: 'category', 'location.divisionCode': ['location', 'address'] });
+        if (rest.length) setBanner(rest.join('；'));
+        setSubmitting(false);
+        return;
+      }
       sessionStorage.removeItem(DRAFT_KEY);
+      if (follow) {
+        // The case exists now; a refused follow-up leaves it registered, and the panel offers the step again.
+        const [path, actionBody] =
+          follow.kind === 'dispatch'
+            ? ['dispatch', { leadUnitId: follow.leadUnitId }]
+            : follow.kind === 'merge'
+              ? ['merge', { duplicateOf: follow.into.id, comment: `来电重复反映，并入 ${follow.into.no}` }]
+              : ['close-directly', { reply: follow.reply, articleId: follow.articleId }];
+        try {
+          view = await api<CaseView>(`/api/cases/${view.id}/${path}`, { body: { ...actionBody, version: view.version } });
+        } catch (err) {
+          setFollowUpError(t(`已登记，但${follow.kind === 'dispatch' ? '派单' : follow.kind === 'merge' ? '合并' : '办结'}未成功：`, `Registered, but the ${follow.kind} failed: `) + errorText(err));
+        }
+      }
+      setCreated(view);
+      setSubmitting(false);
       message.success(t(`已登记 ${view.no}`, `Registered ${view.no}`));
       qc.invalidateQueries({ queryKey: ['cases'] });
       qc.invalidateQueries({ queryKey: ['queue-count'] });
-    } catch (err) {
-      const rest = applyServerErrors(form, err, { categoryCode: 'category', 'location.divisionCode': ['location', 'address'] });
-      if (rest.length) setBanner(rest.join('；'));
-    } finally {
-      setSubmitting(false);
-    }
-  }, [form, submitting, message, t, qc]);
+    },
+    [form, submitting, message, t, qc, canDispatch],
+  );
+
+  const applyCategory = useCallback(
+    (code: string) => {
+      form.setFieldValue('category', categoryPath(code));
+      form.setFields([{ name: 'category', errors: [] }]);
+      saveDraft();
+    },
+    [form, saveDraft],
+  );
+  const applyUnit = useCallback(
+    (id: string) => {
+      form.setFieldValue('leadUnitId', id);
+      saveDraft();
+    },
+    [form, saveDraft],
+  );
+
+  const mergeInto = useCallback(
+    (d: DuplicateCandidate) => {
+      modal.confirm({
+        title: t(`登记此来电并合并到 ${d.no}？`, `Register this call and merge it into ${d.no}?`),
+        content: t('合并后此来电不再单独派单，主工单办结时一并答复反映人。', 'The call is not dispatched on its own; the reporter hears when the main case closes.'),
+        okText: t('登记并合并', 'Register and merge'),
+        cancelText: t('取消', 'Cancel'),
+        autoFocusButton: 'ok',
+        onOk: () => register({ kind: 'merge', into: d }),
+      });
+    },
+    [modal, register, t],
+  );
 
   // Page hotkeys.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (answering) return;
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !created) {
         e.preventDefault();
-        void submit();
+        void register();
         return;
       }
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
@@ -173,6 +295,18 @@ export default function IntakePage() {
       } else if ((k === 'm' || e.code === 'KeyM') && !created) {
         e.preventDefault();
         setShowMap((s) => !s);
+      } else if ((k === 'c' || e.code === 'KeyC') && !created) {
+        const c = topCategory(latest.current);
+        if (c) {
+          e.preventDefault();
+          applyCategory(c.code);
+        }
+      } else if ((k === 'd' || e.code === 'KeyD') && !created && canDispatch) {
+        const u = topUnit(latest.current);
+        if (u) {
+          e.preventDefault();
+          applyUnit(u.id);
+        }
       } else if ((k === 'n' || e.code === 'KeyN') && created) {
         e.preventDefault();
         reset();
@@ -180,10 +314,7 @@ export default function IntakePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [submit, created, form, reset, saveDraft]);
-
-  const suggestAvailable = useSuggestAvailable();
-  const showSuggest = suggestAvailable.data !== false;
+  }, [register, created, form, reset, saveDraft, applyCategory, applyUnit, canDispatch, answering]);
 
   return (
     <div className="page intake-page">
@@ -193,19 +324,14 @@ export default function IntakePage() {
         </Typography.Title>
         <Typography.Text type="secondary" className="hotkeys" aria-label={t('快捷键', 'Shortcuts')}>
           <kbd>Tab</kbd> {t('下一项', 'next')} · <kbd>Alt</kbd>+<kbd>1-6</kbd> {t('类型', 'type')} · <kbd>Alt</kbd>+<kbd>U</kbd> {t('紧急', 'urgent')} · <kbd>Alt</kbd>+
-          <kbd>M</kbd> {t('地图', 'map')} · <kbd>Ctrl</kbd>+<kbd>Enter</kbd> {t('登记', 'register')}
+          <kbd>M</kbd> {t('地图', 'map')} · <kbd>Alt</kbd>+<kbd>C</kbd>/<kbd>D</kbd> {t('采用建议', 'take suggestion')} · <kbd>Ctrl</kbd>+<kbd>Enter</kbd>{' '}
+          {t('登记', 'register')}
         </Typography.Text>
       </div>
       <Row gutter={16} wrap>
-        <Col xs={24} xl={showSuggest ? 16 : 24} style={showSuggest ? undefined : { maxWidth: 1120 }}>
+        <Col xs={24} xl={16}>
           {created ? (
-            <CreatedPanel
-              view={created}
-              preferredUnit={preferredUnit}
-              answerDraft={answerDraft}
-              onNext={reset}
-              onChanged={(v) => setCreated(v)}
-            />
+            <CreatedPanel view={created} followUpError={followUpError} preferredUnit={leadUnitId} onNext={reset} onChanged={(v) => setCreated(v)} />
           ) : (
             <Card>
               <Form<IntakeValues>
@@ -213,7 +339,7 @@ export default function IntakePage() {
                 layout="vertical"
                 initialValues={draft?.values ?? EMPTY}
                 onValuesChange={saveDraft}
-                onFinish={() => void submit()}
+                onFinish={() => void register()}
                 aria-label={t('受理登记表', 'Intake form')}
                 className="intake-form"
                 scrollToFirstError
@@ -334,43 +460,110 @@ export default function IntakePage() {
                     />
                   </Suspense>
                 )}
-                <Divider style={{ margin: '16px 0' }} />
+                {canDispatch && (
+                  <Form.Item name="leadUnitId" label={t('登记后派往（可选）', 'Dispatch to after registering (optional)')} tooltip={t('选定则登记后立即派单；Alt+D 采用建议单位', 'Registers and dispatches at once; Alt+D takes the suggested unit')}>
+                    <UnitSelect allowClear style={{ width: '100%' }} />
+                  </Form.Item>
+                )}
+                <Divider style={{ margin: '12px 0 16px' }} />
                 <Space wrap>
                   <Button type="primary" htmlType="submit" size="large" icon={<SendOutlined />} loading={submitting}>
-                    {t('登记', 'Register')} <span className="btn-hint">Ctrl+Enter</span>
+                    {leadUnitId && canDispatch ? t('登记并派单', 'Register and dispatch') : t('登记', 'Register')} <span className="btn-hint">Ctrl+Enter</span>
                   </Button>
                   <Button size="large" onClick={reset} disabled={submitting}>
                     {t('清空', 'Clear')}
                   </Button>
                   {type === 'consultation' && (
-                    <Typography.Text type="secondary">{t('咨询类登记后可直接答复办结', 'A consultation can be answered and closed right after registering')}</Typography.Text>
+                    <Typography.Text type="secondary">{t('咨询类可在右侧选知识直接答复办结', 'A consultation can be answered from the knowledge base on the right')}</Typography.Text>
                   )}
                 </Space>
               </Form>
             </Card>
           )}
         </Col>
-        {showSuggest && (
-          <Col xs={24} xl={8}>
-            <SuggestPanel
-              text={text}
-              loadingProbe={suggestAvailable.isPending}
-              enabled={suggestAvailable.data === true && !created}
-              onCategory={(code) => {
-                form.setFieldValue('category', categoryPath(code));
-                saveDraft();
-              }}
-              onUnit={setPreferredUnit}
-              onAnswer={(a) => {
-                setAnswerDraft(a);
-                message.info(t('已选用知识库答复，登记后可直接办结', 'Answer kept: close directly after registering'));
-              }}
-              lang={lang}
-            />
-          </Col>
-        )}
+        <Col xs={24} xl={8}>
+          <SuggestPanel
+            data={created ? undefined : suggest.data}
+            fetching={suggest.isFetching}
+            error={suggest.isError ? suggest.error : undefined}
+            ready={suggestReady(suggestInput)}
+            onRetry={() => suggest.refetch()}
+            categoryCode={categoryCode}
+            unitId={leadUnitId}
+            onCategory={applyCategory}
+            onUnit={(u) => {
+              if (canDispatch) applyUnit(u.id);
+              else message.info(t(`建议承办单位：${u.name}`, `Suggested unit: ${u.name}`));
+            }}
+            onMerge={mergeInto}
+            onAnswer={setAnswering}
+            canMerge={canMerge}
+            canClose={canClose}
+            busy={submitting}
+          />
+        </Col>
       </Row>
+      <AnswerModal
+        article={answering}
+        busy={submitting}
+        onCancel={() => setAnswering(null)}
+        onOk={async (reply) => {
+          const a = answering!;
+          setAnswering(null);
+          await register({ kind: 'close', reply, articleId: a.id });
+        }}
+      />
     </div>
+  );
+}
+
+/** The knowledge answer, editable before the call is registered and closed with it. */
+function AnswerModal({ article, busy, onCancel, onOk }: { article: KbArticle | null; busy: boolean; onCancel(): void; onOk(reply: string): Promise<void> }) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<{ reply: string }>();
+  useEffect(() => {
+    if (article) form.setFieldsValue({ reply: article.answer });
+  }, [article, form]);
+  return (
+    <Modal
+      open={!!article}
+      title={t('以知识答复并直接办结', 'Answer from the knowledge base and close')}
+      okText={t('登记并办结', 'Register and close')}
+      cancelText={t('取消', 'Cancel')}
+      onOk={() => form.submit()}
+      onCancel={onCancel}
+      okButtonProps={{ loading: busy }}
+      destroyOnHidden
+      width={600}
+    >
+      {article && (
+        <Form
+          form={form}
+          layout="vertical"
+          initialValues={{ reply: article.answer }}
+          onFinish={(v) => onOk(v.reply.trim())}
+          onKeyDown={(e) => {
+            if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') form.submit();
+          }}
+          aria-label={t('答复内容', 'Answer')}
+        >
+          <Typography.Paragraph type="secondary">{article.question}</Typography.Paragraph>
+          <Form.Item
+            name="reply"
+            label={t('答复内容（可修改）', 'Answer (you may edit it)')}
+            rules={[
+              { required: true, whitespace: true, message: t('请填写答复内容', 'Write the answer') },
+              { min: 2, message: t('至少 2 个字', 'At least 2 characters') },
+            ]}
+          >
+            <Input.TextArea autoSize={{ minRows: 4, maxRows: 12 }} autoFocus maxLength={10000} />
+          </Form.Item>
+          <Typography.Text type="secondary" className="form-hint">
+            {t('Ctrl+Enter 提交', 'Ctrl+Enter submits')}
+          </Typography.Text>
+        </Form>
+      )}
+    </Modal>
   );
 }
 
@@ -389,13 +582,14 @@ function PickMap({ picked, onPick }: { picked: { lng: number; lat: number } | nu
 function CreatedPanel({
   view,
   preferredUnit,
-  answerDraft,
+  followUpError,
   onNext,
   onChanged,
 }: {
   view: CaseView;
   preferredUnit?: string;
-  answerDraft?: string;
+  /** The dispatch, merge or close asked for with the registration was refused; the case stays registered. */
+  followUpError?: string | null;
   onNext(): void;
   onChanged(v: CaseView): void;
 }) {
@@ -408,23 +602,17 @@ function CreatedPanel({
   const [dispatchForm] = Form.useForm<{ leadUnitId?: string; comment?: string }>();
   const [closeForm] = Form.useForm<{ reply?: string }>();
   const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(followUpError ?? null);
   const canDispatch = hasRole(me, ...DISPATCH_ROLES) && ['registered', 'returned'].includes(view.status);
   const canClose = view.status === 'registered' && hasRole(me, 'operator', 'grid_worker');
   const { names } = useCategoryTree();
   // The create answer carries codes only; names come from the reference data.
   const division = useDivision(view.location.divisionName ? undefined : (view.location.divisionCode ?? undefined));
-  const [showClose, setShowClose] = useState(view.type === 'consultation' || !!answerDraft);
+  const [showClose, setShowClose] = useState(view.type === 'consultation');
 
   useEffect(() => {
     if (preferredUnit && !dispatchForm.getFieldValue('leadUnitId')) dispatchForm.setFieldValue('leadUnitId', preferredUnit);
   }, [preferredUnit, dispatchForm]);
-  useEffect(() => {
-    if (answerDraft) {
-      setShowClose(true);
-      closeForm.setFieldValue('reply', answerDraft);
-    }
-  }, [answerDraft, closeForm]);
 
   async function act(action: 'dispatch' | 'close_directly', body: Record<string, unknown>, f: FormInstance) {
     setBusy(action);
@@ -473,7 +661,7 @@ function CreatedPanel({
           </Space>
         }
       />
-      <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
+      <Descriptions size="small" column={{ xs: 1, sm: 1, md: 2, lg: 2, xl: 2, xxl: 2 }} bordered>
         <Descriptions.Item label={t('类型', 'Type')}>{label(TYPE_TEXT, view.type)}</Descriptions.Item>
         <Descriptions.Item label={t('分类', 'Category')}>{view.categoryName ?? (view.categoryCode ? names.get(view.categoryCode) : '—')}</Descriptions.Item>
         <Descriptions.Item label={t('网格/区划', 'Grid / division')}>{view.location.gridName ?? view.location.divisionName ?? division.data?.name ?? view.location.divisionCode ?? '—'}</Descriptions.Item>
@@ -534,117 +722,18 @@ function CreatedPanel({
           message={
             view.status === 'dispatched'
               ? t(`已派至 ${view.leadUnitName ?? ''}`, `Dispatched to ${view.leadUnitName ?? ''}`)
-              : t('已直接办结', 'Closed directly')
+              : view.status === 'merged'
+                ? t('已合并到主工单，主工单办结时一并答复', 'Merged into the main case; answered when it closes')
+                : t('已直接办结', 'Closed directly')
           }
-          action={<Link to={`/cases/${encodeURIComponent(view.no)}`}>{t('详情', 'Details')}</Link>}
+          action={
+            <Link to={`/cases/${encodeURIComponent(view.status === 'merged' && view.duplicateOf ? view.duplicateOf : view.no)}`}>
+              {view.status === 'merged' ? t('主工单', 'Main case') : t('详情', 'Details')}
+            </Link>
+          }
         />
       )}
     </Card>
   );
 }
 
-/** Suggestions from the dispatch feature; hidden when its endpoint is absent. */
-function SuggestPanel({
-  text,
-  enabled,
-  loadingProbe,
-  onCategory,
-  onUnit,
-  onAnswer,
-  lang,
-}: {
-  text: string;
-  enabled: boolean;
-  loadingProbe: boolean;
-  onCategory(code: string): void;
-  onUnit(id: string): void;
-  onAnswer(answer: string): void;
-  lang: 'zh' | 'en';
-}) {
-  const t = useI18n().t;
-  const [debounced, setDebounced] = useState(text);
-  useEffect(() => {
-    const id = setTimeout(() => setDebounced(text), 500);
-    return () => clearTimeout(id);
-  }, [text]);
-  const s = useSuggestions(debounced, enabled);
-  const data: Suggestions | undefined = s.data;
-  const pct = (x?: number) => (x == null ? '' : ` ${Math.round(x * 100)}%`);
-  const empty = !data || (!data.categories?.length && !data.units?.length && !data.duplicates?.length && !data.articles?.length);
-  return (
-    <Card title={t('智能建议', 'Suggestions')} size="small" className="suggest-panel" loading={loadingProbe} aria-live="polite">
-      {s.isError && <Alert type="warning" showIcon message={errorText(s.error)} />}
-      {empty && !s.isFetching && (
-        <Typography.Text type="secondary">
-          {t('输入诉求描述后，这里会给出事项分类、承办单位、可能重复的工单和可直接答复的知识。', 'As you type the description, suggested categories, units, possible duplicates and knowledge answers appear here.')}
-        </Typography.Text>
-      )}
-      {s.isFetching && empty && <Loading height={80} />}
-      {!!data?.categories?.length && (
-        <section>
-          <Typography.Text strong>{t('分类', 'Category')}</Typography.Text>
-          <div className="suggest-list">
-            {data.categories.map((c) => (
-              <Button key={c.code} size="small" onClick={() => onCategory(c.code)}>
-                {c.name ?? c.code}
-                {pct(c.confidence)}
-              </Button>
-            ))}
-          </div>
-        </section>
-      )}
-      {!!data?.units?.length && (
-        <section>
-          <Typography.Text strong>{t('承办单位', 'Unit')}</Typography.Text>
-          <div className="suggest-list">
-            {data.units.map((u) => (
-              <Tooltip key={u.id} title={u.reason}>
-                <Button size="small" onClick={() => onUnit(u.id)}>
-                  {u.name ?? u.id}
-                  {pct(u.confidence)}
-                </Button>
-              </Tooltip>
-            ))}
-          </div>
-        </section>
-      )}
-      {!!data?.duplicates?.length && (
-        <section>
-          <Typography.Text strong>{t('可能重复', 'Possible duplicates')}</Typography.Text>
-          <ul className="plain-list">
-            {data.duplicates.map((d) => (
-              <li key={d.id}>
-                <Link to={`/cases/${encodeURIComponent(d.no ?? d.id)}`} target="_blank">
-                  {d.no ?? d.id}
-                </Link>{' '}
-                {d.title} {d.status && <StatusTag status={d.status} />}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-      {!!data?.articles?.length && (
-        <section>
-          <Typography.Text strong>{t('知识库', 'Knowledge base')}</Typography.Text>
-          <ul className="plain-list">
-            {data.articles.map((a) => (
-              <li key={a.id}>
-                <Typography.Text>{a.title}</Typography.Text>
-                {a.answer && (
-                  <>
-                    <Typography.Paragraph type="secondary" ellipsis={{ rows: 2, expandable: true, symbol: lang === 'zh' ? '展开' : 'more' }} style={{ marginBottom: 4 }}>
-                      {a.answer}
-                    </Typography.Paragraph>
-                    <Button size="small" type="link" onClick={() => onAnswer(a.answer!)}>
-                      {t('用此答复', 'Use this answer')}
-                    </Button>
-                  </>
-                )}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-    </Card>
-  );
-}

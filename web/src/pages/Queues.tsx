@@ -1,6 +1,7 @@
 /**
- * 工单工作台: queues by stage with counts, filters, newest first with
- * cursor paging ("load more"), row click to the case, bulk dispatch.
+ * 工单工作台: queues by stage and by deadline warning, with counts, filters,
+ * server-side sort (nearest deadline first in work queues), countdowns that
+ * tick each minute, cursor paging ("load more"), row click to the case, bulk dispatch.
  */
 import { useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -11,11 +12,12 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, withQuery } from '../api/client.ts';
 import { DISPATCH_ROLES, hasRole, useMe } from '../api/hooks.ts';
-import { CASE_TYPES, CHANNELS, STATUSES, URGENCIES, type CaseList, type CaseView, type Status } from '../api/types.ts';
+import { CASE_TYPES, CHANNELS, STATUSES, URGENCIES, type CaseList, type CaseView, type ListSort, type Status } from '../api/types.ts';
 import { CHANNEL_TEXT, STATUS_TEXT, TYPE_TEXT, URGENCY_TEXT, useI18n, useLabel } from '../i18n.tsx';
-import { countdown, deadlineKeys, fmtTime, fromNow } from '../lib/format.ts';
+import { fmtTime, fromNow } from '../lib/format.ts';
 import { errorText } from '../lib/forms.ts';
-import { COUNT_CAP, defaultQueue, queuesFor, useQueueCounts } from '../lib/queues.ts';
+import { countText, defaultQueue, queueQuery, queuesFor, useQueueCounts } from '../lib/queues.ts';
+import { Countdown } from '../components/Countdown.tsx';
 import { StatusTag, UrgencyTag } from '../components/StatusTag.tsx';
 import { CategoryCascader } from '../components/CategoryCascader.tsx';
 import { UnitSelect } from '../components/UnitSelect.tsx';
@@ -49,12 +51,15 @@ export default function QueuesPage() {
   const [form] = Form.useForm<Filters>();
   const [selected, setSelected] = useState<CaseView[]>([]);
   const [bulkOpen, setBulkOpen] = useState(false);
-  const [sortAsc, setSortAsc] = useState(false);
+  const [sortBy, setSortBy] = useState<Record<string, ListSort>>({});
+  const sort: ListSort = sortBy[tab] ?? queue.sort;
   const canDispatch = hasRole(me, ...DISPATCH_ROLES);
 
   const statuses = filters.status?.length ? filters.status : queue.statuses;
   const query = {
+    ...queueQuery(queue),
     status: statuses,
+    sort,
     type: filters.type,
     channel: filters.channel,
     urgency: filters.urgency,
@@ -67,21 +72,22 @@ export default function QueuesPage() {
   };
   const list = useInfiniteQuery({
     queryKey: ['cases', 'queue', query],
-    queryFn: ({ pageParam, signal }) => api<CaseList>(withQuery('/api/cases', { ...query, cursor: pageParam ?? undefined }), { signal }),
+    // The first page also counts the matches (the server caps the count).
+    queryFn: ({ pageParam, signal }) =>
+      api<CaseList>(withQuery('/api/cases', { ...query, cursor: pageParam ?? undefined, withTotal: pageParam ? undefined : true }), { signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
-  const rows = useMemo(() => {
-    const all = list.data?.pages.flatMap((p) => p.items) ?? [];
-    return sortAsc ? [...all].reverse() : all;
-  }, [list.data, sortAsc]);
-  const hasDeadline = rows.some((r) => deadlineKeys(r).length);
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const firstPage = list.data?.pages[0];
+  const hasDeadline = rows.some((r) => r.deadline?.dueAt) || sort === 'due_asc';
+  const setSort = (s: ListSort) => setSortBy((m) => ({ ...m, [tab]: s }));
 
   const columns: ColumnsType<CaseView> = [
     {
       title: t('工单编号', 'Number'),
       dataIndex: 'no',
-      width: 150,
+      width: 160,
       render: (no: string, r) => (
         <Space size={4} direction="vertical">
           <Typography.Link
@@ -110,40 +116,40 @@ export default function QueuesPage() {
         </Tooltip>
       ),
     },
-    { title: t('类型', 'Type'), dataIndex: 'type', width: 104, render: (v: string) => label(TYPE_TEXT, v) },
-    { title: t('分类', 'Category'), dataIndex: 'categoryName', width: 120, ellipsis: true, render: (v?: string) => v ?? <span className="muted">—</span> },
-    { title: t('渠道', 'Channel'), dataIndex: 'channel', width: 116, render: (v: string) => label(CHANNEL_TEXT, v) },
-    { title: t('状态', 'Status'), dataIndex: 'status', width: 96, render: (v: Status) => <StatusTag status={v} /> },
-    { title: t('主办单位', 'Lead unit'), dataIndex: 'leadUnitName', width: 150, ellipsis: true, render: (v?: string) => v ?? <span className="muted">—</span> },
+    {
+      title: t('类型 / 渠道', 'Type / channel'),
+      dataIndex: 'type',
+      width: 110,
+      render: (v: string, r) => (
+        <>
+          <div>{label(TYPE_TEXT, v)}</div>
+          <div className="muted cell-sub">{label(CHANNEL_TEXT, r.channel)}</div>
+        </>
+      ),
+    },
+    { title: t('分类', 'Category'), dataIndex: 'categoryName', width: 110, ellipsis: true, render: (v?: string) => v ?? <span className="muted">—</span> },
+    { title: t('状态', 'Status'), dataIndex: 'status', width: 92, render: (v: Status) => <StatusTag status={v} /> },
+    { title: t('主办单位', 'Lead unit'), dataIndex: 'leadUnitName', width: 140, ellipsis: true, render: (v?: string) => v ?? <span className="muted">—</span> },
     ...(hasDeadline
       ? [
           {
             title: t('时限', 'Deadline'),
             key: 'deadline',
             width: 140,
-            render: (_: unknown, r: CaseView) =>
-              deadlineKeys(r).map((k) => {
-                const v = r[k] as string | null;
-                if (!v) return null;
-                const c = countdown(v, lang);
-                return (
-                  <div key={k}>
-                    <Tag color={c.overdue ? 'red' : c.soon ? 'gold' : 'default'} title={`${k}: ${fmtTime(v)}`}>
-                      {c.text}
-                    </Tag>
-                  </div>
-                );
-              }),
+            sorter: true,
+            sortOrder: sort === 'due_asc' ? ('ascend' as const) : null,
+            sortDirections: ['ascend' as const],
+            render: (_: unknown, r: CaseView) => (r.deadline?.dueAt ? <Countdown deadline={r.deadline} compact /> : <span className="muted">—</span>),
           },
         ]
       : []),
     {
       title: t('登记时间', 'Registered'),
       dataIndex: 'createdAt',
-      width: 150,
+      width: 120,
       sorter: true,
-      sortOrder: sortAsc ? 'ascend' : 'descend',
-      sortDirections: ['descend', 'ascend', 'descend'],
+      sortOrder: sort === 'created_desc' ? 'descend' : sort === 'created_asc' ? 'ascend' : null,
+      sortDirections: ['descend', 'ascend'],
       render: (v: string) => (
         <Tooltip title={fmtTime(v)}>
           <span>{fmtTime(v).slice(5)}</span>
@@ -156,7 +162,8 @@ export default function QueuesPage() {
   const countOf = (key: string) => {
     const c = counts[key];
     if (!c) return null;
-    return <Badge count={c.more ? `${COUNT_CAP}+` : c.n} showZero overflowCount={COUNT_CAP} color={c.n ? '#1d5bd8' : '#bfbfbf'} style={{ marginInlineStart: 6 }} />;
+    const color = !c.n ? '#8c8c8c' : key === 'overdue' ? '#cf1322' : key === 'soon' ? '#ad6800' : '#1d5bd8';
+    return <Badge count={countText(c)} showZero overflowCount={Number.MAX_SAFE_INTEGER} color={color} style={{ marginInlineStart: 6 }} data-count={c.n} />;
   };
 
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -223,6 +230,21 @@ export default function QueuesPage() {
           <Form.Item name="range" label={t('登记日期', 'Registered')}>
             <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: 240 }} disabledDate={(d) => d.isAfter(dayjs().endOf('day'))} />
           </Form.Item>
+          <Form.Item label={t('排序', 'Sort')}>
+            <Select<ListSort>
+              value={sort}
+              onChange={setSort}
+              style={{ width: 150 }}
+              aria-label={t('排序', 'Sort')}
+              options={[
+                { value: 'due_asc', label: t('时限最近优先', 'Deadline first') },
+                { value: 'created_desc', label: t('最新登记', 'Newest') },
+                { value: 'created_asc', label: t('最早登记', 'Oldest') },
+                { value: 'updated_desc', label: t('最近更新', 'Recently changed') },
+                { value: 'urgency', label: t('紧急优先', 'Urgent first') },
+              ]}
+            />
+          </Form.Item>
           <Form.Item name="mine" valuePropName="checked">
             <Checkbox>{t('只看我经办的', 'Only mine')}</Checkbox>
           </Form.Item>
@@ -268,7 +290,8 @@ export default function QueuesPage() {
               locale={{ emptyText: list.isPending ? ' ' : <EmptyState description={t('该队列暂无工单', 'No cases in this queue')} /> }}
               onChange={(_p, _f, sorter) => {
                 const s = Array.isArray(sorter) ? sorter[0] : sorter;
-                setSortAsc(s?.order === 'ascend');
+                if (s?.columnKey === 'deadline') setSort(s?.order ? 'due_asc' : queue.sort);
+                else if (s?.field === 'createdAt') setSort(s.order === 'ascend' ? 'created_asc' : s.order === 'descend' ? 'created_desc' : queue.sort);
               }}
               rowSelection={
                 canDispatch
@@ -299,6 +322,11 @@ export default function QueuesPage() {
               ) : items.length ? (
                 <span className="muted">{t(`共 ${items.length} 件，已全部加载`, `All ${items.length} loaded`)}</span>
               ) : null}
+              {list.hasNextPage && firstPage?.total !== undefined && (
+                <span className="muted" style={{ marginInlineStart: 12 }}>
+                  {t(`已显示 ${items.length} / ${firstPage.totalCapped ? `${firstPage.total}+` : firstPage.total} 件`, `Showing ${items.length} of ${firstPage.totalCapped ? `${firstPage.total}+` : firstPage.total}`)}
+                </span>
+              )}
             </div>
           </>
         )}
