@@ -1,12 +1,13 @@
 /**
  * 群众端: phone-first (390 px). Sign in with a code sent to the phone, submit a
  * request with photos and location, follow it by number, rate the result.
+ * Tracking by number + phone (查询进度, Track.tsx) needs no sign-in.
  */
-import { useMemo, useRef, useState } from 'react';
+import { Component, lazy, Suspense, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, Navigate, Route, Routes, useNavigate, useParams } from 'react-router';
 import { Alert, App, Button, Card, Form, Input, List, Radio, Rate, Result, Space, Switch, Tag, Typography } from 'antd';
-import { AimOutlined, ArrowLeftOutlined, FileTextOutlined, LogoutOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { AimOutlined, ArrowLeftOutlined, EnvironmentOutlined, FileSearchOutlined, FileTextOutlined, LogoutOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, uuid } from '../api/client.ts';
 import { isStaff, useCase, useMe, useSetMe } from '../api/hooks.ts';
 import type { CaseDetail, CaseList, CaseType, CaseView } from '../api/types.ts';
@@ -21,15 +22,34 @@ import { AttachmentUpload } from '../components/AttachmentUpload.tsx';
 import { AttachmentList, CaseTimeline } from '../components/CaseTimeline.tsx';
 import { EmptyState, ErrorState, Loading } from '../components/States.tsx';
 import { RATE_TEXT } from '../components/ActionModal.tsx';
+import type { Grid } from '../api/types.ts';
+import { TrackPage } from './Track.tsx';
+import type { PublicGrid } from './types.ts';
+import './portal.css';
+
+const MapCanvas = lazy(() => import('../components/MapCanvas.tsx'));
 
 const CITIZEN_TYPES: CaseType[] = ['help', 'complaint', 'consultation', 'suggestion', 'report', 'praise'];
 
 export default function Portal() {
-  const me = useMe();
   return (
     <div className="portal">
       <PortalHeader />
       <main className="portal-main" id="main">
+        <Routes>
+          {/* Tracking by number + phone works signed out; everything else is the signed-in citizen's. */}
+          <Route path="track" element={<TrackPage />} />
+          <Route path="*" element={<SignedIn />} />
+        </Routes>
+      </main>
+    </div>
+  );
+}
+
+function SignedIn() {
+  const me = useMe();
+  return (
+    <>
         {me.isPending ? (
           <Loading />
         ) : me.isError ? (
@@ -44,8 +64,7 @@ export default function Portal() {
             <Route path="*" element={<Navigate to="/portal" replace />} />
           </Routes>
         )}
-      </main>
-    </div>
+    </>
   );
 }
 
@@ -63,6 +82,9 @@ function PortalHeader() {
         <span>{t('12345 群众服务', '12345 citizen service')}</span>
       </Link>
       <Space size={8}>
+        <Link to="/portal/track" className="portal-nav">
+          <FileSearchOutlined aria-hidden /> {t('查进度', 'Track')}
+        </Link>
         <LangSwitch />
         {me && (
           <Button
@@ -85,6 +107,7 @@ function PortalHeader() {
 function PortalSignIn() {
   const { t } = useI18n();
   const setMe = useSetMe();
+  const navigate = useNavigate();
   return (
     <>
       <section className="portal-hero">
@@ -97,6 +120,14 @@ function PortalSignIn() {
       </section>
       <Card title={t('手机号登录', 'Sign in with your phone')}>
         <PhoneCodeForm onSignedIn={(me) => setMe(me)} />
+      </Card>
+      <Card className="portal-track-entry" size="small">
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Typography.Text>{t('已经反映过问题？凭诉求编号和电话即可查看进度，无需验证码。', 'Reported already? Follow it with its number and your phone, no code needed.')}</Typography.Text>
+          <Button block icon={<FileSearchOutlined />} onClick={() => navigate('/portal/track')}>
+            {t('查询办理进度', 'Track a request')}
+          </Button>
+        </Space>
       </Card>
       <Typography.Paragraph type="secondary" className="portal-foot">
         {t('工作人员请从', 'Staff: sign in at')} <Link to="/login">{t('工作台登录', 'the console')}</Link>
@@ -189,6 +220,19 @@ interface NewValues {
   confidential: boolean;
 }
 
+/** What the citizen typed, kept for the tab's life: a sign-in that lapses mid-form loses nothing. */
+const DRAFT_KEY = 'zhili.portal.draft';
+type Draft = Partial<Omit<NewValues, 'attachmentIds'>> & { point?: Point | null };
+type Point = { lng: number; lat: number; via: 'gps' | 'map' };
+
+function readDraft(): Draft {
+  try {
+    return JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? '{}') as Draft;
+  } catch {
+    return {};
+  }
+}
+
 function NewRequest() {
   const { t } = useI18n();
   const label = useLabel();
@@ -196,12 +240,27 @@ function NewRequest() {
   const qc = useQueryClient();
   const [form] = Form.useForm<NewValues>();
   const key = useRef(uuid());
+  const { point: draftPoint, ...draft } = useMemo(readDraft, []);
   const [busy, setBusy] = useState(false);
   const [banner, setBanner] = useState<string | null>(null);
-  const [point, setPoint] = useState<{ lng: number; lat: number } | null>(null);
+  const [point, setPoint] = useState<Point | null>(draftPoint ?? null);
   const [locating, setLocating] = useState(false);
   const [locError, setLocError] = useState<string | null>(null);
   const [created, setCreated] = useState<CaseView | null>(null);
+  const [mapOpen, setMapOpen] = useState(false);
+
+  function saveDraft(p: Point | null = point) {
+    const { attachmentIds: _files, ...rest } = form.getFieldsValue();
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ ...rest, point: p }));
+    } catch {
+      /* storage full or disabled: the form still holds the values */
+    }
+  }
+  function place(p: Point | null) {
+    setPoint(p);
+    saveDraft(p);
+  }
 
   function locate() {
     setLocError(null);
@@ -213,7 +272,7 @@ function NewRequest() {
     navigator.geolocation.getCurrentPosition(
       (pos) => {
         setLocating(false);
-        setPoint({ lng: Math.round(pos.coords.longitude * 1e6) / 1e6, lat: Math.round(pos.coords.latitude * 1e6) / 1e6 });
+        place({ lng: Math.round(pos.coords.longitude * 1e6) / 1e6, lat: Math.round(pos.coords.latitude * 1e6) / 1e6, via: 'gps' });
       },
       (err) => {
         setLocating(false);
@@ -246,6 +305,7 @@ function NewRequest() {
         },
       });
       setCreated(view);
+      sessionStorage.removeItem(DRAFT_KEY);
       qc.invalidateQueries({ queryKey: ['cases'] });
     } catch (err) {
       const rest = applyServerErrors(form, err, { 'location.address': 'address', 'reporter.name': 'name', categoryCode: 'category', title: 'description' });
@@ -264,16 +324,22 @@ function NewRequest() {
           subTitle={
             <div>
               <div>{t('您的诉求编号', 'Your request number')}</div>
-              <Typography.Title level={3} copyable style={{ margin: '8px 0' }} data-testid="portal-no">
-                {created.no}
-              </Typography.Title>
-              <div>{t('我们会尽快办理，可随时查看进度。', 'We will handle it soon; follow its progress here.')}</div>
+              <div className="portal-number">
+                <Typography.Title level={3} copyable={{ text: created.no, tooltips: [t('复制编号', 'Copy number'), t('已复制', 'Copied')] }} data-testid="portal-no">
+                  {created.no}
+                </Typography.Title>
+              </div>
+              <div className="portal-keep">{t('请牢记此编号：凭编号和手机号可随时查询进度。', 'Please keep this number: with it and your phone you can track the request any time.')}</div>
+              <div>{t('我们会尽快办理，办结后请您评价。', 'We will handle it soon; please rate the result when it is done.')}</div>
             </div>
           }
           extra={
             <Space direction="vertical" style={{ width: '100%' }}>
               <Button type="primary" block onClick={() => navigate(`/portal/cases/${encodeURIComponent(created.no)}`)}>
                 {t('查看进度', 'Follow it')}
+              </Button>
+              <Button block icon={<FileSearchOutlined />} onClick={() => navigate(`/portal/track?no=${encodeURIComponent(created.no)}`)}>
+                {t('凭编号查询页', 'Tracking page')}
               </Button>
               <Button block onClick={() => navigate('/portal')}>
                 {t('返回', 'Back')}
@@ -291,7 +357,8 @@ function NewRequest() {
         <Form<NewValues>
           form={form}
           layout="vertical"
-          initialValues={{ type: 'help', attachmentIds: [], confidential: false }}
+          initialValues={{ type: 'help', attachmentIds: [], confidential: false, ...draft }}
+          onValuesChange={() => saveDraft()}
           onFinish={submit}
           disabled={busy}
           scrollToFirstError
@@ -328,10 +395,14 @@ function NewRequest() {
               <Button icon={<AimOutlined />} onClick={locate} loading={locating} block>
                 {point ? t('重新定位', 'Locate again') : t('使用当前位置', 'Use my location')}
               </Button>
+              <Button icon={<EnvironmentOutlined />} onClick={() => setMapOpen((o) => !o)} block aria-expanded={mapOpen}>
+                {mapOpen ? t('收起地图', 'Hide the map') : t('在地图上选点', 'Pick on the map')}
+              </Button>
+              {mapOpen && <PickMap picked={point} onPick={(p) => place({ ...p, via: 'map' })} />}
               {point && (
                 <Typography.Text type="success">
-                  {t('已定位', 'Located')}: {point.lng}, {point.lat}{' '}
-                  <a href="#" onClick={(e) => (e.preventDefault(), setPoint(null))}>
+                  {point.via === 'map' ? t('已选点', 'Picked') : t('已定位', 'Located')}: {point.lng}, {point.lat}{' '}
+                  <a href="#" onClick={(e) => (e.preventDefault(), place(null))}>
                     {t('清除', 'Clear')}
                   </a>
                 </Typography.Text>
@@ -355,6 +426,41 @@ function NewRequest() {
       </Card>
     </>
   );
+}
+
+/** The map pick: grid outlines (names only) to find one's place by, a tap sets the point. */
+function PickMap({ picked, onPick }: { picked: { lng: number; lat: number } | null; onPick(p: { lng: number; lat: number }): void }) {
+  const { t } = useI18n();
+  const grids = useQuery<PublicGrid[]>({ queryKey: ['public-grids'], queryFn: () => api('/api/public/grids', { quiet401: true }), staleTime: 10 * 60_000 });
+  // MapCanvas draws console grids; the public outlines carry no worker or household data.
+  const shapes = useMemo<Grid[]>(
+    () => (grids.data ?? []).map((g) => ({ ...g, divisionCode: '', workerUserId: null, workerUsername: null, workerName: null, households: 0, population: 0 })),
+    [grids.data],
+  );
+  return (
+    <div className="pick-map-portal">
+      <MapBoundary fallback={<Alert type="warning" showIcon banner message={t('地图暂时无法显示，请使用当前位置或填写地址', 'The map cannot be shown now; use your location or type the address')} />}>
+        <Suspense fallback={<Loading height={260} />}>
+          <MapCanvas grids={shapes} picked={picked} onPick={onPick} height={260} fitKey={shapes.length ? 'grids' : undefined} ariaLabel={t('地图选点：点击设置位置', 'Map: tap to set the location')} />
+        </Suspense>
+      </MapBoundary>
+      {grids.isError && <Alert type="warning" showIcon banner message={t('网格轮廓加载失败，仍可点选位置', 'Grid outlines failed to load; you can still pick a point')} />}
+    </div>
+  );
+}
+
+/** A map that fails to load (old phone, chunk error) must not take the form, and what was typed, down with it. */
+class MapBoundary extends Component<{ fallback: ReactNode; children: ReactNode }, { failed: boolean }> {
+  state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  componentDidCatch(error: Error) {
+    console.warn('map pick unavailable', error);
+  }
+  render() {
+    return this.state.failed ? this.props.fallback : this.props.children;
+  }
 }
 
 function BackLink() {
