@@ -197,6 +197,22 @@ for (const tdb of TEST_DATABASES) {
         expect(mine.json.items.map((x: any) => x.no)).toContain(c.no);
       });
 
+      it("a signed-in reporter's own case view shows the same public steps: no staff comments, names or internal events", async () => {
+        const reporter = await loginCitizen(t, PHONE);
+        const c = await closedCase();
+        expect((await rate(reporter, { no: c.no, rating: 5, comment: '很满意' })).status).toBe(200);
+        const own = await reporter.get(`/api/cases/${c.id}`);
+        expect(own.status, own.body).toBe(200);
+        const text = JSON.stringify(own.json.timeline);
+        for (const secret of ['王科长', '13900009999', '赵某', '3栋502', '内部', '张三确认']) expect(text).not.toContain(secret);
+        expect(own.json.timeline.map((e: any) => e.action)).not.toContain('note');
+        expect(own.json.timeline.map((e: any) => e.action)).not.toContain('urge');
+        expect(own.json.timeline.every((e: any) => e.actor === null)).toBe(true);
+        // The reply written for the public and the citizen's own rating comment stay.
+        expect(own.json.timeline.find((e: any) => e.action === 'reply').data.reply).toBe('已更换灯泡，路灯恢复正常。');
+        expect(own.json.timeline.find((e: any) => e.action === 'rate').comment).toBe('很满意');
+      });
+
       it('refuses a citizen whose phone is not the reporter of a portal case', async () => {
         const owner = await loginCitizen(t, '13600002222');
         const created = await owner.post('/api/cases', { type: 'help', title: '楼道灯坏了', description: '3栋楼道灯坏了一周', location: { divisionCode: '430602005001' } });

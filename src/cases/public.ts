@@ -127,6 +127,16 @@ const PUBLIC_ACTIONS = new Set([
   'unmerge',
 ]);
 
+/** Is this step one a citizen may see? */
+export const isPublicAction = (action: string) => PUBLIC_ACTIONS.has(action);
+
+/** The part of an event's data a citizen may see: the reply written for them, the outcome, their rating. */
+export function publicEventData(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['reply', 'solved', 'rating', 'approve', 'leadUnitId'] as const) if (data[k] !== undefined) out[k] = data[k];
+  return out;
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
 const ids = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 

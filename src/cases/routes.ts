@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { App, Ctx } from '../platform/http.ts';
 import { Problem, invalid, notFound } from '../platform/errors.ts';
 import { ALLOWED_TYPES } from '../platform/storage.ts';
-import { requireUser, requireRole } from '../org/auth.ts';
+import { isStaff, requireUser, requireRole } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { ACTIONS, ACTION_LABELS, STATUSES, STATUS_LABELS, type Action } from './lifecycle.ts';
 import { ACTION_BODIES, CASE_TYPES, CASE_TYPE_LABELS, CHANNELS, CHANNEL_LABELS, CREATE_CASE, LIST_CASES, URGENCIES, URGENCY_LABELS } from './model.ts';
@@ -133,7 +133,10 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     const params: unknown[] = [req.params.id, p.id];
     const rows = await db.query<{ filename: string; mime: string; storage_key: string; size: number }>(
       `SELECT a.filename, a.mime, a.storage_key, a.size FROM attachments a LEFT JOIN cases c ON c.id = a.case_id
-        WHERE a.id = $1 AND (a.uploaded_by = $2 OR (c.id IS NOT NULL AND ${caseVisibility(p, 'c', params)}))`,
+        WHERE a.id = $1 AND (a.uploaded_by = $2 OR (c.id IS NOT NULL AND ${
+          // Citizens get their own files only: staff photos from the site may show other people.
+          isStaff(p) ? caseVisibility(p, 'c', params) : 'FALSE'
+        }))`,
       params,
     );
     const a = rows[0];

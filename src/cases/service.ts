@@ -25,6 +25,7 @@ import { recordFeedback } from '../dispatch/classifier/index.ts';
 import { caseSearchPlan, caseSearchText, caseTextSearch, getArticleForCitation, rankedCaseIds } from '../kb/index.ts';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, TOTAL_CAP, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery, type ListSort } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
+import { isPublicAction, publicEventData } from './public.ts';
 import { NO_CLOCK, type NewCaseClock } from './store.ts';
 import { applyTransition, findIdempotent, loadEvents, type CaseRow, type RowPatch } from './store.ts';
 
@@ -365,11 +366,13 @@ export class CaseService {
     const view = caseView(row, p);
     const citizenOnly = !p.roles.some((r) => r !== 'citizen');
     let events = await loadEvents(this.ctx.db, row.id);
-    // Citizens see the public timeline: no internal notes, urges or supervision.
-    if (citizenOnly) events = events.filter((e) => !['note', 'urge', 'supervise'].includes(e.action));
+    // Citizens see the public timeline (src/cases/public.ts): public steps only, and no
+    // comments but their own rating's, since reasons and instructions may name staff or others.
+    if (citizenOnly) events = events.filter((e) => isPublicAction(e.action));
+    // A citizen sees the files they sent; staff photos from the site may show other people.
     const attachments = await this.ctx.db.query(
-      `SELECT id, filename, mime, size, created_at AS "createdAt" FROM attachments WHERE case_id = $1 ORDER BY created_at`,
-      [row.id],
+      `SELECT id, filename, mime, size, created_at AS "createdAt" FROM attachments WHERE case_id = $1 AND ($2::uuid IS NULL OR uploaded_by = $2) ORDER BY created_at`,
+      [row.id, citizenOnly ? p.id : null],
     );
     if (!view.reporter.masked && row.reporter_user_id !== p.id && (row.reporter_phone || row.reporter_name)) {
       await audit(this.ctx.db, { userId: p.id, action: 'read_personal_data', entity: 'case', entityId: row.id, ip });
@@ -399,9 +402,9 @@ export class CaseService {
         actionLabel: e.action === 'create' ? '登记' : ACTION_LABELS[e.action as Action] ?? e.action,
         fromStatus: e.from_status,
         toStatus: e.to_status,
-        comment: e.comment,
-        data: e.data,
-        attachmentIds: e.attachment_ids,
+        comment: citizenOnly && !(e.action === 'rate' && e.actor_user_id === p.id) ? null : e.comment,
+        data: citizenOnly ? publicEventData(e.data ?? {}) : e.data,
+        attachmentIds: citizenOnly && e.actor_user_id !== p.id ? [] : e.attachment_ids,
         actor: citizenOnly ? null : { id: e.actor_user_id, name: e.actor_name },
         actorUnit: { id: e.actor_unit_id, name: e.actor_unit_name },
       })),
