@@ -11,6 +11,7 @@ import { LogOtpSender, type OtpSender } from './org/auth.ts';
 import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
+import { registerMapRoutes } from './cases/map-routes.ts';
 import { GridLocator } from './dispatch/locator.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
@@ -104,6 +105,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerOrgRoutes(app, ctx, otp);
   registerCaseRoutes(app, ctx);
   registerPublicCaseRoutes(app, ctx);
+  registerMapRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
   registerDispatchRoutes(app, ctx);
   registerStatsRoutes(app, ctx);

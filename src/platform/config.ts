@@ -22,6 +22,21 @@ export interface Config {
   defaultDivision: string | null;
   /** Retrain the classifier on a schedule (ZHILI_CLASSIFIER_RETRAIN_HOURS, 0 = never). */
   classifierSchedule: boolean;
+  /** Base-tile URL template for the web map, e.g. https://tiles.example/{z}/{x}/{y}.png (ZHILI_MAP_TILE_URL); null = no tiles. */
+  mapTileUrl: string | null;
+  /** Attribution shown with the base tiles (ZHILI_MAP_TILE_ATTRIBUTION, may hold HTML links). */
+  mapTileAttribution: string;
+  /** Where the map opens, [lng, lat] (ZHILI_MAP_CENTER="lng,lat"); null = the middle of the grids. */
+  mapCenter: [number, number] | null;
+  /** The map's opening zoom (ZHILI_MAP_ZOOM); null = fit the grids. */
+  mapZoom: number | null;
+}
+
+/** "lng,lat" → [lng, lat], or null when unset or not two numbers in range. */
+function lngLat(v: string | undefined): [number, number] | null {
+  if (!v) return null;
+  const [lng, lat] = v.split(',').map((x) => Number(x.trim()));
+  return Number.isFinite(lng) && Number.isFinite(lat) && Math.abs(lng) <= 180 && Math.abs(lat) <= 90 && v.split(',').length === 2 ? [lng, lat] : null;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -47,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sweepSeconds: Number(env.ZHILI_SWEEP_SECONDS ?? 10),
     defaultDivision: env.ZHILI_DEFAULT_DIVISION || null,
     classifierSchedule: Number(env.ZHILI_CLASSIFIER_RETRAIN_HOURS ?? 24) > 0,
+    mapTileUrl: env.ZHILI_MAP_TILE_URL?.trim() || null,
+    mapTileAttribution: env.ZHILI_MAP_TILE_ATTRIBUTION ?? '',
+    mapCenter: lngLat(env.ZHILI_MAP_CENTER),
+    mapZoom: env.ZHILI_MAP_ZOOM && Number.isInteger(Number(env.ZHILI_MAP_ZOOM)) ? Math.max(1, Math.min(19, Number(env.ZHILI_MAP_ZOOM))) : null,
     ...overrides,
   };
 }

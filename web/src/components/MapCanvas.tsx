@@ -1,15 +1,19 @@
 /**
- * Leaflet drawing GeoJSON grids and case points. No internet needed: a base
- * tile layer is added only when VITE_TILE_URL is configured at build time;
- * otherwise the grids and points sit on a plain background.
+ * Leaflet drawing GeoJSON grids, case points and a heat layer. No internet
+ * needed: base tiles are drawn only when the server is configured with a tile
+ * URL (GET /api/client-config); otherwise grids and points sit on a plain
+ * background. Points and grids share one canvas renderer, so tens of
+ * thousands of cases stay smooth; the heat layer's canvas lies beneath them.
  */
 import { useEffect, useRef, useState } from 'react';
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import 'leaflet.markercluster/dist/MarkerCluster.css';
-import 'leaflet.markercluster/dist/MarkerCluster.Default.css';
+import heatUrl from 'leaflet.heat/dist/leaflet-heat.js?url';
+import '../pages/map/map.css';
 import type { Grid, Status } from '../api/types.ts';
 import { STATUS_COLOR } from '../i18n.tsx';
+import { useMapSettings } from '../pages/map/useClientConfig.ts';
 
 export interface MapPoint {
   id: string;
@@ -17,35 +21,78 @@ export interface MapPoint {
   lat: number;
   status?: Status;
   color?: string;
-  /** HTML-free text shown on hover. */
+  /** How urgent the point is (clusters take the colour of their most urgent point when any is > 0). */
+  rank?: number;
+  /** HTML-free text shown on hover (few points only). */
   label?: string;
 }
+
+/** A heat sample: a case, or a cell of `weight` cases. */
+export type HeatPoint = [lat: number, lng: number, weight: number];
 
 export interface MapCanvasProps {
   grids?: Grid[];
   points?: MapPoint[];
+  /** Draw the points (default true); false leaves only the heat layer. */
+  showPoints?: boolean;
+  heat?: HeatPoint[] | null;
   cluster?: boolean;
   /** A picked location (the intake form's map pick). */
   picked?: { lng: number; lat: number } | null;
   onPick?(p: { lng: number; lat: number }): void;
   onPointClick?(id: string): void;
+  /** Content of the popup opened on a point (a DOM node the caller may render into). */
+  renderPopup?(p: MapPoint): HTMLElement | null;
+  onGridClick?(grid: Grid): void;
+  /** Highlighted grid; the view fits it when it changes. */
+  selectedGridId?: string;
+  /** Draw grids and many points on one canvas (for thousands of cases); fixed when the map is created. */
+  canvas?: boolean;
   height?: number | string;
   /** Fit the view to the data whenever this key changes. */
   fitKey?: string;
   ariaLabel?: string;
 }
 
-const TILE_URL: string | undefined = import.meta.env.VITE_TILE_URL;
-const TILE_ATTRIBUTION: string = import.meta.env.VITE_TILE_ATTRIBUTION ?? '';
-/** Where the map opens when there is nothing to show (Changsha, Hunan). */
+/** Where the map opens when there is nothing to show and no configured centre (Changsha, Hunan). */
 const FALLBACK_CENTER: L.LatLngTuple = [28.228, 112.939];
+/**
+ * Up to this many points are DOM markers: each one reachable by keyboard (Tab,
+ * Enter) and labelled for screen readers. More are drawn as circles on the
+ * map's renderer (a canvas when `canvas` is set), which stays smooth at 50k.
+ */
+const DOM_POINT_LIMIT = 300;
 
 let clusterReady: Promise<void> | undefined;
-/** leaflet.markercluster is a UMD plugin that extends the global L. */
-function loadCluster(): Promise<void> {
+let heatReady: Promise<void> | undefined;
+/** leaflet.markercluster and leaflet.heat are UMD plugins that extend the global L. */
+function exposeL() {
   (window as unknown as { L: typeof L }).L = L;
+}
+function loadCluster(): Promise<void> {
+  exposeL();
   clusterReady ??= import('leaflet.markercluster').then(() => undefined);
   return clusterReady;
+}
+/**
+ * leaflet.heat is a bare script that reads the global L as it runs; bundled, it
+ * would run with the Leaflet chunk before L is global. So it is shipped as a
+ * file of its own and loaded by a script tag once L is in place.
+ */
+function loadHeat(): Promise<void> {
+  exposeL();
+  heatReady ??= new Promise<void>((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = heatUrl;
+    s.async = true;
+    s.onload = () => resolve();
+    s.onerror = () => {
+      heatReady = undefined;
+      reject(new Error('leaflet.heat failed to load'));
+    };
+    document.head.appendChild(s);
+  });
+  return heatReady;
 }
 
 function dotIcon(color: string, size = 14) {
@@ -57,28 +104,87 @@ function dotIcon(color: string, size = 14) {
   });
 }
 
-export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick, height = 400, fitKey, ariaLabel }: MapCanvasProps) {
+const pointColor = (p: MapPoint) => p.color ?? (p.status ? STATUS_COLOR[p.status] : '#1677ff');
+
+type PointMarker = (L.CircleMarker | L.Marker) & { zhiliPoint: MapPoint };
+
+/** A cluster bubble: its count, coloured by its most urgent point (or the brand colour when points carry no rank). */
+function clusterIcon(ranked: { on: boolean; max: number }) {
+  return (cluster: { getChildCount(): number; getAllChildMarkers(): L.Layer[] }) => {
+    const n = cluster.getChildCount();
+    let top: MapPoint | undefined;
+    if (ranked.on) {
+      for (const m of cluster.getAllChildMarkers()) {
+        const p = (m as PointMarker).zhiliPoint;
+        if (p && (!top || (p.rank ?? 0) > (top.rank ?? 0))) top = p;
+        // The most urgent rank there is: no need to look further.
+        if ((top?.rank ?? 0) >= ranked.max) break;
+      }
+    }
+    const color = top ? pointColor(top) : '#1d5bd8';
+    const size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 50;
+    const text = n >= 10000 ? `${Math.round(n / 1000)}k` : String(n);
+    return L.divIcon({
+      className: 'map-cluster',
+      html: `<span style="--c:${color};width:${size}px;height:${size}px;line-height:${size}px">${text}</span>`,
+      iconSize: [size, size],
+    });
+  };
+}
+
+export function MapCanvas({
+  grids,
+  points,
+  showPoints = true,
+  heat,
+  cluster,
+  picked,
+  onPick,
+  onPointClick,
+  renderPopup,
+  onGridClick,
+  selectedGridId,
+  canvas = false,
+  height = 400,
+  fitKey,
+  ariaLabel,
+}: MapCanvasProps) {
   const el = useRef<HTMLDivElement>(null);
   const mapRef = useRef<L.Map | null>(null);
   const [ready, setReady] = useState(false);
+  const settings = useMapSettings();
+  const tileUrl = settings?.tileUrl ?? null;
   const gridLayer = useRef<L.GeoJSON | null>(null);
-  const pointLayer = useRef<L.LayerGroup | null>(null);
+  const pointLayer = useRef<L.Layer | null>(null);
+  const heatLayer = useRef<L.Layer | null>(null);
   const pickLayer = useRef<L.Marker | null>(null);
-  const handlers = useRef({ onPick, onPointClick });
-  handlers.current = { onPick, onPointClick };
+  const handlers = useRef({ onPick, onPointClick, renderPopup, onGridClick });
+  handlers.current = { onPick, onPointClick, renderPopup, onGridClick };
   const fitted = useRef<string | undefined>(undefined);
 
   // Create the map once.
   useEffect(() => {
     if (!el.current) return;
-    const map = L.map(el.current, { center: FALLBACK_CENTER, zoom: 12, minZoom: 3, maxZoom: 19, zoomControl: true, attributionControl: !!TILE_URL, keyboard: true });
-    // Grid names sit under the case dots (overlays 400 < names 450 < markers 600).
+    const map = L.map(el.current, {
+      center: FALLBACK_CENTER,
+      zoom: 12,
+      // Province level at the widest: each level further out is one more level of clusters to build.
+      minZoom: 5,
+      maxZoom: 19,
+      zoomControl: true,
+      attributionControl: false,
+      keyboard: true,
+      // One canvas for grids and points: SVG or DOM elements per case would stall at thousands.
+      preferCanvas: canvas,
+    });
+    // Grid names sit under the case dots (overlays 400 < names 450 < clusters 600).
     const labels = map.createPane('gridLabels');
     labels.style.zIndex = '450';
     labels.style.pointerEvents = 'none';
-    if (TILE_URL) L.tileLayer(TILE_URL, { attribution: TILE_ATTRIBUTION, maxZoom: 19 }).addTo(map);
     map.on('click', (e: L.LeafletMouseEvent) => handlers.current.onPick?.({ lng: round(e.latlng.lng), lat: round(e.latlng.lat) }));
     mapRef.current = map;
+    // Tests and the browser console reach the map through its container.
+    (el.current as HTMLDivElement & { leafletMap?: L.Map }).leafletMap = map;
     setReady(true);
     // The container may get its size after layout (tabs, modals).
     const ro = new ResizeObserver(() => map.invalidateSize());
@@ -90,14 +196,27 @@ export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick
     };
   }, []);
 
+  // Base tiles from the runtime configuration, when there are any.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready || !tileUrl) return;
+    const attribution = L.control.attribution({ prefix: false }).addTo(map);
+    const layer = L.tileLayer(tileUrl, { attribution: settings?.attribution ?? '', maxZoom: 19 }).addTo(map);
+    return () => {
+      layer.remove();
+      attribution.remove();
+    };
+  }, [tileUrl, settings?.attribution, ready]);
+
   // Grids as polygons with their names.
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !ready) return;
     gridLayer.current?.remove();
+    const byId = new Map((grids ?? []).map((g) => [g.id, g]));
     const features = (grids ?? [])
       .filter((g) => g.geometry)
-      .map((g) => ({ type: 'Feature' as const, properties: { name: g.name, code: g.code, worker: g.workerName }, geometry: g.geometry as GeoJSON.Geometry }));
+      .map((g) => ({ type: 'Feature' as const, properties: { id: g.id, name: g.name, code: g.code, worker: g.workerName }, geometry: g.geometry as GeoJSON.Geometry }));
     if (!features.length) {
       gridLayer.current = null;
       return;
@@ -105,12 +224,26 @@ export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick
     // A few grids are named on the map itself, so a map without base tiles still reads.
     const labelled = features.length <= 60;
     const layer = L.geoJSON({ type: 'FeatureCollection', features } as GeoJSON.FeatureCollection, {
-      style: () => ({ color: '#1d5bd8', weight: 1.5, fillColor: '#1d5bd8', fillOpacity: 0.06 }),
+      style: (f) => {
+        const selected = !!selectedGridId && (f?.properties as { id: string }).id === selectedGridId;
+        return selected
+          ? { color: '#d4380d', weight: 3, fillColor: '#fa8c16', fillOpacity: 0.1 }
+          : { color: '#1d5bd8', weight: 1.5, fillColor: '#1d5bd8', fillOpacity: 0.06 };
+      },
       onEachFeature: (f, l) => {
-        const p = f.properties as { name: string; code: string; worker?: string };
+        const p = f.properties as { id: string; name: string; code: string; worker?: string };
         const text = `${escapeHtml(p.name)}${p.worker ? ` · ${escapeHtml(p.worker)}` : ''}`;
         if (labelled) l.bindTooltip(text, { permanent: true, direction: 'center', className: 'grid-label', interactive: false, pane: 'gridLabels' });
-        else l.bindTooltip(text, { sticky: true });
+        else l.bindTooltip(text, { sticky: true, className: 'grid-hover' });
+        // Names on hover even when labelled permanently (a label can be hidden when the grid is drawn small).
+        if (labelled) {
+          l.on('mouseover', () => (l as L.Path).setStyle({ weight: 3 }));
+          l.on('mouseout', () => layer.resetStyle(l as L.Path));
+        }
+        l.on('click', () => {
+          const g = byId.get(p.id);
+          if (g) handlers.current.onGridClick?.(g);
+        });
       },
       // Clicks on a grid still pick a point in it.
       bubblingMouseEvents: true,
@@ -136,32 +269,65 @@ export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick
     return () => {
       map.off('zoomend', updateLabels);
     };
-  }, [grids, ready]);
+  }, [grids, ready, selectedGridId]);
 
-  // Case points, clustered when asked.
+  // The view fits a grid when one is picked.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready || !selectedGridId || !gridLayer.current) return;
+    gridLayer.current.eachLayer((l) => {
+      const f = (l as L.Polygon & { feature?: GeoJSON.Feature }).feature;
+      if ((f?.properties as { id?: string } | undefined)?.id === selectedGridId) map.fitBounds((l as L.Polygon).getBounds().pad(0.2), { maxZoom: 17 });
+    });
+    // Only when the selection changes, not on every redraw.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selectedGridId, ready, !!gridLayer.current]);
+
+  // Case points on the canvas, clustered when asked.
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !ready) return;
     let cancelled = false;
     (async () => {
-      if (cluster) await loadCluster();
+      if (cluster && showPoints) await loadCluster();
       if (cancelled) return;
       pointLayer.current?.remove();
-      const markers = (points ?? []).map((p) => {
-        const m = L.marker([p.lat, p.lng], {
-          icon: dotIcon(p.color ?? (p.status ? STATUS_COLOR[p.status] : '#1677ff')),
-          keyboard: true,
-          title: p.label,
-          alt: p.label,
-        });
-        if (p.label) m.bindTooltip(escapeHtml(p.label), { direction: 'top', offset: [0, -6] });
-        m.on('click', () => handlers.current.onPointClick?.(p.id));
+      pointLayer.current = null;
+      if (!showPoints) return;
+      const list = points ?? [];
+      const dom = list.length <= DOM_POINT_LIMIT;
+      const radius = list.length > 5000 ? 5 : 6;
+      const markers = list.map((p) => {
+        const m = (
+          dom
+            ? L.marker([p.lat, p.lng], { icon: dotIcon(pointColor(p)), keyboard: true, title: p.label, alt: p.label, bubblingMouseEvents: false })
+            : L.circleMarker([p.lat, p.lng], { radius, color: '#fff', weight: 1.5, fillColor: pointColor(p), fillOpacity: 0.95, bubblingMouseEvents: false })
+        ) as PointMarker;
+        m.zhiliPoint = p;
+        if (dom && p.label) m.bindTooltip(escapeHtml(p.label), { direction: 'top', offset: [0, -6] });
         return m;
       });
-      const group: L.LayerGroup = cluster
-        ? (L as unknown as { markerClusterGroup(o: object): L.LayerGroup }).markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true })
-        : L.layerGroup();
-      for (const m of markers) group.addLayer(m);
+      let maxRank = 0;
+      for (const p of list) if ((p.rank ?? 0) > maxRank) maxRank = p.rank!;
+      const group: L.FeatureGroup = cluster
+        ? (L as unknown as { markerClusterGroup(o: object): L.FeatureGroup }).markerClusterGroup({
+            showCoverageOnHover: false,
+            maxClusterRadius: 50,
+            chunkedLoading: true,
+            // Past neighbourhood level every case is drawn on its own (and fewer levels are clustered up front).
+            disableClusteringAtZoom: 17,
+            iconCreateFunction: clusterIcon({ on: maxRank > 0, max: maxRank }),
+          })
+        : L.featureGroup();
+      group.on('click', (e: L.LeafletEvent) => {
+        const p = ((e as L.LeafletEvent & { layer: PointMarker }).layer ?? e.propagatedFrom)?.zhiliPoint as MapPoint | undefined;
+        if (!p) return;
+        handlers.current.onPointClick?.(p.id);
+        const content = handlers.current.renderPopup?.(p);
+        if (content) openPopup(map, [p.lat, p.lng], content);
+      });
+      if (cluster) (group as L.FeatureGroup & { addLayers(l: L.Layer[]): void }).addLayers(markers);
+      else for (const m of markers) group.addLayer(m);
       group.addTo(map);
       pointLayer.current = group;
       fit();
@@ -170,7 +336,39 @@ export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick
       cancelled = true;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [points, cluster, ready]);
+  }, [points, cluster, ready, showPoints]);
+
+  // The heat layer, beneath grids and points.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    let cancelled = false;
+    (async () => {
+      if (heat) await loadHeat();
+      if (cancelled) return;
+      heatLayer.current?.remove();
+      heatLayer.current = null;
+      if (!heat) return;
+      const layer = (L as unknown as { heatLayer(p: HeatPoint[], o: object): L.Layer & { _canvas?: HTMLCanvasElement } }).heatLayer(heat, {
+        radius: 22,
+        blur: 18,
+        // A case counts 1/2^(18 − zoom): 8 cases close together saturate at street level (15), 128 at county level (11).
+        maxZoom: 18,
+        minOpacity: 0.25,
+        gradient: { 0.3: '#2f54eb', 0.5: '#13c2c2', 0.7: '#a0d911', 0.85: '#fadb14', 1: '#f5222d' },
+      });
+      layer.addTo(map);
+      // The plugin appends its canvas to the overlay pane; under the points' canvas, and never catching clicks.
+      const c = layer._canvas;
+      if (c?.parentNode) c.parentNode.insertBefore(c, c.parentNode.firstChild);
+      heatLayer.current = layer;
+      if (!showPoints) fit();
+    })();
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [heat, ready]);
 
   // The picked point.
   useEffect(() => {
@@ -186,7 +384,7 @@ export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick
   useEffect(() => {
     if (ready) fit();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [fitKey, ready, grids]);
+  }, [fitKey, ready, grids, settings?.center]);
 
   function fit() {
     const map = mapRef.current;
@@ -196,22 +394,37 @@ export function MapCanvas({ grids, points, cluster, picked, onPick, onPointClick
     const bounds = L.latLngBounds([]);
     if (gridLayer.current) bounds.extend(gridLayer.current.getBounds());
     for (const p of points ?? []) bounds.extend([p.lat, p.lng]);
+    if (!showPoints) for (const h of heat ?? []) bounds.extend([h[0], h[1]]);
     if (picked) bounds.extend([picked.lat, picked.lng]);
     if (bounds.isValid()) {
       map.fitBounds(bounds.pad(0.1), { maxZoom: 16 });
       fitted.current = key;
+    } else if (settings?.center) {
+      // Nothing to fit yet: open where the deployment says its county is.
+      map.setView([settings.center[1], settings.center[0]], settings.zoom ?? 12);
     }
   }
 
   return (
     <div
       ref={el}
-      className={`map-canvas${TILE_URL ? '' : ' map-blank'}${onPick ? ' map-pick' : ''}`}
+      className={`map-canvas${tileUrl ? '' : ' map-blank'}${onPick ? ' map-pick' : ''}`}
       style={{ height }}
       role="region"
       aria-label={ariaLabel ?? '地图 Map'}
     />
   );
+}
+
+/** One popup per map, reused; it re-measures itself when its content (rendered later) changes size. */
+function openPopup(map: L.Map, at: L.LatLngTuple, content: HTMLElement) {
+  const m = map as L.Map & { zhiliPopup?: L.Popup; zhiliPopupObserver?: ResizeObserver };
+  m.zhiliPopup ??= L.popup({ maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24], className: 'map-case-popup' });
+  m.zhiliPopupObserver?.disconnect();
+  m.zhiliPopup.setLatLng(at).setContent(content).openOn(map);
+  const popup = m.zhiliPopup;
+  m.zhiliPopupObserver = new ResizeObserver(() => popup.isOpen() && popup.update());
+  m.zhiliPopupObserver.observe(content);
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
