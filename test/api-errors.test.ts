@@ -2,6 +2,7 @@
  * Errors are application/problem+json naming the field, never 500; the
  * operational endpoints; and the OpenAPI document lists every endpoint.
  */
+import { gunzipSync } from 'node:zlib';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type Client, type TestServer, type World } from './helpers.ts';
 import { ACTIONS } from '../src/cases/lifecycle.ts';
@@ -51,7 +52,7 @@ const ENDPOINTS: [string, string][] = [
 ];
 
 /** Endpoints a caller without a session may use. */
-const PUBLIC = new Set(['post /api/auth/login', 'post /api/auth/logout', 'post /api/auth/otp/request', 'post /api/auth/otp/verify', 'get /api/categories', 'get /api/meta']);
+const PUBLIC = new Set(['post /api/auth/login', 'post /api/auth/logout', 'post /api/auth/otp/request', 'post /api/auth/otp/verify', 'get /api/categories', 'get /api/meta', 'get /api/public/grids', 'get /api/client-config']);
 
 describe.each(TEST_DATABASES)('errors, operations and docs on $name', (tdb) => {
   let t: TestServer;
@@ -230,6 +231,14 @@ describe.each(TEST_DATABASES)('errors, operations and docs on $name', (tdb) => {
       const res = await t.request('GET', '/docs/json');
       expect(res.status).toBe(200);
       doc = res.json;
+    });
+
+    it('compresses large answers for clients that accept it, and leaves small ones alone', async () => {
+      const big = await t.app.inject({ method: 'GET', url: '/docs/json', headers: { 'accept-encoding': 'gzip' } });
+      expect(big.headers['content-encoding']).toBe('gzip');
+      expect(JSON.parse(gunzipSync(big.rawPayload).toString('utf8')).openapi).toMatch(/^3\./);
+      const small = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'accept-encoding': 'gzip' } });
+      expect(small.headers['content-encoding']).toBeUndefined();
     });
 
     it('documents every endpoint with a summary and tags', () => {

@@ -1,3 +1,5 @@
+import compress from '@fastify/compress';
+import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
@@ -123,6 +125,8 @@ export async function createHttp(ctx: Ctx): Promise<App> {
   });
 
   await app.register(cookie);
+  // Map layers and exports run to megabytes; small JSON answers are not worth the CPU.
+  await app.register(compress, { global: true, threshold: 8192, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 10 } });
 
   await app.register(swagger, {
