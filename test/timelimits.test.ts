@@ -224,3 +224,105 @@ describe.each(TEST_DATABASES)('supervision notices on $name', (tdb) => {
     expect((await other.get(`/api/notifications?caseId=${c.json.id}`)).json.items).toHaveLength(0);
   });
 });
+
+/** What the admin pages for categories, policies and holidays rely on. */
+describe.each(TEST_DATABASES)('admin rules: categories, policies, holidays on $name', (tdb) => {
+  let t: TestServer;
+  useTestServer(tdb, (s) => ({ t } = s));
+
+  it('categories: a child needs its parent; deactivating a branch deactivates its children; names and order change', async () => {
+    const admin = await t.login('admin');
+    const orphan = await admin.put('/api/categories', [{ code: '9901', name: '孤儿分类' }]);
+    expect(orphan.status, orphan.body).toBe(422);
+    expect(orphan.headers['content-type']).toMatch(/problem\+json/);
+    expect(orphan.json.errors[0].field).toBe('0.code');
+    // Parent and child in one batch, in any order.
+    const both = await admin.put('/api/categories', [
+      { code: '9901', name: '试点事项', sort: 2 },
+      { code: '99', name: '试点分类', sort: 99 },
+      { code: '9902', name: '试点事项二', sort: 1 },
+    ]);
+    expect(both.status, both.body).toBe(200);
+    expect(both.json.upserted).toBe(3);
+    const blank = await admin.put('/api/categories', [{ code: '9903', name: '  ' }]);
+    expect(blank.status).toBe(400);
+    expect(blank.json.errors[0].field).toBe('0.name');
+    // Rename and reorder.
+    expect((await admin.put('/api/categories', [{ code: '9901', name: '试点事项（改）', sort: 0 }])).status).toBe(200);
+    // Deactivate the branch: children follow, the codes stay for old cases.
+    expect((await admin.put('/api/categories', [{ code: '99', name: '试点分类', sort: 99, active: false }])).status).toBe(200);
+    const rows = ((await admin.get('/api/categories')).json as any[]).filter((c) => c.code.startsWith('99'));
+    expect(rows.map((c) => [c.code, c.name, c.sort, c.active])).toEqual([
+      ['99', '试点分类', 99, false],
+      ['9901', '试点事项（改）', 0, false],
+      ['9902', '试点事项二', 1, false],
+    ]);
+    expect((await (await t.login('operator')).put('/api/categories', [{ code: '9904', name: 'x' }])).status).toBe(403);
+  });
+
+  it('policies: unknown category refused naming the field; the matcher says which policy a case gets and why', async () => {
+    const admin = await t.login('admin');
+    const unknown = await admin.put('/api/time-limit-policies', { name: '无此分类', categoryCode: '9988', calendar: 'default', replyLimit: '3d' });
+    expect(unknown.status, unknown.body).toBe(422);
+    expect(unknown.json.errors[0].field).toBe('categoryCode');
+    const ratio = await admin.put('/api/time-limit-policies', { name: 'r', calendar: 'default', replyLimit: '3d', yellowRatio: 1.2 });
+    expect(ratio.status).toBe(400);
+    expect(ratio.json.errors[0].field).toBe('yellowRatio');
+    const noCal = await admin.put('/api/time-limit-policies', { name: 'c', calendar: 'nope', replyLimit: '3d' });
+    expect(noCal.json.errors[0].field).toBe('calendar');
+
+    const before = await admin.get('/api/time-limit-policies/match?type=complaint&categoryCode=0101');
+    expect(before.status, before.body).toBe(200);
+    expect(before.json.policy.name).toBe('投诉 complaint');
+    expect(before.json.matches.map((m: any) => m.name)).toEqual(['投诉 complaint', '默认 default']);
+    // A policy for the 路灯 branch outranks the case-type policy (category depth first).
+    expect((await admin.put('/api/time-limit-policies', { name: '路灯 lamps', categoryCode: '0101', calendar: 'default', replyLimit: '2d' })).status).toBe(200);
+    const after = await admin.get('/api/time-limit-policies/match?type=complaint&categoryCode=010101');
+    expect(after.json.policy).toMatchObject({ name: '路灯 lamps', replyLimit: '2d' });
+    expect(after.json.matches[0].score).toBeGreaterThan(after.json.matches[1].score);
+    expect((await admin.get('/api/time-limit-policies/match?type=bogus')).status).toBe(400);
+    // Urgent on the 24x7 calendar: the anti-fraud category has its own.
+    const fraud = await admin.get('/api/time-limit-policies/match?type=report&categoryCode=0903&urgency=urgent');
+    expect(fraud.json.policy.calendar).toBe('24x7');
+  });
+
+  it('holidays: a day toggled off and back, an import with its source, bad imports named', async () => {
+    const admin = await t.login('admin');
+    // 2026-03-02 is a Monday: mark it a holiday, and the 3-day limit from Friday moves by a day.
+    const from = encodeURIComponent('2026-02-27T02:00:00Z'); // Fri 10:00 Shanghai
+    const base = (await admin.get(`/api/calendars/default/deadline?from=${from}&limit=3d`)).json.dueAt;
+    expect(base).toBe('2026-03-03T09:30:00.000Z'); // Sat 28 Feb is a make-up working day (调休): Sat, Mon, Tue 17:30
+    const put = await admin.put('/api/calendars/default/days', { days: [{ day: '2026-03-02', kind: 'off', note: '地方假日' }] });
+    expect(put.status, put.body).toBe(200);
+    expect((await admin.get(`/api/calendars/default/deadline?from=${from}&limit=3d`)).json.dueAt).toBe('2026-03-04T09:30:00.000Z');
+    const del = await admin.del('/api/calendars/default/days/2026-03-02');
+    expect(del.status, del.body).toBe(204);
+    expect((await admin.get(`/api/calendars/default/deadline?from=${from}&limit=3d`)).json.dueAt).toBe(base);
+    expect((await admin.del('/api/calendars/default/days/2026-03-02')).status).toBe(404);
+    const badDay = await admin.del('/api/calendars/default/days/2026-13-02');
+    expect(badDay.status).toBe(400);
+    expect(badDay.json.errors[0].field).toBe('day');
+    expect((await (await t.login('operator')).del('/api/calendars/default/days/2026-01-01')).status).toBe(403);
+
+    const source = '国务院办公厅关于2028年部分节假日安排的通知';
+    const imp = await admin.post('/api/calendars/default/import', { source, years: { '2028': { holidays: ['2028-01-01', '2028-01-02'], workdays: ['2028-01-08'] } } });
+    expect(imp.status, imp.body).toBe(200);
+    const days = (await admin.get('/api/calendars/default/days?year=2028')).json;
+    expect(days).toEqual([
+      { day: '2028-01-01', kind: 'off', note: source },
+      { day: '2028-01-02', kind: 'off', note: source },
+      { day: '2028-01-08', kind: 'work', note: source },
+    ]);
+    const wrongYear = await admin.post('/api/calendars/default/import', { years: { '2029': { holidays: ['2030-01-01'], workdays: [] } } });
+    expect(wrongYear.status).toBe(422);
+    expect(wrongYear.json.errors[0].field).toBe('years.2030');
+    const clash = await admin.post('/api/calendars/default/import', { years: { '2029': { holidays: ['2029-01-06'], workdays: ['2029-01-06'] } } });
+    expect(clash.status).toBe(422);
+    expect(clash.json.errors[0].field).toBe('years');
+    const badDate = await admin.post('/api/calendars/default/import', { years: { '2029': { holidays: ['2029-02-30'], workdays: [] } } });
+    expect(badDate.status).toBe(422);
+    expect((await admin.post('/api/calendars/nope/import', { years: { '2029': { holidays: [], workdays: [] } } })).status).toBe(404);
+    // The failed imports changed nothing.
+    expect((await admin.get('/api/calendars/default/days?year=2029')).json).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@ import { invalid, notFound } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
 import { requireRole, requireUser } from '../org/auth.ts';
 import { holidayDataToSets } from './holidays.ts';
-import { addLimit, LIMIT_RE } from './rules.ts';
+import { addLimit, choosePolicy, specificity, LIMIT_RE } from './rules.ts';
 import { CALENDAR_INPUT, DAY_INPUT, POLICY_INPUT, loadCalendar, setCalendarDays, upsertCalendar, upsertPolicy, loadPolicies } from './store.ts';
 import type { TimeLimits } from './service.ts';
 import type { Sweeper } from './sweeper.ts';
@@ -89,6 +89,31 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     },
   );
 
+  app.delete(
+    '/api/calendars/:name/days/:day',
+    {
+      schema: {
+        tags,
+        summary: '恢复为普通日 Remove a holiday or make-up day, so the day follows the weekday rule again (admin)',
+        params: z.strictObject({ name: NAME.shape.name, day: z.iso.date('日期格式为 YYYY-MM-DD (a date as YYYY-MM-DD)') }),
+      },
+    },
+    async (req, reply) => {
+      const p = requireRole(req, 'admin');
+      const exists = await db.query(`SELECT 1 FROM calendars WHERE name = $1`, [req.params.name]);
+      if (!exists.length) throw notFound('calendar');
+      const gone = await db.tx(async (q) => {
+        const rows = await q.query(`DELETE FROM calendar_days WHERE calendar = $1 AND day = $2::date RETURNING kind`, [req.params.name, req.params.day]);
+        if (rows.length) await q.query(`UPDATE calendars SET updated_at = now() WHERE name = $1`, [req.params.name]);
+        return rows.length;
+      });
+      if (!gone) throw notFound('calendar day');
+      await audit(db, { userId: p.id, action: 'calendar_day_remove', entity: 'calendar', entityId: req.params.name, detail: { day: req.params.day }, ip: req.ip });
+      await tl().reload();
+      return reply.status(204).send();
+    },
+  );
+
   app.post(
     '/api/calendars/:name/import',
     {
@@ -96,19 +121,34 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '导入国务院节假日安排 Import a holiday schedule ({ years: { "2027": { holidays: [...], workdays: [...] } } }), replacing those years (admin)',
         params: NAME,
-        body: z.object({ name: z.string().optional(), description: z.string().optional(), years: z.record(z.string(), z.object({ holidays: z.array(z.string()), workdays: z.array(z.string()) })) }),
+        body: z.object({
+          name: z.string().optional(),
+          description: z.string().optional(),
+          source: z.string().trim().max(200, '来源最多 200 字 (at most 200 characters)').optional().describe('where the schedule comes from (e.g. 国务院办公厅关于2027年部分节假日安排的通知); kept as the note of each day'),
+          years: z.record(z.string(), z.object({ holidays: z.array(z.string()), workdays: z.array(z.string()) })),
+        }),
       },
     },
     async (req) => {
       const p = requireRole(req, 'admin');
+      const exists = await db.query(`SELECT 1 FROM calendars WHERE name = $1`, [req.params.name]);
+      if (!exists.length) throw notFound('calendar');
+      if (!Object.keys(req.body.years).length) throw invalid('years', '至少导入一年 (at least one year)');
       let sets;
       try {
         sets = holidayDataToSets({ name: req.params.name, years: req.body.years });
       } catch (e) {
         throw invalid('years', (e as Error).message);
       }
-      const days = [...[...sets.holidays].map((day) => ({ day, kind: 'off' as const })), ...[...sets.workdays].map((day) => ({ day, kind: 'work' as const }))];
       const years = Object.keys(req.body.years).map(Number);
+      // A day listed under the wrong year would survive the replacement of its own year: refuse it.
+      for (const d of [...sets.holidays, ...sets.workdays]) {
+        if (!years.includes(Number(d.slice(0, 4)))) throw invalid(`years.${d.slice(0, 4)}`, `${d} 不属于导入的年份 (is not in a year being imported)`);
+      }
+      const both = [...sets.holidays].find((d) => sets.workdays.has(d));
+      if (both) throw invalid('years', `${both} 同时列为假日和调休工作日 (listed both as a holiday and a working day)`);
+      const note = req.body.source || null;
+      const days = [...[...sets.holidays].map((day) => ({ day, kind: 'off' as const, note })), ...[...sets.workdays].map((day) => ({ day, kind: 'work' as const, note }))];
       const n = await db.tx((q) => setCalendarDays(q, req.params.name, days, years));
       await audit(db, { userId: p.id, action: 'calendar_import', entity: 'calendar', entityId: req.params.name, detail: { years }, ip: req.ip });
       await tl().reload();
@@ -139,10 +179,40 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     return loadPolicies(db);
   });
 
+  app.get(
+    '/api/time-limit-policies/match',
+    {
+      schema: {
+        tags,
+        summary: '适用策略 The policy a case with these keys gets, and every policy that matches (most specific first)',
+        querystring: z.strictObject({
+          type: POLICY_INPUT.shape.caseType.unwrap().unwrap(),
+          categoryCode: POLICY_INPUT.shape.categoryCode.unwrap().unwrap().optional(),
+          urgency: POLICY_INPUT.shape.urgency.unwrap().unwrap().default('normal'),
+          channel: POLICY_INPUT.shape.channel.unwrap().unwrap().default('hotline'),
+        }),
+      },
+    },
+    async (req) => {
+      requireUser(req);
+      const keys = { type: req.query.type, categoryCode: req.query.categoryCode ?? null, urgency: req.query.urgency, channel: req.query.channel };
+      const policies = await loadPolicies(db);
+      const matches = policies
+        .map((p) => ({ name: p.name, score: specificity(p, keys) }))
+        .filter((m) => m.score >= 0)
+        .sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : 1));
+      return { policy: choosePolicy(policies, keys) ?? null, matches };
+    },
+  );
+
   app.put('/api/time-limit-policies', { schema: { tags, summary: '新建/修改时限策略 Create or change a policy by name (admin)', body: POLICY_INPUT } }, async (req) => {
     const p = requireRole(req, 'admin');
     const cal = await db.query(`SELECT 1 FROM calendars WHERE name = $1`, [req.body.calendar]);
-    if (!cal.length) throw invalid('calendar', 'no such calendar');
+    if (!cal.length) throw invalid('calendar', '日历不存在 (no such calendar)');
+    if (req.body.categoryCode) {
+      const cat = await db.query(`SELECT 1 FROM categories WHERE code = $1`, [req.body.categoryCode]);
+      if (!cat.length) throw invalid('categoryCode', `分类 ${req.body.categoryCode} 不存在 (no such category)`);
+    }
     const id = await upsertPolicy(db, req.body);
     await audit(db, { userId: p.id, action: 'policy_upsert', entity: 'time_limit_policy', entityId: id, ip: req.ip });
     await tl().reload();

@@ -10,12 +10,12 @@ import { LIMIT_RE, type Policy } from './rules.ts';
 const LIMIT = z.string().regex(LIMIT_RE, '时限格式如 30m、2h、5d (a number and m, h or d)');
 
 export const POLICY_INPUT = z.strictObject({
-  name: z.string().min(1).max(100),
+  name: z.string().trim().min(1, '请填写策略名称 (a name is required)').max(100),
   caseType: z.enum(['consultation', 'help', 'complaint', 'report', 'suggestion', 'praise']).nullish(),
-  categoryCode: z.string().regex(/^(\d{2})+$/).nullish(),
+  categoryCode: z.string().regex(/^(\d{2})+$/, '分类代码为每级 2 位数字 (2 digits per level)').max(12).nullish(),
   urgency: z.enum(['normal', 'urgent']).nullish(),
   channel: z.enum(['hotline', 'grid', 'web', 'wechat', 'police110', 'enterprise', 'api']).nullish(),
-  calendar: z.string().min(1).max(50),
+  calendar: z.string().min(1, '请选择日历 (choose a calendar)').max(50),
   dispatchLimit: LIMIT.nullish(),
   acceptLimit: LIMIT.nullish(),
   arriveLimit: LIMIT.nullish(),
@@ -23,9 +23,9 @@ export const POLICY_INPUT = z.strictObject({
   verifyLimit: LIMIT.nullish(),
   returnLimit: LIMIT.nullish(),
   summonLimit: LIMIT.nullish(),
-  yellowRatio: z.number().gt(0).lt(1).default(0.8),
+  yellowRatio: z.number().gt(0, '黄色预警比例须在 0 与 1 之间 (between 0 and 1)').lt(1, '黄色预警比例须在 0 与 1 之间 (between 0 and 1)').default(0.8),
   escalateAfter: LIMIT.nullish(),
-  maxExtensions: z.number().int().min(0).max(10).default(2),
+  maxExtensions: z.number().int().min(0, '延期次数 0-10 (0 to 10)').max(10, '延期次数 0-10 (0 to 10)').default(2),
   maxExtension: LIMIT.nullish(),
   active: z.boolean().default(true),
 });
@@ -41,7 +41,7 @@ export const CALENDAR_INPUT = z.strictObject({
 export const DAY_INPUT = z.strictObject({
   day: z.iso.date(),
   kind: z.enum(['off', 'work']),
-  note: z.string().max(200).nullish(),
+  note: z.string().max(200, '备注最多 200 字 (at most 200 characters)').nullish(),
 });
 
 export async function upsertCalendar(q: Queryable, input: z.input<typeof CALENDAR_INPUT>): Promise<void> {
@@ -121,9 +121,11 @@ export async function ensureTimeLimitDefaults(q: Queryable): Promise<void> {
   await upsertCalendar(q, { name: 'default', mode: 'working', description: '法定工作日 08:30-12:00, 14:00-17:30 (Asia/Shanghai)' });
   await upsertCalendar(q, { name: '24x7', mode: 'natural', workingHours: [{ start: '00:00', end: '24:00' }], description: '全天候 (police, emergencies, anti-fraud)' });
   const { holidays, workdays } = holidayDataToSets(CN_HOLIDAYS);
+  // The source travels with each day, so the holiday page can say where a day came from.
+  const note = '国务院办公厅节假日安排通知（随系统附带）';
   await setCalendarDays(q, 'default', [
-    ...[...holidays].map((day) => ({ day, kind: 'off' as const })),
-    ...[...workdays].map((day) => ({ day, kind: 'work' as const })),
+    ...[...holidays].map((day) => ({ day, kind: 'off' as const, note })),
+    ...[...workdays].map((day) => ({ day, kind: 'work' as const, note })),
   ]);
   for (const p of defaultPolicies()) await upsertPolicy(q, p);
 }

@@ -5,12 +5,15 @@
  * spreadsheet values coerced, so the rows can be validated by the same zod
  * schemas as the API.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { loadConfig } from '../../platform/config.ts';
 import { openDb, type Db } from '../../platform/db.ts';
 import { migrate } from '../../platform/migrate.ts';
 import { UNIT_KINDS } from '../../org/store.ts';
+import { readTable, type Table } from '../../org/io.ts';
 
 export type ColumnType = 'str' | 'code' | 'category' | 'int' | 'num' | 'bool' | 'list' | 'level' | 'unitKind' | 'role' | 'placeKind';
 
@@ -174,5 +177,21 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * Reads an uploaded workbook (the first sheet, or the one named `sheet`) the
+ * way the CLI reads a file: the organisation importer's streaming reader wants
+ * a path, so the bytes go to a private temporary file first.
+ */
+export async function readXlsxBuffer(buf: Buffer): Promise<Table> {
+  const dir = await mkdtemp(join(tmpdir(), 'zhili-upload-'));
+  try {
+    const file = join(dir, 'upload.xlsx');
+    await writeFile(file, buf, { mode: 0o600 });
+    return await readTable(file, { format: 'xlsx' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -101,6 +101,8 @@ export interface RuleFilter {
   unitId?: string;
   role?: 'lead' | 'assist';
   active?: boolean;
+  /** Free text: a matter (the rule's category, a parent, or a category its branch covers), unit, unit keyword, area, note or rule number. */
+  q?: string;
   limit?: number;
   offset?: number;
 }
@@ -124,6 +126,14 @@ export async function listRules(q: Queryable, f: RuleFilter = {}): Promise<{ tot
   if (f.unitId) where.push(`r.unit_id = ${p(f.unitId)}`);
   if (f.role) where.push(`r.role = ${p(f.role)}`);
   if (f.active !== undefined) where.push(`r.active = ${p(f.active)}`);
+  if (f.q) {
+    const like = p(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const no = /^#?\d{1,9}$/.test(f.q) ? p(Number(f.q.replace('#', ''))) : null;
+    where.push(`(EXISTS (SELECT 1 FROM categories c WHERE c.name ILIKE ${like} AND (left(r.category_code, length(c.code)) = c.code OR left(c.code, length(r.category_code)) = r.category_code))
+      OR r.unit_keyword ILIKE ${like} OR r.note ILIKE ${like} OR r.unit_kind ILIKE ${like}
+      OR EXISTS (SELECT 1 FROM units u2 WHERE u2.id = r.unit_id AND (u2.name ILIKE ${like} OR u2.code ILIKE ${like}))
+      OR EXISTS (SELECT 1 FROM divisions d2 WHERE d2.code = r.division_code AND d2.name ILIKE ${like})${no ? ` OR r.no = ${no}` : ''})`);
+  }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM responsibility_rules r ${w}`, params);
   const limit = p(f.limit ?? 1000);
