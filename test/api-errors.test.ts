@@ -49,6 +49,19 @@ const ENDPOINTS: [string, string][] = [
   ['get', '/api/categories'],
   ['put', '/api/categories'],
   ['get', '/api/meta'],
+  ['post', '/api/divisions'],
+  ['post', '/api/grids/import'],
+  ['get', '/api/grids/export'],
+  ['delete', '/api/grids/{id}'],
+  ['get', '/api/units/export'],
+  ['post', '/api/units/import'],
+  ['get', '/api/users/{id}'],
+  ['post', '/api/users/{id}/password'],
+  ['put', '/api/users/{id}/active'],
+  ['post', '/api/public/track'],
+  ['get', '/api/map/cases'],
+  ['get', '/api/map/density'],
+  ['get', '/api/client-config'],
 ];
 
 /** Endpoints a caller without a session may use. */

@@ -36,14 +36,14 @@ describe.each(TEST_DATABASES)('organisation API on $name', (tdb) => {
 
   describe('divisions', () => {
     it('lists the roots of the caller’s jurisdiction, children of a parent, and searches by name', async () => {
-      expect((await op.get('/api/divisions')).json).toEqual([{ code: '4306', name: '岳阳市', level: 2, parentCode: '43' }]);
+      expect((await op.get('/api/divisions')).json).toEqual([{ code: '4306', name: '岳阳市', level: 2, parentCode: '43', hasChildren: true }]);
       expect((await admin.get('/api/divisions')).json.map((d: any) => d.code)).toEqual(['43']);
       const children = await op.get('/api/divisions?parent=4306');
       expect(children.json.map((d: any) => [d.code, d.name])).toEqual([
         ['430602', '岳阳楼区'],
         ['430603', '云溪区'],
       ]);
-      expect((await op.get('/api/divisions?parent=430602005')).json).toEqual([{ code: '430602005001', name: '学坡社区', level: 5, parentCode: '430602005' }]);
+      expect((await op.get('/api/divisions?parent=430602005')).json).toEqual([{ code: '430602005001', name: '学坡社区', level: 5, parentCode: '430602005', hasChildren: false }]);
       expect((await op.get('/api/divisions?parent=430603001')).json).toEqual([]);
       const search = await op.get(`/api/divisions?q=${encodeURIComponent('东茅岭')}`);
       expect(search.json.map((d: any) => d.code)).toEqual(['430602005']);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import type { App, Ctx } from '../platform/http.ts';
-import { notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
+import { conflict, notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
 import {
   SESSION_COOKIE,
@@ -36,6 +36,11 @@ import {
   upsertUnit,
   upsertUser,
 } from './store.ts';
+import { maskPhone, registerOrgAdminRoutes, userInJurisdiction as userInJurisdictionIn } from './admin-routes.ts';
+
+/** Divisions as lists give them: hasChildren lets a tree know which nodes expand. */
+const DIVISION_LIST = `SELECT d.code, d.name, d.level, d.parent_code AS "parentCode",
+  EXISTS (SELECT 1 FROM divisions c WHERE c.parent_code = d.code) AS "hasChildren" FROM divisions d`;
 
 const PHONE = z.string().regex(/^1\d{10}$/, '请输入 11 位手机号 (an 11-digit mobile number)');
 const ID = z.strictObject({ id: z.uuid() });
@@ -120,24 +125,19 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     },
   );
 
-  /**
-   * A non-global admin acts only on users inside their jurisdiction: the user's
-   * scope and unit must lie in it; global users and citizens (who may report
-   * anywhere) are out of reach.
-   */
-  async function userInJurisdiction(p: Principal, userId: string): Promise<boolean> {
-    if (seesEverything(p)) return true;
-    const r = await db.query<{ scope_codes: string[]; roles: string[]; division_codes: string[] | null }>(
-      `SELECT u.scope_codes, u.roles, un.division_codes FROM users u LEFT JOIN units un ON un.id = u.unit_id WHERE u.id = $1`,
-      [userId],
-    );
-    const u = r[0];
-    if (!u) return false;
-    if (u.scope_codes.includes('*') || u.roles.includes('citizen')) return false;
-    return [...u.scope_codes, ...(u.division_codes ?? [])].every((c) => inScope(p, c));
-  }
+  const userInJurisdiction = (p: Principal, userId: string) => userInJurisdictionIn(db, p, userId);
   async function assertUserInJurisdiction(p: Principal, userId: string, field: string) {
     if (!(await userInJurisdiction(p, userId))) throw forbidden(`${field}: 该用户不在您的管辖范围内 (outside your jurisdiction)`);
+  }
+
+  /**
+   * The upserts update by code or username; a console's "new" form sends
+   * `If-None-Match: *` so that a taken code is refused (409) rather than
+   * silently overwriting someone else's record.
+   */
+  async function assertCreateOnly(header: string | string[] | undefined, sql: string, key: string, field: string) {
+    if (header !== '*') return;
+    if ((await db.query(sql, [key])).length) throw conflict(`${field}: ${key} 已存在 (already exists)`, [{ field, message: `${key} 已存在 (already exists)` }]);
   }
 
   async function unitOf(p: Principal) {
@@ -207,27 +207,38 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       schema: {
         tags: dtags,
         summary: '行政区划 Divisions: children of a parent, or search by name',
-        querystring: z.strictObject({ parent: DIVISION_CODE.optional(), q: z.string().max(50).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+        querystring: z.strictObject({
+          parent: DIVISION_CODE.optional(),
+          q: z.string().max(50).optional(),
+          codes: z
+            .string()
+            .regex(/^\d{2,12}(,\d{2,12}){0,499}$/, '逗号分隔的区划代码，最多 500 个 (up to 500 comma-separated division codes)')
+            .optional()
+            .describe('these divisions by code (names for a list of codes)'),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
       },
     },
     async (req) => {
       requireUser(req);
-      const { parent, q, limit } = req.query;
+      const { parent, q, codes, limit } = req.query;
+      if (codes) {
+        return db.query(`${DIVISION_LIST} WHERE d.code = ANY($1::text[]) ORDER BY d.code`, [[...new Set(codes.split(','))]]);
+      }
       if (q) {
-        return db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE name LIKE $1 ORDER BY length(code), code LIMIT $2`, [`%${q}%`, limit]);
+        // By name anywhere in it, or by the start of the code (typed digits).
+        const byCode = /^\d+$/.test(q) ? `${q}%` : null;
+        return db.query(`${DIVISION_LIST} WHERE d.name LIKE $1 OR d.code LIKE $2 ORDER BY length(d.code), d.code LIMIT $3`, [`%${q}%`, byCode, limit]);
       }
       if (parent) {
-        return db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE parent_code = $1 ORDER BY code LIMIT $2`, [parent, limit]);
+        return db.query(`${DIVISION_LIST} WHERE d.parent_code = $1 ORDER BY d.code LIMIT $2`, [parent, limit]);
       }
       // Top: the roots of the caller's jurisdiction, or the top-level divisions.
       const p = req.principal!;
       if (!seesEverything(p) && p.scopeCodes.length) {
-        return db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE code = ANY($1) ORDER BY code`, [p.scopeCodes]);
+        return db.query(`${DIVISION_LIST} WHERE d.code = ANY($1) ORDER BY d.code`, [p.scopeCodes]);
       }
-      return db.query(
-        `SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE parent_code IS NULL OR parent_code NOT IN (SELECT code FROM divisions) ORDER BY code LIMIT $1`,
-        [limit],
-      );
+      return db.query(`${DIVISION_LIST} WHERE d.parent_code IS NULL OR d.parent_code NOT IN (SELECT code FROM divisions) ORDER BY d.code LIMIT $1`, [limit]);
     },
   );
   app.get('/api/divisions/:code', { schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }) } }, async (req) => {
@@ -294,6 +305,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       const existing = await db.query<{ division_codes: string[] }>(`SELECT division_codes FROM units WHERE code = $1`, [req.body.code]);
       if (existing[0]) assertInScope(p, existing[0].division_codes, 'code');
     }
+    await assertCreateOnly(req.headers['if-none-match'], `SELECT 1 FROM units WHERE code = $1`, req.body.code, 'code');
     const r = await upsertUnit(db, req.body);
     await audit(db, { userId: p.id, action: 'unit_upsert', entity: 'unit', entityId: r.id, ip: req.ip });
     return reply.status(201).send((await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [r.id]))[0]);
@@ -324,7 +336,9 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       if (req.query.role) where.push(`$${params.push(req.query.role)} = ANY (u.roles)`);
       if (req.query.unitId) where.push(`u.unit_id = $${params.push(req.query.unitId)}`);
       if (req.query.q) where.push(`(u.username LIKE $${params.push(`%${req.query.q}%`)} OR u.display_name LIKE $${params.length})`);
-      return db.query(`${USER_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.username LIMIT $${params.push(req.query.limit)}`, params);
+      const rows = await db.query<{ phone: string | null }>(`${USER_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.username LIMIT $${params.push(req.query.limit)}`, params);
+      // Whole numbers only in the audited detail (GET /api/users/:id).
+      return rows.map((r) => ({ ...r, phone: maskPhone(r.phone) }));
     },
   );
   app.post('/api/users', { schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT } }, async (req, reply) => {
@@ -337,12 +351,24 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       // Neither an existing user (by username) nor the unit may lie outside the caller's jurisdiction.
       const existing = await db.query<{ id: string }>(`SELECT id FROM users WHERE username = $1`, [req.body.username]);
       if (existing[0]) await assertUserInJurisdiction(p, existing[0].id, 'username');
+      let unitCodes: string[] = [];
       if (req.body.unitCode) {
         const unit = await db.query<{ division_codes: string[] }>(`SELECT division_codes FROM units WHERE code = $1`, [req.body.unitCode]);
-        if (unit[0]) assertInScope(p, unit[0].division_codes, 'unitCode');
+        if (!unit[0]) throw invalid('unitCode', `no unit with code ${req.body.unitCode}`);
+        assertInScope(p, unit[0].division_codes, 'unitCode');
+        unitCodes = unit[0].division_codes;
       }
+      // Otherwise the user would belong to no county, and only a global admin could see them again.
+      if (!scope.length && !unitCodes.length)
+        throw invalid('scopeCodes', '请填写您辖区内的管辖区划，或选择辖区内的单位 (give a jurisdiction or a unit within yours)');
     }
+    await assertCreateOnly(req.headers['if-none-match'], `SELECT 1 FROM users WHERE username = $1`, req.body.username, 'username');
     const r = await upsertUser(db, req.body);
+    if (req.body.active === false) {
+      // A deactivated account is signed out everywhere at once.
+      await db.query(`DELETE FROM sessions WHERE user_id = $1`, [r.id]);
+      (ctx.services.principals as PrincipalCache | undefined)?.clear();
+    }
     await audit(db, { userId: p.id, action: 'user_upsert', entity: 'user', entityId: r.id, detail: { username: req.body.username }, ip: req.ip });
     return reply.status(r.created ? 201 : 200).send((await db.query(`${USER_SELECT} WHERE u.id = $1`, [r.id]))[0]);
   });
@@ -382,9 +408,12 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     if (existing[0] && !inScope(p, existing[0].division_code)) throw forbidden('code: 该网格不在您的管辖范围内 (a grid outside your jurisdiction)');
     const exists = await db.query(`SELECT 1 FROM divisions WHERE code = $1`, [req.body.divisionCode]);
     if (!exists.length) throw invalid('divisionCode', 'no such division');
+    await assertCreateOnly(req.headers['if-none-match'], `SELECT 1 FROM grids WHERE code = $1`, req.body.code, 'code');
     const r = await upsertGrid(db, req.body);
     await audit(db, { userId: p.id, action: 'grid_upsert', entity: 'grid', entityId: r.id, ip: req.ip });
     (ctx.services.onGridsChanged as (() => void) | undefined)?.();
     return reply.status(201).send((await db.query(`${GRID_SELECT} WHERE g.id = $1`, [r.id]))[0]);
   });
+
+  registerOrgAdminRoutes(app, ctx);
 }
