@@ -6,11 +6,13 @@
 import { benchIntake } from './intake.ts';
 import { benchTimelimits } from './timelimits.ts';
 import { benchDispatch } from './dispatch.ts';
+import { benchStats } from './stats.ts';
 
 const PARTS: Record<string, () => Promise<string>> = {
   intake: () => benchIntake(),
   timelimits: () => benchTimelimits(),
   dispatch: () => benchDispatch(),
+  stats: () => benchStats(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,0 +1,113 @@
+/** Types and calls of the stats API (src/stats/routes.ts) as the dashboards use them. */
+import { ApiError } from '../../api/client.ts';
+
+export interface RateItem {
+  rank: number;
+  key: string | null;
+  name: string | null;
+  registered: number;
+  dispatched: number;
+  acceptedOnTime: number;
+  closed: number;
+  solved: number;
+  rated: number;
+  satisfied: number;
+  replied: number;
+  repliedOnTime: number;
+  onTimeBase: number;
+  overdue: number;
+  responseRate: number | null;
+  resolutionRate: number | null;
+  satisfactionRate: number | null;
+  onTimeRate: number | null;
+  previous?: RateItem | null;
+}
+
+export interface RateSettings {
+  satisfiedMinStars: number;
+  threeStarsHalf: boolean;
+  onTimeCountsOpenOverdue: boolean;
+}
+
+export interface RatesResponse {
+  from: string;
+  to: string;
+  groupBy: 'none' | 'unit' | 'division';
+  level: number;
+  settings: RateSettings;
+  settingsScope: string | null;
+  items: RateItem[];
+  previous?: { from: string; to: string };
+}
+
+export interface VolumeItem {
+  key: string | null;
+  name: string | null;
+  count: number;
+  parts?: Record<string, number>;
+}
+
+export interface VolumesResponse {
+  from: string;
+  to: string;
+  by: string;
+  split: string | null;
+  total: number;
+  items: VolumeItem[];
+}
+
+export interface OverdueItem {
+  id: string;
+  no: string;
+  title: string;
+  type: string;
+  urgency: string;
+  status: string;
+  clock: string | null;
+  dueAt: string;
+  escalated: boolean;
+  categoryName: string | null;
+  leadUnitName: string | null;
+  divisionName: string | null;
+  overdueMinutes: number;
+}
+
+export interface OverdueResponse {
+  at: string;
+  total: number;
+  items: OverdueItem[];
+}
+
+export type RateKey = 'responseRate' | 'resolutionRate' | 'satisfactionRate' | 'onTimeRate';
+
+/** Numerator and denominator of each rate, as the API defines them. */
+export const RATE_PARTS: Record<RateKey, { num: keyof RateItem; den: keyof RateItem; zh: string; en: string; numZh: string; numEn: string; denZh: string; denEn: string }> = {
+  responseRate: { num: 'acceptedOnTime', den: 'dispatched', zh: '响应率', en: 'Response', numZh: '按时签收', numEn: 'accepted in time', denZh: '派单', denEn: 'dispatched' },
+  resolutionRate: { num: 'solved', den: 'closed', zh: '解决率', en: 'Resolution', numZh: '核查已解决', numEn: 'verified solved', denZh: '办结', denEn: 'closed' },
+  satisfactionRate: { num: 'satisfied', den: 'rated', zh: '满意率', en: 'Satisfaction', numZh: '满意', numEn: 'satisfied', denZh: '已评价', denEn: 'rated' },
+  onTimeRate: { num: 'repliedOnTime', den: 'onTimeBase', zh: '按期率', en: 'On time', numZh: '按期答复', numEn: 'replied in time', denZh: '应答复', denEn: 'due replies' },
+};
+
+export const pct = (v: number | null | undefined, digits = 1) => (v == null ? '—' : `${(v * 100).toFixed(digits)}%`);
+export const num = (v: number | null | undefined) => (v == null ? '—' : Number.isInteger(v) ? v.toLocaleString() : v.toLocaleString(undefined, { maximumFractionDigits: 1 }));
+
+/** Downloads a format=xlsx answer as a file, keeping the server's file name. */
+export async function downloadXlsx(path: string, fallbackName: string): Promise<void> {
+  const res = await fetch(path, { credentials: 'same-origin' });
+  if (!res.ok) {
+    const problem = await res.json().catch(() => ({ detail: res.statusText }));
+    throw new ApiError(res.status, { status: res.status, ...problem });
+  }
+  const blob = await res.blob();
+  const cd = res.headers.get('content-disposition') ?? '';
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  const name = m ? decodeURIComponent(m[1]) : `${fallbackName}.xlsx`;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
