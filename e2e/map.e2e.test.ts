@@ -72,6 +72,16 @@ describe.skipIf(!hasChromium)('一张图 map (Chromium)', () => {
       for (const r of await Promise.all(batch)) expect(r.status, JSON.stringify(r.json)).toBe(201);
     }
     total = SAMPLE_CASES.length + EXTRA;
+    // Outlines for the street and one community (区划边界), as an admin would import them.
+    const admin = await apiAs('admin');
+    const rect = (x0: number, y0: number, x1: number, y1: number) => ({ type: 'Polygon', coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] });
+    for (const d of [
+      { code: '430602005', name: '东茅岭街道', geometry: rect(113.1, 29.36, 113.12, 29.37) },
+      { code: '430602005002', name: '洞庭社区', geometry: rect(113.11, 29.36, 113.12, 29.37) },
+    ]) {
+      const r = await admin.post('/api/divisions', d);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+    }
     // Two of the sample cases are dispatched to the city management bureau.
     const units: { id: string; code: string }[] = await op.get('/api/units');
     const cg = units.find((u) => u.code === 'CG-430602')!;
@@ -125,6 +135,17 @@ describe.skipIf(!hasChromium)('一张图 map (Chromium)', () => {
     const legend = page.getByLabel('图例');
     await expect.poll(() => legend.textContent()).toContain(`已受理${total - 2}`);
     await expect.poll(() => legend.textContent()).toContain('已派单2');
+    // Division outlines are drawn beneath the grids, dashed, and can be switched off and on.
+    const boundaries = page.locator('.leaflet-divisions-pane path.division-boundary');
+    await expect.poll(() => boundaries.count()).toBe(2);
+    expect(await boundaries.first().getAttribute('stroke-dasharray')).toBeTruthy();
+    await expect.poll(() => legend.textContent()).toContain('区划边界');
+    await page.locator('#map-divisions').click();
+    await page.waitForURL(/div=0/);
+    await expect.poll(() => boundaries.count()).toBe(0);
+    await page.locator('#map-divisions').click();
+    await page.waitForURL((u) => !u.search.includes('div='));
+    await expect.poll(() => boundaries.count()).toBe(2);
     // Nothing spills sideways at 1366 px.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
     await shot(page, 'map', false);

@@ -76,6 +76,87 @@ describe.each(TEST_DATABASES)('organisation API on $name', (tdb) => {
       expectProblem(await admin.put('/api/divisions', [{ code: '43060', name: '五位数' }]), 400, '0.code');
       expectProblem(await admin.put('/api/divisions', [{ code: '430602009', name: 'x', level: 4 }]), 400, '0.level');
     });
+
+    const outlineOf = async (code: string) => (await t.server.ctx.db.query<{ geometry: unknown }>(`SELECT geometry FROM divisions WHERE code = $1`, [code]))[0]?.geometry ?? null;
+    const outlined = async (c: Client, query = '') => (await c.get(`/api/divisions?outlined=true&geometry=true${query}`)).json.map((d: any) => d.code);
+
+    it('stores division outlines, returns them only with geometry=true, keeps them when a row has none', async () => {
+      const community = square(113.1, 29.36, 0.02);
+      const put = await admin.put('/api/divisions', [{ code: '430602005001', name: '学坡社区', geometry: community }]);
+      expect(put.status, put.body).toBe(200);
+      expect(await outlineOf('430602005001')).toEqual(community);
+      // Lists stay small by default.
+      const plain = await op.get('/api/divisions?parent=430602005');
+      expect(plain.json[0]).not.toHaveProperty('geometry');
+      expect((await op.get('/api/divisions?codes=430602005001')).json[0]).not.toHaveProperty('geometry');
+      expect((await op.get('/api/divisions?parent=430602005&geometry=true')).json).toEqual([
+        { code: '430602005001', name: '学坡社区', level: 5, parentCode: '430602005', hasChildren: false, geometry: community },
+      ]);
+      expect((await op.get('/api/divisions?codes=430602005001,430602005&geometry=true')).json.map((d: any) => [d.code, d.geometry?.type ?? null])).toEqual([
+        ['430602005', null],
+        ['430602005001', 'Polygon'],
+      ]);
+      // A rename without geometry keeps the outline.
+      expect((await admin.put('/api/divisions', [{ code: '430602005001', name: '学坡社区居委会' }])).status).toBe(200);
+      expect(await outlineOf('430602005001')).toEqual(community);
+      await admin.put('/api/divisions', [{ code: '430602005001', name: '学坡社区' }]);
+
+      // One division through POST, with a MultiPolygon.
+      const street = { type: 'MultiPolygon', coordinates: [square(113.1, 29.36, 0.03).coordinates, square(113.2, 29.36).coordinates] };
+      const one = await admin.post('/api/divisions', { code: '430602005', name: '东茅岭街道', geometry: street });
+      expect(one.status, one.body).toBe(200);
+      expect(one.json).toMatchObject({ code: '430602005', geometry: street });
+      expect((await admin.post('/api/divisions', { code: '430602005', name: '东茅岭街道' })).json).not.toHaveProperty('geometry');
+      expect(await outlineOf('430602005')).toEqual(street);
+
+      // The map's layer: outlined divisions within the caller's jurisdiction (scope, or the unit's divisions without one).
+      expect(await outlined(op)).toEqual(['430602005', '430602005001']);
+      expect(await outlined(op, '&parent=430602005001')).toEqual(['430602005001']);
+      expect(await outlined(await t.login('township_a'))).toEqual(['430602005', '430602005001']);
+      expect(await outlined(await t.login('handler_a'))).toEqual(['430602005', '430602005001']);
+      expect(await outlined(await t.login('operator_b'))).toEqual([]);
+      expect((await op.get('/api/divisions?outlined=true')).json[0]).not.toHaveProperty('geometry');
+
+      // null clears an outline.
+      await admin.put('/api/divisions', [{ code: '430602005', name: '东茅岭街道', geometry: null }]);
+      expect(await outlineOf('430602005')).toBeNull();
+      expect(await outlined(op)).toEqual(['430602005001']);
+    });
+
+    it('refuses a bad outline with 400 naming the geometry field, and writes nothing', async () => {
+      const before = await outlineOf('430602005001');
+      expectProblem(await admin.put('/api/divisions', [{ code: '430602005001', name: '学坡社区', geometry: { type: 'Point', coordinates: [113.1, 29.3] } }]), 400, '0.geometry.*');
+      expectProblem(
+        await admin.put('/api/divisions', [
+          { code: '430602005001', name: '学坡社区', geometry: square(113, 29) },
+          { code: '430602005', name: '东茅岭街道', geometry: { type: 'Polygon', coordinates: [[[113.1, 29.3], [113.2, 29.3]]] } },
+        ]),
+        400,
+        '1.geometry.*',
+      );
+      expectProblem(await admin.post('/api/divisions', { code: '430602005', name: '东茅岭街道', geometry: '{"type":"Polygon"}' }), 400, 'geometry.*');
+      expectProblem(await admin.post('/api/divisions', { code: '430602005', name: '东茅岭街道', geometry: { type: 'Polygon', coordinates: 'POLYGON((1 2, 3 4))' } }), 400, 'geometry.*');
+      expectProblem(await op.get('/api/divisions?geometry=maybe'), 400, 'geometry');
+      expectProblem(await op.get('/api/divisions?outlined=yes'), 400, 'outlined');
+      expect(await outlineOf('430602005001')).toEqual(before);
+      expect(await outlineOf('430602005')).toBeNull();
+    });
+
+    it('confines outline writes to the admin’s county, and non-admins write none', async () => {
+      const adminB = await t.login('admin_b'); // 云溪区 430603 only
+      const before = await outlineOf('430602005001');
+      expectProblem(await adminB.put('/api/divisions', [{ code: '430602005001', name: '学坡社区', geometry: square(113.5, 29.5) }]), 403);
+      expectProblem(await adminB.post('/api/divisions', { code: '430602005001', name: '学坡社区', geometry: square(113.5, 29.5) }), 403);
+      expectProblem(await op.put('/api/divisions', [{ code: '430602005001', name: '学坡社区', geometry: square(113.5, 29.5) }]), 403);
+      expectProblem(await op.post('/api/divisions', { code: '430602005001', name: '学坡社区', geometry: square(113.5, 29.5) }), 403);
+      expect(await outlineOf('430602005001')).toEqual(before);
+      // Within the county it may.
+      const own = await adminB.put('/api/divisions', [{ code: '430603001', name: '云溪街道', geometry: square(113.3, 29.5) }]);
+      expect(own.status, own.body).toBe(200);
+      expect(await outlined(await t.login('operator_b'))).toEqual(['430603001']);
+      expect(await outlined(await t.login('operator_a'))).not.toContain('430603001');
+      expect(await outlined(admin)).toEqual(expect.arrayContaining(['430602005001', '430603001']));
+    });
   });
 
   describe('units', () => {

@@ -8,6 +8,8 @@
  * (a T-junction) that corner is inserted into the edge as well, so the grids
  * also share vertices, as a topological editor expects.
  */
+import { union } from 'polyclip-ts';
+import type { Geometry } from '../org/store.ts';
 import { mulberry32 as seededRandom } from '../platform/rng.ts';
 
 export interface Rect {
@@ -104,4 +106,18 @@ export function pointIn(r: Rect, rng: Rng, margin = 0.08): [number, number] {
   const fx = margin + rng() * (1 - 2 * margin);
   const fy = margin + rng() * (1 - 2 * margin);
   return [round(r.x0 + (r.x1 - r.x0) * fx), round(r.y0 + (r.y1 - r.y0) * fy)];
+}
+
+/**
+ * The outline of a division as the union of its grids' polygons: a Polygon
+ * when they form one piece, a MultiPolygon otherwise. Rings come out closed
+ * and counter-clockwise (holes clockwise), as RFC 7946 asks.
+ */
+export function outlineOf(polygons: Geometry[]): Geometry | null {
+  const geoms = polygons.map((g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as [number, number][][][]);
+  if (!geoms.length) return null;
+  const [first, ...rest] = geoms;
+  const merged = union(first, ...rest).map((poly) => poly.map((ring) => ring.map(([x, y]) => [round(x), round(y)] as [number, number])));
+  if (!merged.length) return null;
+  return merged.length === 1 ? { type: 'Polygon', coordinates: merged[0] } : { type: 'MultiPolygon', coordinates: merged };
 }

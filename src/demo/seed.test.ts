@@ -161,6 +161,30 @@ describe.each(TEST_DATABASES)('demo seed on $name', (tdb) => {
     }
   });
 
+  it('outlines every street and community with grids by the union of its grids', async () => {
+    const rows = await db.query<{ code: string; geometry: Geometry }>(`SELECT code, geometry FROM divisions WHERE geometry IS NOT NULL ORDER BY code`);
+    const withGrids = await db.query<{ code: string }>(`SELECT DISTINCT division_code AS code FROM grids`);
+    const expected = [...new Set([...withGrids.map((g) => g.code), ...DEMO_STREETS])].sort();
+    expect(rows.map((r) => r.code)).toEqual(expected);
+    const grids = await db.query<{ divisionCode: string; geometry: Geometry }>(`SELECT division_code AS "divisionCode", geometry FROM grids`);
+    const rng = mulberry32(11);
+    for (const r of rows) {
+      expect(['Polygon', 'MultiPolygon']).toContain(r.geometry.type);
+      const polys = (r.geometry.type === 'Polygon' ? [r.geometry.coordinates] : r.geometry.coordinates) as number[][][][];
+      // A point is inside the outline exactly when it is inside one of the division's grids.
+      const own = grids.filter((g) => g.divisionCode.startsWith(r.code));
+      const [x0, y0, x1, y1] = GRID_BOX;
+      for (let i = 0; i < 200; i++) {
+        const x = x0 + rng() * (x1 - x0);
+        const y = y0 + rng() * (y1 - y0);
+        const inGrid = own.map((g) => polygonContains(g.geometry.coordinates as number[][][], x, y));
+        const inOutline = polys.map((p) => polygonContains(p, x, y));
+        if (inGrid.includes(-1) || inOutline.includes(-1)) continue;
+        expect(inOutline.includes(1), `${r.code} at ${x},${y}`).toBe(inGrid.includes(1));
+      }
+    }
+  });
+
   it('has work orders in every state, each placed in the grid it points at', async () => {
     const rows = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM cases GROUP BY status`);
     const n = new Map(rows.map((r) => [r.status, r.n]));

@@ -12,11 +12,11 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../platform/db.ts';
 import { hashPassword } from '../org/auth.ts';
-import { upsertDivisions, upsertGrid, upsertUnit, upsertUser, type DivisionInput } from '../org/store.ts';
+import { upsertDivisions, upsertGrid, upsertUnit, upsertUser, type DivisionInput, type Geometry } from '../org/store.ts';
 import { defaultCategories, upsertCategories } from '../cases/categories.ts';
 import { TimeLimits } from '../timelimits/index.ts';
 import { loadCityDivisions } from './divisions.ts';
-import { cornersOf, mulberry32, ringOf } from './geo.ts';
+import { cornersOf, mulberry32, outlineOf, ringOf } from './geo.ts';
 import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids, buildUnits, buildUsers } from './org.ts';
 import { between, int, planCases, type World } from './plan.ts';
 import { backdate, loadPrincipals, runPlans } from './replay.ts';
@@ -79,14 +79,17 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   const workerOf = new Map(users.filter((u) => u.roles.includes('grid_worker')).map((u) => [u.scopeCodes[0], u.username]));
   const grids = buildGrids(div, rng, workerOf);
   const corners = cornersOf(grids.map((g) => g.rect));
+  const shapeOf = new Map<string, Geometry[]>();
   await db.tx(async (q) => {
     for (const g of grids) {
       const households = int(rng, 280, 620);
+      const geometry: Geometry = { type: 'Polygon', coordinates: [ringOf(g.rect, corners)] };
+      for (const code of [g.divisionCode, g.street]) shapeOf.set(code, [...(shapeOf.get(code) ?? []), geometry]);
       const { id } = await upsertGrid(q, {
         code: g.code,
         name: g.name,
         divisionCode: g.divisionCode,
-        geometry: { type: 'Polygon', coordinates: [ringOf(g.rect, corners)] },
+        geometry,
         workerUsername: g.worker,
         households,
         population: Math.round(households * between(rng, 2.4, 3.1)),
@@ -95,6 +98,12 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     }
   });
   lap(`${grids.length} grids`);
+
+  // Outlines of the streets and communities with grids: the union of their grids, so the map
+  // without base tiles still shows divisions. (Real boundaries would come from an import.)
+  const outlines = [...shapeOf].map(([code, shapes]) => ({ code, name: div.get(code)!, geometry: outlineOf(shapes) }));
+  await db.tx((q) => upsertDivisions(q, outlines));
+  lap(`${outlines.length} division outlines`);
 
   const accounts: DemoAccount[] = users.map((u) => ({
     username: u.username,

@@ -15,7 +15,7 @@ import { Problem, badRequest, conflict, forbidden, invalid, notFound, type Field
 import { audit } from '../platform/audit.ts';
 import { hashPassword, requireRole, type Principal, type PrincipalCache } from './auth.ts';
 import { inScope, seesEverything } from './scope.ts';
-import { DIVISION_CODE, DIVISION_LEVEL_BY_LENGTH, USER_SELECT, parentCode as divisionParent } from './store.ts';
+import { DIVISION_CODE, DIVISION_LEVEL_BY_LENGTH, GEOMETRY, USER_SELECT, parentCode as divisionParent } from './store.ts';
 import { ImportError, exportRows, importRows, readTable, validateRows, writeTable, type RowError } from './io.ts';
 
 const ID = z.strictObject({ id: z.uuid() });
@@ -90,7 +90,8 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
       schema: {
         tags: ['divisions'],
         summary: '新建/修改一个区划 Create or rename one division (admin; its parent must exist)',
-        body: z.strictObject({ code: DIVISION_CODE, name: z.string().trim().min(1).max(100), parentCode: DIVISION_CODE.nullish() }),
+        description: '`geometry` (optional): the outline as a GeoJSON Polygon or MultiPolygon in WGS84; null clears it, absent keeps it.',
+        body: z.strictObject({ code: DIVISION_CODE, name: z.string().trim().min(1).max(100), parentCode: DIVISION_CODE.nullish(), geometry: GEOMETRY.nullish() }),
       },
     },
     async (req, reply) => {
@@ -107,13 +108,15 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         const r = await db.query(`SELECT 1 FROM divisions WHERE code = $1`, [parent]);
         if (!r.length) throw invalid(req.body.parentCode ? 'parentCode' : 'code', `上级区划 ${parent} 不存在 (parent division ${parent} does not exist)`);
       }
+      const { geometry } = req.body;
       const rows = await db.query<{ created: boolean }>(
-        `INSERT INTO divisions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING (xmax = 0) AS created`,
-        [code, name, DIVISION_LEVEL_BY_LENGTH[code.length], parent],
+        `INSERT INTO divisions (code, name, level, parent_code, geometry) VALUES ($1, $2, $3, $4, $6::jsonb)
+         ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geometry = CASE WHEN $5::boolean THEN EXCLUDED.geometry ELSE divisions.geometry END
+         RETURNING (xmax = 0) AS created`,
+        [code, name, DIVISION_LEVEL_BY_LENGTH[code.length], parent, geometry !== undefined, geometry ? JSON.stringify(geometry) : null],
       );
-      await audit(db, { userId: p.id, action: 'division_upsert', entity: 'division', entityId: code, detail: { name }, ip: req.ip });
-      const out = await db.query(`SELECT code, name, level, parent_code AS "parentCode" FROM divisions WHERE code = $1`, [code]);
+      await audit(db, { userId: p.id, action: 'division_upsert', entity: 'division', entityId: code, detail: { name, ...(geometry !== undefined ? { geometry: geometry?.type ?? null } : {}) }, ip: req.ip });
+      const out = await db.query(`SELECT code, name, level, parent_code AS "parentCode"${geometry !== undefined ? ', geometry' : ''} FROM divisions WHERE code = $1`, [code]);
       return reply.status(rows[0].created ? 201 : 200).send(out[0]);
     },
   );

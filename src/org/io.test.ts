@@ -255,4 +255,32 @@ describe.each(TEST_DATABASES)('org import/export on $name', (tdb) => {
     expect(bad.errors[0]).toMatchObject({ row: 1, field: 'geometry', message: expect.stringContaining('not valid JSON') });
     await db.query(`DELETE FROM grids WHERE code IN ('G-03', 'G-04')`);
   });
+
+  it('imports and exports division outlines as GeoJSON; a row without geometry keeps the outline', async () => {
+    const fc = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { 区划代码: '430602005', 名称: '东茅岭街道', level: 4 }, geometry: square(113.1, 29.36, 0.03) },
+        { type: 'Feature', id: '430602005001', properties: { name: '学坡社区' }, geometry: square(113.1, 29.36) },
+      ],
+    };
+    writeFileSync(join(dir, 'divisions.geojson'), JSON.stringify(fc));
+    const t = await readTable(join(dir, 'divisions.geojson'), { kind: 'divisions' });
+    expect(t.format).toBe('geojson');
+    expect(await importRows(db, 'divisions', t.rows, { rowNumbers: t.rowNumbers, ignoreUnknown: true })).toMatchObject({ count: 2, warnings: ['ignored column: level'] });
+    await importRows(db, 'divisions', [{ code: '430602005001', name: '学坡社区' }]);
+    const shaped = (await exportRows(db, 'divisions')).filter((d) => d.geometry);
+    expect(shaped).toEqual([
+      { code: '430602005', name: '东茅岭街道', geometry: square(113.1, 29.36, 0.03) },
+      { code: '430602005001', name: '学坡社区', geometry: square(113.1, 29.36) },
+    ]);
+    // Out as GeoJSON: only the divisions with an outline; back in unchanged.
+    await writeTable(join(dir, 'out-divisions.geojson'), 'divisions', await exportRows(db, 'divisions'));
+    const back = await readTable(join(dir, 'out-divisions.geojson'), { kind: 'divisions' });
+    expect(back.rows).toEqual(shaped);
+    // A bad outline names its row and field; nothing is written.
+    const bad = await expectImportError(importRows(db, 'divisions', [{ code: '430602005', name: '东茅岭街道', geometry: { type: 'Point', coordinates: [113, 29] } }]));
+    expect(bad.errors[0]).toMatchObject({ row: 1, field: expect.stringMatching(/^geometry/) });
+    await db.query(`UPDATE divisions SET geometry = NULL`);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Import and export of the organisation's master data: divisions, units, grids
- * and users, as JSON, Excel (.xlsx) or, for grids, GeoJSON.
+ * and users, as JSON, Excel (.xlsx) or, for divisions and grids, GeoJSON.
  *
  * The flow of an import: read the file into plain rows (readTable), map the
  * column names (English, snake_case or Chinese) and coerce spreadsheet values,
@@ -18,6 +18,7 @@ import { Problem, problemFromPg } from '../platform/errors.ts';
 import { ROLES, ROLE_LABELS } from './roles.ts';
 import {
   DIVISION_CODE,
+  GEOMETRY,
   GRID_INPUT,
   UNIT_INPUT,
   UNIT_KINDS,
@@ -39,6 +40,8 @@ export type Format = (typeof FORMATS)[number];
 export const DIVISION_INPUT = z.strictObject({
   code: DIVISION_CODE,
   name: z.string().min(1).max(200),
+  /** The outline, validated as a grid's; a row without one keeps the stored outline. */
+  geometry: GEOMETRY.nullish(),
 });
 
 type FieldType = 'str' | 'secret' | 'int' | 'bool' | 'list' | 'json' | 'unitKind' | 'roles';
@@ -57,6 +60,7 @@ export const FIELDS: Record<Kind, Record<string, FieldSpec>> = {
   divisions: {
     code: { type: 'str', zh: '代码', aliases: ['编码', '区划代码', '行政区划代码', '统计用区划代码', '区划编码'] },
     name: { type: 'str', zh: '名称', aliases: ['区划名称', '名字'] },
+    geometry: { type: 'json', zh: '边界', aliases: ['范围', '几何', '边界范围', '坐标'] },
   },
   units: {
     code: { type: 'str', zh: '代码', aliases: ['编码', '单位代码', '单位编码', '编号'] },
@@ -558,7 +562,7 @@ async function warnUnknownDivisions(db: Db, codes: string[], what: string, warni
 export async function exportRows(db: Queryable, kind: Kind): Promise<Record<string, unknown>[]> {
   switch (kind) {
     case 'divisions':
-      return db.query(`SELECT code, name FROM divisions ORDER BY code`);
+      return db.query(`SELECT code, name, geometry FROM divisions ORDER BY code`);
     case 'units':
       return db.query(
         `SELECT u.code, u.name, u.kind, p.code AS "parentCode", u.division_codes AS "divisionCodes", u.phone, u.active
@@ -742,8 +746,10 @@ export async function writeTable(
   }
   let text: string;
   if (format === 'geojson') {
-    if (kind !== 'grids') throw new Error('GeoJSON is for grids only; use json or xlsx');
-    const features = clean.map(({ geometry, ...properties }) => JSON.stringify({ type: 'Feature', properties, geometry }));
+    if (kind !== 'grids' && kind !== 'divisions') throw new Error('GeoJSON is for divisions and grids only; use json or xlsx');
+    // Divisions: those with an outline (most have none); the others are left as they are on import.
+    const shaped = kind === 'divisions' ? clean.filter((r) => r.geometry) : clean;
+    const features = shaped.map(({ geometry, ...properties }) => JSON.stringify({ type: 'Feature', properties, geometry }));
     text = `{"type":"FeatureCollection","features":[\n${features.join(',\n')}\n]}\n`;
   } else {
     text = clean.length ? `[\n${clean.map((r) => JSON.stringify(r)).join(',\n')}\n]\n` : '[]\n';
@@ -769,7 +775,7 @@ async function writeXlsx(file: string, kind: Kind, rows: Record<string, unknown>
       const c = toCell(spec, r[f]);
       if (typeof c === 'string' && c.length > XLSX_CELL_LIMIT)
         throw new Error(
-          `${kind} ${String(r.code ?? r.username ?? i + 1)}: ${f} is ${c.length} characters, more than an Excel cell holds (${XLSX_CELL_LIMIT}); export to .json${kind === 'grids' ? ' or .geojson' : ''} instead`,
+          `${kind} ${String(r.code ?? r.username ?? i + 1)}: ${f} is ${c.length} characters, more than an Excel cell holds (${XLSX_CELL_LIMIT}); export to .json${kind === 'grids' || kind === 'divisions' ? ' or .geojson' : ''} instead`,
         );
       return c;
     }),

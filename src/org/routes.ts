@@ -23,6 +23,7 @@ import { ROLES, ROLE_LABELS } from './roles.ts';
 import { assertInScope, inScope, seesEverything } from './scope.ts';
 import {
   DIVISION_CODE,
+  GEOMETRY,
   GRID_INPUT,
   GRID_SELECT,
   UNIT_INPUT,
@@ -39,8 +40,10 @@ import {
 import { maskPhone, registerOrgAdminRoutes, userInJurisdiction as userInJurisdictionIn } from './admin-routes.ts';
 
 /** Divisions as lists give them: hasChildren lets a tree know which nodes expand. */
-const DIVISION_LIST = `SELECT d.code, d.name, d.level, d.parent_code AS "parentCode",
+const DIVISION_LIST_PLAIN = `SELECT d.code, d.name, d.level, d.parent_code AS "parentCode",
   EXISTS (SELECT 1 FROM divisions c WHERE c.parent_code = d.code) AS "hasChildren" FROM divisions d`;
+/** The same with each division's outline (GeoJSON or null): asked for with geometry=true only, lists stay small. */
+const DIVISION_LIST_GEO = DIVISION_LIST_PLAIN.replace(' FROM divisions d', ', d.geometry FROM divisions d');
 
 const PHONE = z.string().regex(/^1\d{10}$/, '请输入 11 位手机号 (an 11-digit mobile number)');
 const ID = z.strictObject({ id: z.uuid() });
@@ -215,13 +218,31 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
             .regex(/^\d{2,12}(,\d{2,12}){0,499}$/, '逗号分隔的区划代码，最多 500 个 (up to 500 comma-separated division codes)')
             .optional()
             .describe('these divisions by code (names for a list of codes)'),
+          geometry: z.enum(['true', 'false']).default('false').describe('include each division’s outline (GeoJSON Polygon/MultiPolygon or null)'),
+          outlined: z
+            .enum(['true', 'false'])
+            .default('false')
+            .describe('only divisions that have an outline, within the caller’s jurisdiction (under `parent` when given): the map’s boundary layer'),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
       },
     },
     async (req) => {
-      requireUser(req);
+      const p = requireUser(req);
       const { parent, q, codes, limit } = req.query;
+      const DIVISION_LIST = req.query.geometry === 'true' ? DIVISION_LIST_GEO : DIVISION_LIST_PLAIN;
+      if (req.query.outlined === 'true') {
+        const params: unknown[] = [];
+        const where = ['d.geometry IS NOT NULL'];
+        if (parent) where.push(`d.code LIKE $${params.push(`${parent}%`)}`);
+        if (!seesEverything(p)) {
+          // The caller's divisions, or (with none) those their unit serves.
+          const n = params.push(p.scopeCodes.map((c) => `${c}%`));
+          const u = params.push(p.unitId);
+          where.push(`(d.code LIKE ANY ($${n}::text[]) OR d.code LIKE ANY (SELECT c || '%' FROM units un, unnest(un.division_codes) c WHERE un.id = $${u}::uuid AND cardinality($${n}::text[]) = 0))`);
+        }
+        return db.query(`${DIVISION_LIST} WHERE ${where.join(' AND ')} ORDER BY d.code LIMIT $${params.push(limit)}`, params);
+      }
       if (codes) {
         return db.query(`${DIVISION_LIST} WHERE d.code = ANY($1::text[]) ORDER BY d.code`, [[...new Set(codes.split(','))]]);
       }
@@ -234,7 +255,6 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
         return db.query(`${DIVISION_LIST} WHERE d.parent_code = $1 ORDER BY d.code LIMIT $2`, [parent, limit]);
       }
       // Top: the roots of the caller's jurisdiction, or the top-level divisions.
-      const p = req.principal!;
       if (!seesEverything(p) && p.scopeCodes.length) {
         return db.query(`${DIVISION_LIST} WHERE d.code = ANY($1) ORDER BY d.code`, [p.scopeCodes]);
       }
@@ -251,7 +271,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   });
   app.put(
     '/api/divisions',
-    { schema: { tags: dtags, summary: '导入/更新区划 Upsert divisions (admin)', body: z.array(z.strictObject({ code: DIVISION_CODE, name: z.string().min(1).max(100) })).min(1).max(50000) } },
+    {
+      schema: {
+        tags: dtags,
+        summary: '导入/更新区划 Upsert divisions (admin)',
+        description: '`geometry` (optional): the outline as a GeoJSON Polygon or MultiPolygon in WGS84, as grids have; null clears it, absent keeps it.',
+        body: z.array(z.strictObject({ code: DIVISION_CODE, name: z.string().min(1).max(100), geometry: GEOMETRY.nullish() })).min(1).max(50000),
+      },
+    },
     async (req) => {
       const p = requireRole(req, 'admin');
       assertInScope(p, req.body.map((d) => d.code), 'code');

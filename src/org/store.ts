@@ -39,9 +39,15 @@ export function divisionChain(code: string): string[] {
 export interface DivisionInput {
   code: string;
   name: string;
+  /** The outline (GeoJSON, WGS84): undefined keeps the stored one, null clears it. */
+  geometry?: Geometry | null;
 }
 
-/** Inserts or renames divisions; parents must come first or already exist. */
+/**
+ * Inserts or renames divisions; parents must come first or already exist.
+ * A row with `geometry` also sets (or, with null, clears) the outline; rows
+ * without it keep theirs.
+ */
 export async function upsertDivisions(q: Queryable, rows: DivisionInput[]): Promise<number> {
   const sorted = [...rows].sort((a, b) => a.code.length - b.code.length || (a.code < b.code ? -1 : 1));
   const chunk = 1000;
@@ -53,6 +59,13 @@ export async function upsertDivisions(q: Queryable, rows: DivisionInput[]): Prom
        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name`,
       [part.map((r) => r.code), part.map((r) => r.name), part.map((r) => DIVISION_LEVEL_BY_LENGTH[r.code.length]), part.map((r) => parentCode(r.code))],
     );
+    const shaped = part.filter((r) => r.geometry !== undefined);
+    if (shaped.length) {
+      await q.query(
+        `UPDATE divisions d SET geometry = g.geometry::jsonb FROM unnest($1::text[], $2::text[]) AS g(code, geometry) WHERE d.code = g.code`,
+        [shaped.map((r) => r.code), shaped.map((r) => (r.geometry ? JSON.stringify(r.geometry) : null))],
+      );
+    }
   }
   return sorted.length;
 }

@@ -4,6 +4,8 @@
  * URL (GET /api/client-config); otherwise grids and points sit on a plain
  * background. Points and grids share one canvas renderer, so tens of
  * thousands of cases stay smooth; the heat layer's canvas lies beneath them.
+ * Division outlines (streets, communities), when given, are thin dashed lines
+ * beneath everything, named by zoom level.
  */
 import { useEffect, useRef, useState } from 'react';
 import L from 'leaflet';
@@ -27,11 +29,22 @@ export interface MapPoint {
   label?: string;
 }
 
+/** A division's outline (GET /api/divisions?geometry=true). */
+export interface MapDivision {
+  code: string;
+  name: string;
+  /** 1 province … 4 township/street, 5 village/community. */
+  level: number;
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown } | null;
+}
+
 /** A heat sample: a case, or a cell of `weight` cases. */
 export type HeatPoint = [lat: number, lng: number, weight: number];
 
 export interface MapCanvasProps {
   grids?: Grid[];
+  /** Division outlines drawn beneath the grids (区划边界); none when absent. */
+  divisions?: MapDivision[];
   points?: MapPoint[];
   /** Draw the points (default true); false leaves only the heat layer. */
   showPoints?: boolean;
@@ -134,6 +147,7 @@ function clusterIcon(ranked: { on: boolean; max: number }) {
 
 export function MapCanvas({
   grids,
+  divisions,
   points,
   showPoints = true,
   heat,
@@ -155,6 +169,7 @@ export function MapCanvas({
   const settings = useMapSettings();
   const tileUrl = settings?.tileUrl ?? null;
   const gridLayer = useRef<L.GeoJSON | null>(null);
+  const divisionLayer = useRef<L.LayerGroup | null>(null);
   const pointLayer = useRef<L.Layer | null>(null);
   const heatLayer = useRef<L.Layer | null>(null);
   const pickLayer = useRef<L.Marker | null>(null);
@@ -181,6 +196,13 @@ export function MapCanvas({
     const labels = map.createPane('gridLabels');
     labels.style.zIndex = '450';
     labels.style.pointerEvents = 'none';
+    // Division outlines beneath the grids (overlays 400), and their names beneath the grid names.
+    const bounds = map.createPane('divisions');
+    bounds.style.zIndex = '350';
+    bounds.style.pointerEvents = 'none';
+    const divisionLabels = map.createPane('divisionLabels');
+    divisionLabels.style.zIndex = '440';
+    divisionLabels.style.pointerEvents = 'none';
     map.on('click', (e: L.LeafletMouseEvent) => handlers.current.onPick?.({ lng: round(e.latlng.lng), lat: round(e.latlng.lat) }));
     mapRef.current = map;
     // Tests and the browser console reach the map through its container.
@@ -270,6 +292,67 @@ export function MapCanvas({
       map.off('zoomend', updateLabels);
     };
   }, [grids, ready, selectedGridId]);
+
+  // Division outlines: thin dashed lines on an SVG of their own (a few dozen paths), beneath the grids.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    divisionLayer.current?.remove();
+    divisionLayer.current = null;
+    const shaped = (divisions ?? []).filter((d) => d.geometry);
+    if (!shaped.length) return;
+    const renderer = L.svg({ pane: 'divisions' });
+    const group = L.layerGroup();
+    // Each name hangs just inside the top of its outline, so it does not sit on the grid names at the centres.
+    const named: { level: number; poly: L.GeoJSON; tip: L.Tooltip; text: string }[] = [];
+    for (const d of shaped) {
+      const street = d.level <= 4;
+      const style: L.PathOptions = {
+        color: street ? '#5b4a8a' : '#7a6aa8',
+        weight: street ? 2 : 1.2,
+        opacity: 0.9,
+        dashArray: street ? '8 5' : '4 4',
+        fill: false,
+      };
+      // Renderer, class and interactivity are read when each path is made, so they go with the layer's options.
+      const poly = L.geoJSON({ type: 'Feature', properties: { code: d.code, name: d.name }, geometry: d.geometry } as GeoJSON.Feature, {
+        ...style,
+        renderer,
+        interactive: false,
+        className: `division-boundary division-level-${d.level}`,
+        style,
+      } as L.GeoJSONOptions);
+      const b = poly.getBounds();
+      const tip = L.tooltip({ permanent: true, direction: 'bottom', offset: [0, 2], className: `division-label division-label-${d.level}`, interactive: false, pane: 'divisionLabels' })
+        .setLatLng([b.getNorth(), b.getCenter().lng])
+        .setContent(escapeHtml(d.name));
+      group.addLayer(poly);
+      named.push({ level: d.level, poly, tip, text: d.name });
+    }
+    group.addTo(map);
+    divisionLayer.current = group;
+    // Streets are named when zoomed out (≤ 14), communities when zoomed in (≥ 15), each only when drawn wide enough.
+    const updateLabels = () => {
+      const z = map.getZoom();
+      for (const n of named) {
+        const b = n.poly.getBounds();
+        const w = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+        const atZoom = n.level <= 4 ? z <= 14 : z >= 15;
+        const show = atZoom && w >= Math.min(220, n.text.length * 14 + 16);
+        if (show && !map.hasLayer(n.tip)) n.tip.addTo(map);
+        else if (!show && map.hasLayer(n.tip)) n.tip.remove();
+      }
+    };
+    map.on('zoomend', updateLabels);
+    updateLabels();
+    return () => {
+      map.off('zoomend', updateLabels);
+      for (const n of named) n.tip.remove();
+      group.remove();
+      renderer.remove();
+      if (divisionLayer.current === group) divisionLayer.current = null;
+    };
+  }, [divisions, ready]);
 
   // The view fits a grid when one is picked.
   useEffect(() => {
@@ -393,6 +476,7 @@ export function MapCanvas({
     if (fitted.current === key) return;
     const bounds = L.latLngBounds([]);
     if (gridLayer.current) bounds.extend(gridLayer.current.getBounds());
+    else if (divisionLayer.current) for (const l of divisionLayer.current.getLayers()) bounds.extend((l as L.GeoJSON).getBounds());
     for (const p of points ?? []) bounds.extend([p.lat, p.lng]);
     if (!showPoints) for (const h of heat ?? []) bounds.extend([h[0], h[1]]);
     if (picked) bounds.extend([picked.lat, picked.lng]);

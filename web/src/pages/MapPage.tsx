@@ -1,5 +1,5 @@
 /**
- * 一张图: grids as polygons, every matching case as a point coloured by status
+ * 一张图: division outlines (区划边界) and grids as polygons, every matching case as a point coloured by status
  * or by deadline warning, clustered when zoomed out, and a heat layer. Filters
  * (status, warning, category, channel, time, grid) live in the URL so a view
  * can be shared; a point opens a popup with a link to the case.
@@ -34,6 +34,7 @@ import {
   type Warning,
 } from './map/filters.ts';
 import { PointPopup } from './map/PointPopup.tsx';
+import { useDivisionOutlines } from './map/useDivisionOutlines.ts';
 
 /** [id, no, lng, lat, status, warning, categoryCode], as GET /api/map/cases sends them. */
 type PointTuple = [string, string, number, number, Status, Warning, string | null];
@@ -65,6 +66,7 @@ export default function MapPage() {
   const filters = useMemo(() => readFilters(params), [params]);
   const view = useMemo(() => readView(params), [params]);
   const grids = useGrids();
+  const outlines = useDivisionOutlines(view.divisions);
   const [popup, setPopup] = useState<{ id: string; no: string; el: HTMLElement } | null>(null);
 
   const update = useCallback(
@@ -270,6 +272,10 @@ export default function MapPage() {
             <Switch size="small" id="map-cluster" checked={view.cluster} disabled={view.mode === 'heat'} onChange={(cluster) => update({}, { cluster })} />
             <label htmlFor="map-cluster">{t('缩小时聚合', 'Cluster when zoomed out')}</label>
           </Space>
+          <Space size={6}>
+            <Switch size="small" id="map-divisions" checked={view.divisions} onChange={(divisions) => update({}, { divisions })} />
+            <label htmlFor="map-divisions">{t('区划边界', 'Division boundaries')}</label>
+          </Space>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t('点击网格可只看该网格', 'Click a grid to show only its cases')}
           </Typography.Text>
@@ -281,6 +287,7 @@ export default function MapPage() {
         <div className="map-wrap">
           <MapCanvas
             grids={grids.data}
+            divisions={view.divisions ? outlines.data : undefined}
             points={points}
             showPoints={view.mode !== 'heat'}
             heat={heat}
@@ -320,6 +327,12 @@ export default function MapPage() {
               <span className="legend-grid" />
               {t('网格', 'Grid')}
             </span>
+            {view.divisions && !!outlines.data?.length && (
+              <span className="legend-item">
+                <span className="legend-division" />
+                {t('区划边界', 'Division boundary')}
+              </span>
+            )}
           </div>
           <div className="map-status" aria-live="polite">
             <Space direction="vertical" size={4}>
@@ -356,6 +369,7 @@ export default function MapPage() {
               )}
               {density.isError && <Alert type="warning" message={t('热力数据加载失败', 'Heat data failed to load')} />}
               {grids.isError && <Alert type="warning" message={t('网格加载失败', 'Grids failed to load')} />}
+              {view.divisions && outlines.isError && <Alert type="warning" message={t('区划边界加载失败', 'Division boundaries failed to load')} />}
               {grids.data && !grids.data.length && <Alert type="info" message={t('尚未配置网格', 'No grids configured yet')} />}
             </Space>
           </div>

@@ -51,6 +51,8 @@ export interface MapView {
   colorBy: ColorBy;
   mode: Mode;
   cluster: boolean;
+  /** The division boundary layer (区划边界); on unless `div=0`. */
+  divisions: boolean;
 }
 
 const list = <T extends string>(raw: string | null, allowed: readonly T[]): T[] =>
@@ -83,6 +85,7 @@ export function readView(sp: URLSearchParams): MapView {
     colorBy: sp.get('color') === 'warning' ? 'warning' : 'status',
     mode: mode === 'heat' || mode === 'both' ? mode : 'points',
     cluster: sp.get('cluster') !== '0',
+    divisions: sp.get('div') !== '0',
   };
 }
 
@@ -103,6 +106,7 @@ export function writeParams(f: MapFilters, v: MapView): URLSearchParams {
   if (v.colorBy !== 'status') sp.set('color', v.colorBy);
   if (v.mode !== 'points') sp.set('mode', v.mode);
   if (!v.cluster) sp.set('cluster', '0');
+  if (!v.divisions) sp.set('div', '0');
   return sp;
 }
 
