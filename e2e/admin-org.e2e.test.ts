@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, DESKTOP, ensureWebBuilt, hasChromium, launch, shot, startServer, watchErrors, type RunningServer } from './harness.ts';
+import { CHROMIUM, DESKTOP, ensureWebBuilt, hasChromium, launch, openPage, shot, signIn, startServer, type RunningServer } from './harness.ts';
 import { PASSWORD } from './fixtures.ts';
 
 if (!hasChromium) console.warn(`\n[e2e] SKIPPED: Chromium not found at ${CHROMIUM}.\n`);
@@ -43,10 +43,7 @@ describe.skipIf(!hasChromium)('admin: divisions, units, users, grids (Chromium)'
     ensureWebBuilt();
     server = await startServer();
     browser = await launch();
-    ctx = await browser.newContext({ ...DESKTOP, viewport: { width: 1366, height: 900 } });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(40_000);
-    errors = watchErrors(page);
+    ({ ctx, page, errors } = await openPage(browser, [], { ...DESKTOP, viewport: { width: 1366, height: 900 } }));
   });
 
   afterAll(async () => {
@@ -57,10 +54,7 @@ describe.skipIf(!hasChromium)('admin: divisions, units, users, grids (Chromium)'
 
   it('signs in and browses the division tree; adds a community under a street', async () => {
     await page.goto(`${server.url}/admin`);
-    await page.waitForURL(/\/login/);
-    await page.locator('#username').fill('admin');
-    await page.locator('#password').fill(PASSWORD);
-    await page.keyboard.press('Enter');
+    await signIn(page, 'admin', PASSWORD);
     await page.waitForURL(/\/admin\/divisions$/);
     const tree = page.locator('.org-tree');
     await tree.getByText('湖南省').waitFor();

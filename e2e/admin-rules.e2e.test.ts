@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, DESKTOP, ensureWebBuilt, hasChromium, launch, shot, startServer, watchErrors, type RunningServer } from './harness.ts';
+import { CHROMIUM, DESKTOP, ensureWebBuilt, hasChromium, launch, openPage, shot, signIn, startServer, type RunningServer } from './harness.ts';
 import { PASSWORD } from './fixtures.ts';
 
 if (!hasChromium) console.warn(`\n[e2e] SKIPPED: Chromium not found at ${CHROMIUM}.\n`);
@@ -24,10 +24,7 @@ describe.skipIf(!hasChromium)('rule admin pages (Chromium)', () => {
     server = await startServer();
     browser = await launch();
     // 1366 px: the narrowest console screen the pages must work on.
-    ctx = await browser.newContext({ ...DESKTOP, viewport: { width: 1366, height: 900 } });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(40_000);
-    errors = watchErrors(page);
+    ({ ctx, page, errors } = await openPage(browser, [], { ...DESKTOP, viewport: { width: 1366, height: 900 } }));
   });
   afterEach(async (c) => {
     // A failed step leaves a picture of what the page showed.
@@ -47,12 +44,7 @@ describe.skipIf(!hasChromium)('rule admin pages (Chromium)', () => {
 
   it('an admin signs in and adds a category under 城乡建设', async () => {
     await page.goto(`${server.url}/admin/categories`);
-    await page.waitForURL(/\/login/);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('username');
-    // fill(), not typing: under load keystrokes can land before the form has settled.
-    await page.locator('#username').fill('admin');
-    await page.locator('#password').fill(PASSWORD);
-    await page.locator('#password').press('Enter');
+    await signIn(page, 'admin', PASSWORD);
     await page.waitForURL(/\/admin\/categories$/);
 
     await page.locator('[data-code="01"]').click();

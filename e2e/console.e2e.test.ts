@@ -5,8 +5,8 @@
  *   npm run e2e
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, DESKTOP, PHONE, apiLogin, ensureWebBuilt, hasChromium, launch, shot, startServer, tabTo, watchErrors, type RunningServer } from './harness.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { CHROMIUM, DESKTOP, PHONE, apiContext, apiLogin, ensureWebBuilt, hasChromium, launch, openPage, shot, startServer, tabTo, type RunningServer, type TestPage } from './harness.ts';
 import { PASSWORD, SAMPLE_CASES } from './fixtures.ts';
 
 if (!hasChromium) {
@@ -23,20 +23,11 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
-  async function newPage(opts: object = DESKTOP): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
-    const ctx = await browser.newContext(opts);
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    // Generous: CI runs this beside the integration suites on two cores.
-    page.setDefaultTimeout(40_000);
-    return { ctx, page, errors: watchErrors(page) };
-  }
+  const newPage = (opts: object = DESKTOP): Promise<TestPage> => openPage(browser, contexts, opts);
 
   /** JSON API calls as a signed-in user, through a browser context's cookie jar. */
   async function apiAs(username: string) {
-    const ctx = await browser.newContext();
-    contexts.push(ctx);
-    await apiLogin(ctx, server.url, username);
+    const ctx = await apiContext(browser, contexts, server.url, username);
     return {
       get: async (path: string) => (await ctx.request.get(server.url + path)).json(),
       post: async (path: string, data: unknown, headers?: Record<string, string>) => {

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { CHROMIUM, DESKTOP, apiContext, apiLogin, ensureWebBuilt, hasChromium, launch, openPage, shot, startServer, type RunningServer, type TestPage } from './harness.ts';
 import { SAMPLE_CASES } from './fixtures.ts';
 

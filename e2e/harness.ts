@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { seedE2E } from './fixtures.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -155,4 +155,46 @@ export async function tabTo(page: Page, selector: string, max = 15) {
   }
   const active = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
   throw new Error(`Tab never reached ${selector}; focus is on ${active}`);
+}
+
+export interface TestPage {
+  ctx: BrowserContext;
+  page: Page;
+  /** Page errors and console errors so far (see watchErrors). */
+  errors: string[];
+}
+
+/**
+ * A fresh browser context with one page (40 s default timeout: CI runs this
+ * beside the integration suites on two cores) whose errors are collected.
+ * The context is added to `contexts`, for the file to close at the end.
+ */
+export async function openPage(browser: Browser, contexts: BrowserContext[], opts: BrowserContextOptions = DESKTOP): Promise<TestPage> {
+  const ctx = await browser.newContext(opts);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(40_000);
+  return { ctx, page, errors: watchErrors(page) };
+}
+
+/** A browser context signed in through the API as `username`, for JSON calls through its cookie jar; added to `contexts`. */
+export async function apiContext(browser: Browser, contexts: BrowserContext[], url: string, username: string): Promise<BrowserContext> {
+  const ctx = await browser.newContext();
+  contexts.push(ctx);
+  await apiLogin(ctx, url, username);
+  return ctx;
+}
+
+/**
+ * Signs in on the console's sign-in page, which a guarded page has just sent
+ * the browser to: waits for it and for the username field's focus, then fills
+ * both fields and submits with Enter.
+ */
+export async function signIn(page: Page, username: string, password: string) {
+  await page.waitForURL(/\/login/);
+  await page.waitForFunction(() => document.activeElement?.id === 'username');
+  // fill(), not typing: under load keystrokes can land before the form has settled.
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('#password').press('Enter');
 }

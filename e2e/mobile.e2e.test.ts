@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, PHONE, apiLogin, ensureWebBuilt, hasChromium, launch, shot, startServer, watchErrors, type RunningServer } from './harness.ts';
+import { CHROMIUM, PHONE, apiContext, ensureWebBuilt, hasChromium, launch, openPage, shot, startServer, type RunningServer, type TestPage } from './harness.ts';
 import { PASSWORD } from './fixtures.ts';
 
 if (!hasChromium) console.warn(`\n[e2e] SKIPPED: Chromium not found at ${CHROMIUM}.\n`);
@@ -42,9 +42,7 @@ describe.skipIf(!hasChromium)('grid worker phone page (Chromium, 390 px)', () =>
   let admin: Awaited<ReturnType<typeof apiAs>>;
 
   async function apiAs(username: string) {
-    const ctx = await browser.newContext();
-    contexts.push(ctx);
-    await apiLogin(ctx, server.url, username);
+    const ctx = await apiContext(browser, contexts, server.url, username);
     return {
       get: async <T = any>(path: string): Promise<T> => {
         const r = await ctx.request.get(server.url + path);
@@ -64,13 +62,7 @@ describe.skipIf(!hasChromium)('grid worker phone page (Chromium, 390 px)', () =>
     return list.items.filter((c) => c.description === description);
   }
 
-  async function phone(): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
-    const ctx = await browser.newContext({ ...PHONE, userAgent: ANDROID_UA, geolocation: HERE, permissions: ['geolocation'] });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(40_000);
-    return { ctx, page, errors: watchErrors(page) };
-  }
+  const phone = (): Promise<TestPage> => openPage(browser, contexts, { ...PHONE, userAgent: ANDROID_UA, geolocation: HERE, permissions: ['geolocation'] });
 
   async function signIn(page: Page) {
     await page.goto(`${server.url}/m`);

@@ -10,28 +10,15 @@ import type { App, Ctx } from '../platform/http.ts';
 import { Problem, notFound } from '../platform/errors.ts';
 import { requireStaff, type Principal } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
-import { STATUSES, STATUS_LABELS } from './lifecycle.ts';
-import { CASE_TYPES, CHANNELS, URGENCIES } from './model.ts';
+import { STATUS_LABELS } from './lifecycle.ts';
+import { CASE_FILTERS, WARNINGS, csv } from './model.ts';
+import { caseFilterWhere } from './service.ts';
 
-export const WARNINGS = ['none', 'yellow', 'red'] as const;
+export { WARNINGS };
 /** The most points one answer carries: a county's open cases, a few MB of JSON. */
 export const MAX_POINTS = 50_000;
 /** The most density cells one answer carries; a finer cell over a wider area is refused. */
 export const MAX_CELLS = 40_000;
-
-const csv = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .union([z.array(z.enum(values)), z.string()])
-    .transform((v, c) => {
-      const arr = Array.isArray(v) ? v : v.split(',').filter(Boolean);
-      for (const x of arr)
-        if (!(values as readonly string[]).includes(x)) {
-          c.addIssue({ code: 'custom', message: `unknown value ${x}; one of ${values.join(', ')}` });
-          return z.NEVER;
-        }
-      return arr as T[];
-    })
-    .optional();
 
 /** "minLng,minLat,maxLng,maxLat" (the order of GeoJSON and Leaflet's toBBoxString). */
 const BBOX = z
@@ -53,16 +40,10 @@ const BBOX = z
   .describe('only cases inside minLng,minLat,maxLng,maxLat');
 
 const FILTERS = {
-  status: csv(STATUSES),
+  ...CASE_FILTERS,
   warning: csv(WARNINGS).describe('time-limit warning: none, yellow (near the limit), red (overdue)'),
-  channel: csv(CHANNELS),
-  type: csv(CASE_TYPES),
-  urgency: csv(URGENCIES),
   divisionCode: z.string().regex(/^\d{2,12}$/, '行政区划代码为 2–12 位数字 (2–12 digits)').optional().describe('division code prefix'),
-  gridId: z.uuid().optional(),
   categoryCode: z.string().regex(/^\d{1,20}$/, '分类代码为数字 (digits)').optional().describe('category code prefix (a whole branch)'),
-  createdFrom: z.iso.datetime({ offset: true }).optional(),
-  createdTo: z.iso.datetime({ offset: true }).optional(),
   bbox: BBOX,
 };
 
@@ -76,22 +57,10 @@ const DENSITY = z.strictObject({
 });
 type Filters = z.infer<z.ZodObject<typeof FILTERS>>;
 
-/** WHERE clauses (scope first) and their positional parameters for a cases row `c`. */
+/** WHERE clauses (scope first, shared with the case list) and their positional parameters for a cases row `c`. */
 function where(p: Principal, f: Filters): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
-  const w = [caseVisibility(p, 'c', params)];
-  const add = (sql: (n: number) => string, v: unknown) => w.push(sql(params.push(v)));
-  if (f.status?.length) add((n) => `c.status = ANY ($${n}::text[])`, f.status);
-  if (f.warning?.length) add((n) => `c.warning = ANY ($${n}::text[])`, f.warning);
-  if (f.channel?.length) add((n) => `c.channel = ANY ($${n}::text[])`, f.channel);
-  if (f.type?.length) add((n) => `c.type = ANY ($${n}::text[])`, f.type);
-  if (f.urgency?.length) add((n) => `c.urgency = ANY ($${n}::text[])`, f.urgency);
-  if (f.divisionCode) add((n) => `c.division_code LIKE $${n}`, `${f.divisionCode}%`);
-  if (f.gridId) add((n) => `c.grid_id = $${n}`, f.gridId);
-  if (f.categoryCode) add((n) => `c.category_code LIKE $${n}`, `${f.categoryCode}%`);
-  if (f.createdFrom) add((n) => `c.created_at >= $${n}`, f.createdFrom);
-  if (f.createdTo) add((n) => `c.created_at < $${n}`, f.createdTo);
-  return { sql: w.join(' AND '), params };
+  return { sql: caseFilterWhere(p, f, params).join(' AND '), params };
 }
 
 function bboxSql(f: Filters, params: unknown[]): string {

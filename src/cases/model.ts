@@ -107,7 +107,8 @@ export type ListSort = (typeof LIST_SORTS)[number];
 /** Counting stops here: a queue badge reads "10000+" rather than scanning millions of rows. */
 export const TOTAL_CAP = 10_000;
 
-const csv = <T extends string>(values: readonly [T, ...T[]]) =>
+/** A list filter: repeated query parameters or one comma-separated value, each one of `values`. */
+export const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .union([z.array(z.enum(values)), z.string()])
     .transform((v, c) => {
@@ -121,17 +122,25 @@ const csv = <T extends string>(values: readonly [T, ...T[]]) =>
     })
     .optional();
 
-export const LIST_CASES = z.strictObject({
+/**
+ * Case filters the case list and the map share (the same fields, the same
+ * checks); each endpoint adds its own. caseFilterWhere turns them into SQL.
+ */
+export const CASE_FILTERS = {
   status: csv(STATUSES),
   channel: csv(CHANNELS),
   type: csv(CASE_TYPES),
   urgency: csv(URGENCIES),
-  unitId: z.uuid().optional().describe('lead or assisting unit'),
-  divisionCode: z.string().regex(/^\d{2,12}$/).optional().describe('division code prefix'),
   gridId: z.uuid().optional(),
-  categoryCode: z.string().max(20).optional().describe('category code prefix (a whole branch)'),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
+};
+
+export const LIST_CASES = z.strictObject({
+  ...CASE_FILTERS,
+  unitId: z.uuid().optional().describe('lead or assisting unit'),
+  divisionCode: z.string().regex(/^\d{2,12}$/).optional().describe('division code prefix'),
+  categoryCode: z.string().max(20).optional().describe('category code prefix (a whole branch)'),
   updatedFrom: z.iso.datetime({ offset: true }).optional(),
   updatedTo: z.iso.datetime({ offset: true }).optional(),
   q: z.string().trim().max(100).optional().describe('text in number, title, description or address'),

@@ -413,22 +413,7 @@ export class CaseService {
 
   async list(p: Principal, f: ListCasesQuery) {
     const params: unknown[] = [];
-    const where = [caseVisibility(p, 'c', params)];
-    const add = (sql: (n: number) => string, v: unknown) => where.push(sql(params.push(v)));
-    if (f.status?.length) add((n) => `c.status = ANY ($${n}::text[])`, f.status);
-    if (f.channel?.length) add((n) => `c.channel = ANY ($${n}::text[])`, f.channel);
-    if (f.type?.length) add((n) => `c.type = ANY ($${n}::text[])`, f.type);
-    if (f.urgency?.length) add((n) => `c.urgency = ANY ($${n}::text[])`, f.urgency);
-    if (f.unitId) add((n) => `(c.lead_unit_id = $${n} OR $${n}::uuid = ANY (c.assist_unit_ids))`, f.unitId);
-    if (f.divisionCode) add((n) => `c.division_code LIKE $${n}`, `${f.divisionCode}%`);
-    if (f.gridId) add((n) => `c.grid_id = $${n}`, f.gridId);
-    if (f.categoryCode) add((n) => `c.category_code LIKE $${n}`, `${f.categoryCode}%`);
-    if (f.createdFrom) add((n) => `c.created_at >= $${n}`, f.createdFrom);
-    if (f.createdTo) add((n) => `c.created_at < $${n}`, f.createdTo);
-    if (f.updatedFrom) add((n) => `c.updated_at >= $${n}`, f.updatedFrom);
-    if (f.updatedTo) add((n) => `c.updated_at < $${n}`, f.updatedTo);
-    if (f.mine === 'true') add((n) => `(c.handler_user_id = $${n} OR c.reporter_user_id = $${n} OR c.created_by = $${n})`, p.id);
-    if (f.warning?.length) add((n) => `c.warning = ANY ($${n}::text[])`, f.warning);
+    const where = caseFilterWhere(p, f, params);
     const limit = f.limit;
     const sort: ListSort = f.sort ?? 'created_desc';
     let rows: (CaseRow & Record<string, any>)[];
@@ -709,6 +694,45 @@ function eventData(action: Action, input: ActionInput, patch: CasePatch = {}): R
   }
   if (action === 'rate' && input.comment) d.ratingComment = input.comment;
   return d;
+}
+
+/** Filters of the case list and the map (LIST_CASES, CASE_FILTERS); absent ones do not narrow. */
+export interface CaseFilterValues {
+  status?: readonly string[];
+  channel?: readonly string[];
+  type?: readonly string[];
+  urgency?: readonly string[];
+  warning?: readonly string[];
+  unitId?: string;
+  divisionCode?: string;
+  gridId?: string;
+  categoryCode?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  updatedFrom?: string;
+  updatedTo?: string;
+  mine?: 'true' | 'false';
+}
+
+/** WHERE clauses for a cases row `c`: the caller's scope first, then each filter; their parameters are pushed onto `params`. */
+export function caseFilterWhere(p: Principal, f: CaseFilterValues, params: unknown[]): string[] {
+  const where = [caseVisibility(p, 'c', params)];
+  const add = (sql: (n: number) => string, v: unknown) => where.push(sql(params.push(v)));
+  if (f.status?.length) add((n) => `c.status = ANY ($${n}::text[])`, f.status);
+  if (f.channel?.length) add((n) => `c.channel = ANY ($${n}::text[])`, f.channel);
+  if (f.type?.length) add((n) => `c.type = ANY ($${n}::text[])`, f.type);
+  if (f.urgency?.length) add((n) => `c.urgency = ANY ($${n}::text[])`, f.urgency);
+  if (f.unitId) add((n) => `(c.lead_unit_id = $${n} OR $${n}::uuid = ANY (c.assist_unit_ids))`, f.unitId);
+  if (f.divisionCode) add((n) => `c.division_code LIKE $${n}`, `${f.divisionCode}%`);
+  if (f.gridId) add((n) => `c.grid_id = $${n}`, f.gridId);
+  if (f.categoryCode) add((n) => `c.category_code LIKE $${n}`, `${f.categoryCode}%`);
+  if (f.createdFrom) add((n) => `c.created_at >= $${n}`, f.createdFrom);
+  if (f.createdTo) add((n) => `c.created_at < $${n}`, f.createdTo);
+  if (f.updatedFrom) add((n) => `c.updated_at >= $${n}`, f.updatedFrom);
+  if (f.updatedTo) add((n) => `c.updated_at < $${n}`, f.updatedTo);
+  if (f.mine === 'true') add((n) => `(c.handler_user_id = $${n} OR c.reporter_user_id = $${n} OR c.created_by = $${n})`, p.id);
+  if (f.warning?.length) add((n) => `c.warning = ANY ($${n}::text[])`, f.warning);
+  return where;
 }
 
 /** ORDER BY of each list sort; every one ends in the id, so the order is total and a keyset cursor is exact. */

@@ -5,8 +5,8 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Rate, Result, Space, Steps, Tag, Timeline, Typography } from 'antd';
-import { MobileOutlined, NumberOutlined, SafetyOutlined, SearchOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Descriptions, Form, Input, Radio, Rate, Result, Space, Steps, Tag, Timeline, Typography } from 'antd';
+import { MobileOutlined, NumberOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client.ts';
 import { useSetMe } from '../api/hooks.ts';
@@ -15,6 +15,7 @@ import { STATUS_COLOR, TYPE_TEXT, useI18n, useLabel } from '../i18n.tsx';
 import { applyServerErrors, errorText } from '../lib/forms.ts';
 import { fmtTime } from '../lib/format.ts';
 import { RATE_TEXT } from '../components/ActionModal.tsx';
+import { OtpCodeItem, useOtpSender } from '../components/PhoneCodeForm.tsx';
 import type { PublicCase, PublicEvent } from './types.ts';
 import './portal.css';
 
@@ -352,35 +353,19 @@ function RateSection({ c, phone, onRated, refresh }: { c: PublicCase; phone: str
 /** Proves the phone with a one-time code (and signs the citizen in), so only the reporter rates. */
 function VerifyPhone({ mobile, onVerified }: { mobile: string; onVerified(): Promise<unknown> }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
   const setMe = useSetMe();
   const [form] = Form.useForm<{ code: string }>();
-  const [sending, setSending] = useState(false);
+  const otp = useOtpSender(form);
   const [busy, setBusy] = useState(false);
-  const [wait, setWait] = useState(0);
-  const [sent, setSent] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const masked = `${mobile.slice(0, 3)}****${mobile.slice(-4)}`;
 
-  useEffect(() => {
-    if (wait <= 0) return;
-    const id = setTimeout(() => setWait((w) => w - 1), 1000);
-    return () => clearTimeout(id);
-  }, [wait]);
-
   async function send() {
     setError(null);
-    setSending(true);
     try {
-      await api('/api/auth/otp/request', { body: { phone: mobile }, quiet401: true });
-      setSent(true);
-      setWait(60);
-      message.success(t('验证码已发送', 'Code sent'));
-      form.getFieldInstance('code')?.focus();
+      await otp.send(mobile);
     } catch (err) {
       setError(errorText(err));
-    } finally {
-      setSending(false);
     }
   }
 
@@ -406,23 +391,7 @@ function VerifyPhone({ mobile, onVerified }: { mobile: string; onVerified(): Pro
       </Typography.Paragraph>
       <Form form={form} layout="vertical" onFinish={verify} requiredMark={false} name="verify">
         {error && <Alert type="error" showIcon message={error} role="alert" style={{ marginBottom: 12 }} />}
-        <Form.Item label={t('短信验证码', 'SMS code')} required>
-          <Space.Compact style={{ width: '100%' }}>
-            <Form.Item
-              name="code"
-              noStyle
-              rules={[
-                { required: true, message: t('请输入验证码', 'Enter the code') },
-                { pattern: /^\d{6}$/, message: t('6 位数字', '6 digits') },
-              ]}
-            >
-              <Input prefix={<SafetyOutlined />} inputMode="numeric" autoComplete="one-time-code" maxLength={6} size="large" aria-label={t('短信验证码', 'SMS code')} />
-            </Form.Item>
-            <Button size="large" onClick={send} loading={sending} disabled={wait > 0}>
-              {wait > 0 ? t(`${wait} 秒后重发`, `Resend in ${wait}s`) : sent ? t('重新发送', 'Resend') : t('获取验证码', 'Send code')}
-            </Button>
-          </Space.Compact>
-        </Form.Item>
+        <OtpCodeItem label={t('短信验证码', 'SMS code')} size="large" otp={otp} onSend={send} />
         <Button type="primary" htmlType="submit" block size="large" loading={busy}>
           {t('验证并评价', 'Verify and rate')}
         </Button>

@@ -13,9 +13,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
-import { applyServerErrors } from '../../lib/forms.ts';
 import { ErrorState, Loading } from '../../components/States.tsx';
-import { CHILD_DIGITS, LEVEL_TEXT, sees, useDivisionRoots, type DivisionDetail, type DivisionRow } from './org-common.tsx';
+import { CHILD_DIGITS, ErrorBanner, LEVEL_TEXT, sees, useFormSave, useDivisionRoots, type DivisionDetail, type DivisionRow } from './org-common.tsx';
 
 type Editing = { kind: 'add'; parent: DivisionRow } | { kind: 'rename'; division: DivisionRow };
 
@@ -206,21 +205,12 @@ function DivisionModal({ editing, onClose, onSaved }: { editing: Editing; onClos
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ suffix?: string; name: string }>();
-  const [saving, setSaving] = useState(false);
-  const [banner, setBanner] = useState<string[]>([]);
   const parent = editing.kind === 'add' ? editing.parent : null;
   const digits = parent ? CHILD_DIGITS[parent.code.length] : 0;
 
-  async function submit() {
-    let v: { suffix?: string; name: string };
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
-    setSaving(true);
-    setBanner([]);
-    try {
+  const { submit, saving, banner } = useFormSave(
+    form,
+    async (v) => {
       const body =
         editing.kind === 'add'
           ? { code: `${editing.parent.code}${v.suffix}`, name: v.name.trim(), parentCode: editing.parent.code }
@@ -228,12 +218,9 @@ function DivisionModal({ editing, onClose, onSaved }: { editing: Editing; onClos
       const row = await api<DivisionRow>('/api/divisions', { method: 'POST', body });
       message.success(editing.kind === 'add' ? t('区划已新增', 'Division added') : t('名称已修改', 'Renamed'));
       onSaved(row);
-    } catch (err) {
-      setBanner(applyServerErrors(form, err, { code: 'suffix', parentCode: 'suffix' }));
-    } finally {
-      setSaving(false);
-    }
-  }
+    },
+    { code: 'suffix', parentCode: 'suffix' },
+  );
 
   return (
     <Modal
@@ -246,7 +233,7 @@ function DivisionModal({ editing, onClose, onSaved }: { editing: Editing; onClos
       onCancel={onClose}
       destroyOnHidden
     >
-      {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.map((b) => <div key={b}>{b}</div>)} />}
+      <ErrorBanner messages={banner} />
       <Form form={form} layout="vertical" initialValues={{ name: editing.kind === 'rename' ? editing.division.name : '' }} onFinish={submit}>
         {parent ? (
           <Form.Item

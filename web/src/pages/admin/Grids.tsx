@@ -17,7 +17,7 @@ import { useI18n } from '../../i18n.tsx';
 import { applyServerErrors, errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState, Loading } from '../../components/States.tsx';
 import { GridEditorMap, type PolygonGeometry, type PreviewFeature } from './geo/GridEditorMap.tsx';
-import { DivisionLabel, DivisionTreeSelect, downloadFrom, sees, useDivisionNames, type AdminUser } from './org-common.tsx';
+import { DivisionLabel, DivisionTreeSelect, ErrorBanner, downloadFrom, sees, useDivisionNames, type AdminUser } from './org-common.tsx';
 
 interface GridForm {
   code: string;
@@ -364,7 +364,7 @@ function GridEditForm({
           </Button>
         )}
       </div>
-      {banner.length > 0 && <Alert type="error" showIcon style={{ margin: '8px 0' }} message={banner.map((b) => <div key={b}>{b}</div>)} />}
+      <ErrorBanner messages={banner} style={{ margin: '8px 0' }} />
       <Form.Item name="code" label={t('网格编码', 'Code')} rules={[{ required: true, whitespace: true, message: t('请填写网格编码', 'Enter the code') }, { max: 64 }]} extra={grid ? t('编码不可修改', 'The code cannot change') : undefined}>
         <Input disabled={!!grid} placeholder="G-430602005001-02" autoComplete="off" />
       </Form.Item>

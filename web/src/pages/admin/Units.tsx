@@ -5,18 +5,18 @@
  * import/export through the server (all or nothing, errors by row).
  */
 import { useMemo, useRef, useState } from 'react';
-import { Alert, App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { DownloadOutlined, EditOutlined, ImportOutlined, PlusOutlined, ReloadOutlined, StopOutlined, CheckCircleOutlined } from '@ant-design/icons';
+import { DownloadOutlined, EditOutlined, ImportOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
 import type { Unit } from '../../api/types.ts';
 import { useI18n, useLabel } from '../../i18n.tsx';
-import { applyServerErrors, errorText } from '../../lib/forms.ts';
+import { errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState } from '../../components/States.tsx';
 import { UNIT_KIND_TEXT } from '../../components/UnitSelect.tsx';
-import { DivisionLabel, DivisionTreeSelect, UNIT_KINDS, downloadFrom, sees, useDivisionNames } from './org-common.tsx';
+import { ActiveTag, ActiveToggle, DivisionTags, DivisionTreeSelect, ErrorBanner, UNIT_KINDS, downloadFrom, sees, useDivisionNames, useFormSave } from './org-common.tsx';
 
 interface UnitForm {
   code: string;
@@ -109,23 +109,11 @@ export default function UnitsAdmin() {
     {
       title: t('服务区划', 'Serves'),
       dataIndex: 'divisionCodes',
-      render: (codes: string[]) =>
-        codes.length ? (
-          <Space size={[4, 2]} wrap>
-            {codes.slice(0, 4).map((c) => (
-              <Tag key={c}>
-                <DivisionLabel code={c} names={names} />
-              </Tag>
-            ))}
-            {codes.length > 4 && <Tag>+{codes.length - 4}</Tag>}
-          </Space>
-        ) : (
-          <span className="muted">—</span>
-        ),
+      render: (codes: string[]) => <DivisionTags codes={codes} names={names} max={4} empty="—" />,
     },
     { title: t('上级单位', 'Parent'), dataIndex: 'parentCode', width: 150, ellipsis: true, render: (c: string | null) => (c ? (unitName.get(c) ?? c) : <span className="muted">—</span>) },
     { title: t('电话', 'Phone'), dataIndex: 'phone', width: 120, render: (p: string | null) => p ?? <span className="muted">—</span> },
-    { title: t('状态', 'Status'), dataIndex: 'active', width: 72, render: (a: boolean) => (a ? <Tag color="green">{t('启用', 'Active')}</Tag> : <Tag>{t('停用', 'Inactive')}</Tag>) },
+    { title: t('状态', 'Status'), dataIndex: 'active', width: 72, render: (a: boolean) => <ActiveTag active={a} /> },
     {
       title: t('操作', 'Actions'),
       key: 'actions',
@@ -136,22 +124,13 @@ export default function UnitsAdmin() {
             <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(u)} aria-label={t(`编辑 ${u.name}`, `Edit ${u.name}`)}>
               {t('编辑', 'Edit')}
             </Button>
-            {u.active ? (
-              <Popconfirm
-                title={t(`停用「${u.name}」？`, `Deactivate ${u.name}?`)}
-                description={t('停用后不能再向其派单；已有工单不受影响。', 'No new orders can be dispatched to it; existing orders stay.')}
-                okText={t('停用', 'Deactivate')}
-                cancelText={t('取消', 'Cancel')}
-                okButtonProps={{ danger: true }}
-                onConfirm={() => setActive(u, false)}
-              >
-                <Button size="small" danger icon={<StopOutlined />} loading={busyId === u.id} aria-label={t(`停用 ${u.name}`, `Deactivate ${u.name}`)} />
-              </Popconfirm>
-            ) : (
-              <Tooltip title={t('启用', 'Activate')}>
-                <Button size="small" icon={<CheckCircleOutlined />} loading={busyId === u.id} onClick={() => setActive(u, true)} aria-label={t(`启用 ${u.name}`, `Activate ${u.name}`)} />
-              </Tooltip>
-            )}
+            <ActiveToggle
+              name={u.name}
+              active={u.active}
+              busy={busyId === u.id}
+              description={t('停用后不能再向其派单；已有工单不受影响。', 'No new orders can be dispatched to it; existing orders stay.')}
+              onChange={(active) => setActive(u, active)}
+            />
           </Space>
         ) : (
           <Tooltip title={t('服务范围超出您的辖区，只能查看', 'Serves beyond your jurisdiction; view only')}>
@@ -283,33 +262,16 @@ function UnitModal({ unit, units, onClose, onSaved }: { unit: Unit | null; units
   const label = useLabel();
   const { message } = App.useApp();
   const [form] = Form.useForm<UnitForm>();
-  const [saving, setSaving] = useState(false);
-  const [banner, setBanner] = useState<string[]>([]);
-
-  async function submit() {
-    let v: UnitForm;
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
-    setSaving(true);
-    setBanner([]);
-    try {
-      await api('/api/units', {
-        method: 'POST',
-        // A new unit must not overwrite an existing one with the same code.
-        headers: unit ? undefined : { 'if-none-match': '*' },
-        body: { code: v.code.trim(), name: v.name.trim(), kind: v.kind, parentCode: v.parentCode || null, divisionCodes: v.divisionCodes ?? [], phone: v.phone?.trim() || null, active: v.active },
-      });
-      message.success(unit ? t('单位已保存', 'Unit saved') : t('单位已创建', 'Unit created'));
-      onSaved();
-    } catch (err) {
-      setBanner(applyServerErrors(form, err));
-    } finally {
-      setSaving(false);
-    }
-  }
+  const { submit, saving, banner } = useFormSave(form, async (v) => {
+    await api('/api/units', {
+      method: 'POST',
+      // A new unit must not overwrite an existing one with the same code.
+      headers: unit ? undefined : { 'if-none-match': '*' },
+      body: { code: v.code.trim(), name: v.name.trim(), kind: v.kind, parentCode: v.parentCode || null, divisionCodes: v.divisionCodes ?? [], phone: v.phone?.trim() || null, active: v.active },
+    });
+    message.success(unit ? t('单位已保存', 'Unit saved') : t('单位已创建', 'Unit created'));
+    onSaved();
+  });
 
   return (
     <Modal
@@ -323,7 +285,7 @@ function UnitModal({ unit, units, onClose, onSaved }: { unit: Unit | null; units
       onCancel={onClose}
       destroyOnHidden
     >
-      {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.map((b) => <div key={b}>{b}</div>)} />}
+      <ErrorBanner messages={banner} />
       <Form<UnitForm>
         form={form}
         layout="vertical"

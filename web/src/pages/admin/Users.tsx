@@ -6,9 +6,9 @@
  * fetches the whole number (an audited read).
  */
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Radio, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Form, Input, Modal, Radio, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { CheckCircleOutlined, EditOutlined, KeyOutlined, PlusOutlined, ReloadOutlined, StopOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { EditOutlined, KeyOutlined, PlusOutlined, ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
@@ -17,7 +17,7 @@ import { ROLE_TEXT, useI18n, useLabel } from '../../i18n.tsx';
 import { applyServerErrors, errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState, Loading } from '../../components/States.tsx';
 import { UnitSelect } from '../../components/UnitSelect.tsx';
-import { DivisionLabel, DivisionTreeSelect, STAFF_ROLES, isGlobal, useDivisionNames, type AdminUser } from './org-common.tsx';
+import { ActiveTag, ActiveToggle, DivisionTags, DivisionTreeSelect, ErrorBanner, STAFF_ROLES, isGlobal, useDivisionNames, useFormSave, type AdminUser } from './org-common.tsx';
 
 interface UserForm {
   username: string;
@@ -106,21 +106,9 @@ export default function UsersAdmin() {
       title: t('管辖区划', 'Jurisdiction'),
       dataIndex: 'scopeCodes',
       width: 170,
-      render: (codes: string[]) =>
-        codes.length ? (
-          <Space size={[4, 2]} wrap>
-            {codes.slice(0, 3).map((c) => (
-              <Tag key={c} color={c === '*' ? 'gold' : undefined}>
-                <DivisionLabel code={c} names={names} />
-              </Tag>
-            ))}
-            {codes.length > 3 && <Tag>+{codes.length - 3}</Tag>}
-          </Space>
-        ) : (
-          <span className="muted">{t('仅本单位', 'Own unit only')}</span>
-        ),
+      render: (codes: string[]) => <DivisionTags codes={codes} names={names} max={3} empty={t('仅本单位', 'Own unit only')} />,
     },
-    { title: t('状态', 'Status'), dataIndex: 'active', width: 70, render: (a: boolean) => (a ? <Tag color="green">{t('启用', 'Active')}</Tag> : <Tag>{t('停用', 'Inactive')}</Tag>) },
+    { title: t('状态', 'Status'), dataIndex: 'active', width: 70, render: (a: boolean) => <ActiveTag active={a} /> },
     {
       title: t('操作', 'Actions'),
       key: 'actions',
@@ -133,21 +121,14 @@ export default function UsersAdmin() {
           <Tooltip title={t('重置密码', 'Reset password')}>
             <Button size="small" icon={<KeyOutlined />} onClick={() => setResetting(u)} aria-label={t(`重置 ${u.displayName} 的密码`, `Reset the password of ${u.displayName}`)} />
           </Tooltip>
-          {u.id === me.id ? null : u.active ? (
-            <Popconfirm
-              title={t(`停用「${u.displayName}」？`, `Deactivate ${u.displayName}?`)}
+          {u.id === me.id ? null : (
+            <ActiveToggle
+              name={u.displayName}
+              active={u.active}
+              busy={busyId === u.id}
               description={t('停用后立即退出登录，不能再登录；其办理记录保留。', 'They are signed out at once and cannot sign in; their records stay.')}
-              okText={t('停用', 'Deactivate')}
-              cancelText={t('取消', 'Cancel')}
-              okButtonProps={{ danger: true }}
-              onConfirm={() => setActive(u, false)}
-            >
-              <Button size="small" danger icon={<StopOutlined />} loading={busyId === u.id} aria-label={t(`停用 ${u.displayName}`, `Deactivate ${u.displayName}`)} />
-            </Popconfirm>
-          ) : (
-            <Tooltip title={t('启用', 'Activate')}>
-              <Button size="small" icon={<CheckCircleOutlined />} loading={busyId === u.id} onClick={() => setActive(u, true)} aria-label={t(`启用 ${u.displayName}`, `Activate ${u.displayName}`)} />
-            </Tooltip>
+              onChange={(active) => setActive(u, active)}
+            />
           )}
         </Space>
       ),
@@ -226,47 +207,31 @@ function UserModal({ user, onClose, onSaved }: { user: AdminUser | null; onClose
   const me = useMe().data!;
   const { message } = App.useApp();
   const [form] = Form.useForm<UserForm>();
-  const [saving, setSaving] = useState(false);
-  const [banner, setBanner] = useState<string[]>([]);
   const [showPassword, setShowPassword] = useState(false);
   // The whole phone number is only in the detail (the list masks it).
   const detail = useQuery<AdminUser>({ queryKey: ['admin', 'user', user?.id], queryFn: ({ signal }) => api(`/api/users/${user!.id}`, { signal }), enabled: !!user, gcTime: 0 });
   const units = useQuery<Unit[]>({ queryKey: ['units'], queryFn: () => api('/api/units', {}), staleTime: 60_000 });
   const everywhere = Form.useWatch('everywhere', form);
 
-  async function submit() {
-    let v: UserForm;
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
-    setSaving(true);
-    setBanner([]);
-    try {
-      await api('/api/users', {
-        method: 'POST',
-        // A new user must not overwrite an existing account with the same username.
-        headers: user ? undefined : { 'if-none-match': '*' },
-        body: {
-          username: v.username.trim(),
-          displayName: v.displayName.trim(),
-          phone: v.phone?.trim() || null,
-          ...(v.password ? { password: v.password } : {}),
-          roles: v.roles,
-          unitCode: v.unitCode || null,
-          scopeCodes: v.everywhere ? ['*'] : (v.scopeCodes ?? []),
-          active: v.active,
-        },
-      });
-      message.success(user ? t('用户已保存', 'User saved') : t('用户已创建', 'User created'));
-      onSaved();
-    } catch (err) {
-      setBanner(applyServerErrors(form, err));
-    } finally {
-      setSaving(false);
-    }
-  }
+  const { submit, saving, banner } = useFormSave(form, async (v) => {
+    await api('/api/users', {
+      method: 'POST',
+      // A new user must not overwrite an existing account with the same username.
+      headers: user ? undefined : { 'if-none-match': '*' },
+      body: {
+        username: v.username.trim(),
+        displayName: v.displayName.trim(),
+        phone: v.phone?.trim() || null,
+        ...(v.password ? { password: v.password } : {}),
+        roles: v.roles,
+        unitCode: v.unitCode || null,
+        scopeCodes: v.everywhere ? ['*'] : (v.scopeCodes ?? []),
+        active: v.active,
+      },
+    });
+    message.success(user ? t('用户已保存', 'User saved') : t('用户已创建', 'User created'));
+    onSaved();
+  });
 
   const d = detail.data;
   const ready = !user || !!d;
@@ -289,7 +254,7 @@ function UserModal({ user, onClose, onSaved }: { user: AdminUser | null; onClose
         <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
       ) : (
         <>
-          {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.map((b) => <div key={b}>{b}</div>)} />}
+          <ErrorBanner messages={banner} />
           <Form<UserForm>
             form={form}
             layout="vertical"
@@ -464,7 +429,7 @@ function ResetPasswordModal({ user, onClose }: { user: AdminUser; onClose(): voi
         />
       ) : (
         <>
-          {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.map((b) => <div key={b}>{b}</div>)} />}
+          <ErrorBanner messages={banner} />
           <Radio.Group
             value={how}
             onChange={(e) => setHow(e.target.value)}

@@ -1,14 +1,17 @@
 /**
  * Pieces the organisation admin pages share: the division tree picker (lazy by
- * level, searchable by name or code), division names, unit kinds and the
- * admin-side user type.
+ * level, searchable by name or code), division names and tags, unit kinds, the
+ * admin-side user type, the active/inactive tag and toggle of the lists, and
+ * the edit dialogs' save-with-error-banner.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { TreeSelect, type TreeSelectProps } from 'antd';
+import { useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
+import { Alert, Button, Popconfirm, Space, Tag, Tooltip, TreeSelect, type FormInstance, type TreeSelectProps } from 'antd';
+import { CheckCircleOutlined, StopOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { api, withQuery } from '../../api/client.ts';
 import type { Me, Role } from '../../api/types.ts';
 import { useI18n } from '../../i18n.tsx';
+import { applyServerErrors } from '../../lib/forms.ts';
 
 export interface DivisionRow {
   code: string;
@@ -221,4 +224,82 @@ export async function downloadFrom(url: string, fallbackName: string): Promise<v
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** Division codes as tags (the first `max`, then "+n"), or `empty` when there are none. */
+export function DivisionTags({ codes, names, max, empty }: { codes: string[]; names: Map<string, string>; max: number; empty: React.ReactNode }) {
+  if (!codes.length) return <span className="muted">{empty}</span>;
+  return (
+    <Space size={[4, 2]} wrap>
+      {codes.slice(0, max).map((c) => (
+        <Tag key={c} color={c === '*' ? 'gold' : undefined}>
+          <DivisionLabel code={c} names={names} />
+        </Tag>
+      ))}
+      {codes.length > max && <Tag>+{codes.length - max}</Tag>}
+    </Space>
+  );
+}
+
+/** 启用 / 停用, for a list's status column. */
+export function ActiveTag({ active }: { active: boolean }) {
+  const { t } = useI18n();
+  return active ? <Tag color="green">{t('启用', 'Active')}</Tag> : <Tag>{t('停用', 'Inactive')}</Tag>;
+}
+
+/** A list row's deactivate button (after a confirmation saying what `description` says), or its activate button. */
+export function ActiveToggle({ name, active, busy, description, onChange }: { name: string; active: boolean; busy: boolean; description: string; onChange(active: boolean): void }) {
+  const { t } = useI18n();
+  return active ? (
+    <Popconfirm
+      title={t(`停用「${name}」？`, `Deactivate ${name}?`)}
+      description={description}
+      okText={t('停用', 'Deactivate')}
+      cancelText={t('取消', 'Cancel')}
+      okButtonProps={{ danger: true }}
+      onConfirm={() => onChange(false)}
+    >
+      <Button size="small" danger icon={<StopOutlined />} loading={busy} aria-label={t(`停用 ${name}`, `Deactivate ${name}`)} />
+    </Popconfirm>
+  ) : (
+    <Tooltip title={t('启用', 'Activate')}>
+      <Button size="small" icon={<CheckCircleOutlined />} loading={busy} onClick={() => onChange(true)} aria-label={t(`启用 ${name}`, `Activate ${name}`)} />
+    </Tooltip>
+  );
+}
+
+/** What the server refused in an edit dialog, above its form (nothing when all is well). */
+export function ErrorBanner({ messages, style = { marginBottom: 12 } }: { messages: string[]; style?: CSSProperties }) {
+  if (!messages.length) return null;
+  return <Alert type="error" showIcon style={style} message={messages.map((b) => <div key={b}>{b}</div>)} />;
+}
+
+/**
+ * An edit dialog's save: validates the form, then runs `save`; what the server
+ * refuses lands on the fields (`fieldMap` renames server fields) and the rest
+ * in `banner` (see ErrorBanner).
+ */
+export function useFormSave<T>(form: FormInstance<T>, save: (values: T) => Promise<void>, fieldMap?: Record<string, string>) {
+  const [saving, setSaving] = useState(false);
+  const [banner, setBanner] = useState<string[]>([]);
+
+  async function submit() {
+    let v: T;
+    try {
+      v = await form.validateFields();
+    } catch {
+      return;
+    }
+    setSaving(true);
+    setBanner([]);
+    try {
+      await save(v);
+    } catch (err) {
+      setBanner(applyServerErrors(form, err, fieldMap));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return { submit, saving, banner };
 }
