@@ -164,14 +164,20 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     otp,
     demoAccounts,
     async close() {
+      // Each step is logged, so a shutdown that hangs says where.
+      const step = async (name: string, p: Promise<unknown>) => {
+        const t0 = performance.now();
+        await p;
+        log.debug(`shutdown: ${name} in ${Math.round(performance.now() - t0)} ms`);
+      };
       clearInterval(gridTimer);
       timeLimits.stop();
-      await sweeper.stop();
-      await notifier.stop();
+      await step('sweeper stopped', sweeper.stop());
+      await step('notifier stopped', notifier.stop());
       // A training run in worker threads must not hold up a shutdown: give it a moment, then go.
-      await Promise.race([Promise.all([classifier.stop(), stopClassifierWorkers()]), new Promise((r) => setTimeout(r, 2000).unref())]);
-      await app.close();
-      if (ownDb) await db.close();
+      await step('classifier stopped', Promise.race([Promise.all([classifier.stop(), stopClassifierWorkers()]), new Promise((r) => setTimeout(r, 2000).unref())]));
+      await step('requests finished', app.close());
+      if (ownDb) await step('database closed', db.close());
     },
   };
 }

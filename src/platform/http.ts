@@ -119,6 +119,19 @@ export async function createHttp(ctx: Ctx): Promise<App> {
     if (where) throw new Problem(400, 'Bad Request', `${where}: text must not contain NUL characters`, [{ field: where.replace(/^(body|query|params)\.?/, '') || where, message: 'must not contain NUL (\\u0000) characters' }]);
   });
 
+  // On shutdown the server waits for every connection to end, and a keep-alive
+  // connection whose request finishes after close() began would sit idle until
+  // its timeout: answer those with `Connection: close` and drop the idle ones.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
