@@ -259,6 +259,24 @@ describe.each(TEST_DATABASES)('case actions API on $name', (tdb) => {
       expect(back).toMatchObject({ status: 'in_progress', solved: false });
     });
 
+    it('verify: a case that cannot be solved closes as unsolved when the operator says so, and counts against the resolution rate', async () => {
+      const c = await caseIn('replied');
+      expectProblem(await act('operator', c.id, 'verify', { solved: true, closeUnsolved: true }), 422, 'closeUnsolved');
+      expectProblem(await act('operator', c.id, 'verify', { solved: false, closeUnsolved: true }), 422, 'comment');
+      const verified = await ok('operator', c.id, 'verify', { solved: false, closeUnsolved: true, comment: '规划原因暂无法增设，已向群众解释' });
+      expect(verified).toMatchObject({ status: 'verified', solved: false });
+      const closed = await ok('operator', c.id, 'close', {});
+      expect(closed).toMatchObject({ status: 'closed', solved: false });
+      const detail = await t.login('operator').then((op) => op.get(`/api/cases/${c.id}`));
+      expect(detail.json.timeline.find((e: any) => e.action === 'verify').data).toMatchObject({ solved: false, closeUnsolved: true });
+      const row = await t.server.ctx.db.query<{ created_at: Date }>(`SELECT created_at FROM cases WHERE id = $1`, [c.id]);
+      const from = new Date(row[0].created_at.getTime() - 1000).toISOString();
+      const to = new Date(row[0].created_at.getTime() + 1000).toISOString();
+      const stats = await t.login('admin').then((a) => a.get(`/api/stats/rates?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
+      expect(stats.status, stats.body).toBe(200);
+      expect(stats.json.items[0].resolutionRate).toBeLessThan(1);
+    });
+
     it('rate: 1 to 5 stars, only the reporter among citizens; a bad rating may be reopened, a good one not', async () => {
       const c = await caseIn('closed');
       expectProblem(await act('citizen', c.id, 'rate', { rating: 6 }), 400, 'rating');

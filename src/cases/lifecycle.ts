@@ -125,6 +125,8 @@ export interface ActionInput {
   assistUnitIds?: string[];
   reply?: string;
   solved?: boolean;
+  /** With solved=false: the unit has done what can be done (e.g. explained why it cannot be); close as unsolved instead of sending it back. */
+  closeUnsolved?: boolean;
   rating?: number;
   duplicateOf?: string;
   externalRef?: string;
@@ -234,9 +236,14 @@ export const RULES: Record<Action, Rule> = {
     apply: (_f, i) => {
       if (typeof i.solved !== 'boolean') return { ok: false, reason: 'input', field: 'solved', message: '核查必须给出是否解决 (solved must be true or false)' };
       if (!i.solved) {
-        // Not solved: the order goes back to the lead unit to be handled again.
-        return need('comment', i.comment, '核查未解决必须说明理由 (say why it is not solved)') ?? { ok: true, to: 'in_progress', patch: { solved: false } };
+        // Not solved: the order goes back to the lead unit to be handled again, unless
+        // nothing more can be done (it then closes as unsolved and counts against the resolution rate).
+        return (
+          need('comment', i.comment, '核查未解决必须说明理由 (say why it is not solved)') ??
+          (i.closeUnsolved ? { ok: true, to: 'verified', patch: { solved: false } } : { ok: true, to: 'in_progress', patch: { solved: false } })
+        );
       }
+      if (i.closeUnsolved) return { ok: false, reason: 'input', field: 'closeUnsolved', message: '已解决的工单不能按未解决办结 (closeUnsolved needs solved=false)' };
       return { ok: true, to: 'verified', patch: { solved: true } };
     },
   },

@@ -71,7 +71,15 @@ export const ACTION_BODIES = {
   return: z.strictObject({ comment: COMMENT.min(2, '请填写退单理由 (give the reason)'), version: VERSION }),
   start: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
   reply: z.strictObject({ reply: z.string().trim().min(2, '请填写答复内容 (give the reply)').max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
-  verify: z.strictObject({ solved: z.boolean(), comment: COMMENT.optional(), version: VERSION }),
+  verify: z.strictObject({
+    solved: z.boolean(),
+    closeUnsolved: z
+      .boolean()
+      .optional()
+      .describe('with solved=false: nothing more can be done (explained to the citizen); close as unsolved instead of sending it back'),
+    comment: COMMENT.optional(),
+    version: VERSION,
+  }),
   close: z.strictObject({ comment: COMMENT.optional(), version: VERSION }),
   close_directly: z.strictObject({
     reply: z.string().trim().min(2).max(10000),

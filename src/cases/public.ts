@@ -133,7 +133,7 @@ export const isPublicAction = (action: string) => PUBLIC_ACTIONS.has(action);
 /** The part of an event's data a citizen may see: the reply written for them, the outcome, their rating. */
 export function publicEventData(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of ['reply', 'solved', 'rating', 'approve', 'leadUnitId'] as const) if (data[k] !== undefined) out[k] = data[k];
+  for (const k of ['reply', 'solved', 'closeUnsolved', 'rating', 'approve', 'leadUnitId'] as const) if (data[k] !== undefined) out[k] = data[k];
   return out;
 }
 
@@ -202,7 +202,8 @@ export function publicTimeline(events: readonly EventLike[], unitNames: Readonly
         break;
       case 'verify': {
         const solved = e.data.solved === true;
-        out.push({ ...base, label: solved ? '已回访核实：问题已解决' : '回访核实：问题未解决，已要求重新办理', solved });
+        const label = solved ? '已回访核实：问题已解决' : e.data.closeUnsolved === true ? '回访核实：问题暂无法解决，已说明情况' : '回访核实：问题未解决，已要求重新办理';
+        out.push({ ...base, label, solved });
         break;
       }
       case 'close':

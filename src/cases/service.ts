@@ -689,7 +689,7 @@ function toRowPatch(patch: CasePatch, p: Principal): RowPatch {
 function eventData(action: Action, input: ActionInput, patch: CasePatch = {}): Record<string, unknown> {
   const d: Record<string, unknown> = {};
   if (patch.extendBy) d.extendedBy = patch.extendBy;
-  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'rating', 'duplicateOf', 'externalRef', 'duration', 'approve', 'unitIds', 'articleId'] as const) {
+  for (const k of ['leadUnitId', 'assistUnitIds', 'reply', 'solved', 'closeUnsolved', 'rating', 'duplicateOf', 'externalRef', 'duration', 'approve', 'unitIds', 'articleId'] as const) {
     if (input[k] !== undefined) d[k] = input[k];
   }
   if (action === 'rate' && input.comment) d.ratingComment = input.comment;

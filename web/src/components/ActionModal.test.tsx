@@ -119,13 +119,15 @@ const CASES: Case[] = [
     state: { status: 'replied' },
     fields: ['回访结果', '回访情况'],
     fill: async (user, d) => {
-      await user.click(within(d).getByLabelText('未解决（退回承办单位重新办理）'));
+      await user.click(within(d).getByLabelText('未解决'));
       await user.click(okButton(d));
       // Not solved needs the reason.
       expect(await within(d).findByText('请填写回访情况')).toBeTruthy();
-      await user.type(within(d).getByLabelText('回访情况'), '路灯仍不亮');
+      await user.type(within(d).getByLabelText('回访情况'), '路灯所在道路已列入改造，暂无法修复');
+      // Unticked the case goes back to the unit; ticked it closes as unsolved.
+      await user.click(within(d).getByLabelText(/确已无法解决/));
     },
-    body: { solved: false, comment: '路灯仍不亮', version: 1 },
+    body: { solved: false, closeUnsolved: true, comment: '路灯所在道路已列入改造，暂无法修复', version: 1 },
   },
   { action: 'close', state: { status: 'verified' }, fields: ['说明'], body: { version: 1 } },
   {

@@ -4,7 +4,7 @@
  * field errors from the server sit under the field they name.
  */
 import { useEffect, useState } from 'react';
-import { Alert, App, Form, Input, Modal, Radio, Rate, Select, Space, Typography } from 'antd';
+import { Alert, App, Checkbox, Form, Input, Modal, Radio, Rate, Select, Space, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client.ts';
 import { useSuggestions } from '../api/hooks.ts';
@@ -229,8 +229,13 @@ export function ActionModal({
               <Radio value={true} autoFocus>
                 {t('已解决', 'Solved')}
               </Radio>
-              <Radio value={false}>{t('未解决（退回承办单位重新办理）', 'Not solved (back to the lead unit)')}</Radio>
+              <Radio value={false}>{t('未解决', 'Not solved')}</Radio>
             </Radio.Group>
+          </Form.Item>
+        )}
+        {action === 'verify' && solved === false && (
+          <Form.Item name="closeUnsolved" valuePropName="checked" extra={t('不勾选则退回承办单位重新办理', 'Unticked, the case goes back to the lead unit')}>
+            <Checkbox>{t('确已无法解决（已向群众解释说明），按未解决办结', 'Cannot be solved (explained to the citizen): close as unsolved')}</Checkbox>
           </Form.Item>
         )}
         {action === 'rate' && (
