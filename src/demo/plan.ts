@@ -501,9 +501,16 @@ export function planCases(w: World): Plan[] {
     replied: [0.05, 1],
     verified: [0.02, 0.8],
   };
+  const earliest = now - 60 * DAY;
   for (const p of plans) {
     const [a, b] = lastStepAgo[p.target] ?? [0.5, 58];
     p.times = timelineBack(rng, now - between(rng, a, b) * DAY, p);
+    // A long history ending weeks ago could start before the window: move it
+    // later by whole days (hours of day stay as planned) while it still ends in the past.
+    if (p.times[0] < earliest) {
+      const shift = Math.ceil((earliest - p.times[0]) / DAY) * DAY;
+      if (p.times[p.times.length - 1] + shift < now - a * DAY) p.times = p.times.map((t) => t + shift);
+    }
   }
 
   // Duplicates: the same matter called in again a few hours after an earlier order.

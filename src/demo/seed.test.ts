@@ -229,13 +229,13 @@ describe.each(TEST_DATABASES)('demo seed on $name', (tdb) => {
                 CASE WHEN ev.first_at <> c.created_at OR ev.last_at <> c.updated_at THEN 'times' END,
                 CASE WHEN c.closed_at IS DISTINCT FROM (CASE WHEN c.status IN ('closed', 'rated') THEN ev.closed_at END) THEN 'closed_at' END,
                 CASE WHEN left(c.no, 8) <> to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') THEN 'no' END,
-                CASE WHEN c.updated_at > now() OR c.created_at < now() - interval '70 days' THEN 'range' END) AS why
+                CASE WHEN c.updated_at > now() OR c.created_at < now() - interval '60 days 1 hour' THEN 'range' END) AS why
          FROM cases c JOIN ev ON ev.case_id = c.id
         WHERE ev.last_status <> c.status OR ev.max_seq <> c.version OR ev.n <> c.version OR NOT ev.ordered
            OR ev.first_at <> c.created_at OR ev.last_at <> c.updated_at
            OR c.closed_at IS DISTINCT FROM (CASE WHEN c.status IN ('closed', 'rated') THEN ev.closed_at END)
            OR left(c.no, 8) <> to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')
-           OR c.updated_at > now() OR c.created_at < now() - interval '70 days'`,
+           OR c.updated_at > now() OR c.created_at < now() - interval '60 days 1 hour'`,
     );
     expect(bad).toEqual([]);
     const [{ missing }] = await db.query<{ missing: number }>(`SELECT count(*)::int AS missing FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)`);
