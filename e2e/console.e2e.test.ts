@@ -167,8 +167,15 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     // The map: grids and dots.
     await page.goto(`${server.url}/map`);
     await page.locator('.leaflet-interactive').first().waitFor();
-    await page.locator('.map-dot').first().waitFor();
-    expect(await page.locator('.map-dot').count()).toBeGreaterThanOrEqual(SAMPLE_CASES.length);
+    await page.locator('.map-dot, .map-cluster').first().waitFor();
+    // Every case is on the map: as a dot, or counted in a cluster when points lie close together.
+    const onMap = () =>
+      page.evaluate(
+        () =>
+          document.querySelectorAll('.map-dot').length +
+          [...document.querySelectorAll('.map-cluster span')].reduce((n, el) => n + (Number(el.textContent) || 0), 0),
+      );
+    await expect.poll(onMap, { timeout: 15_000 }).toBeGreaterThanOrEqual(SAMPLE_CASES.length);
     await shot(page, '07-map', false);
 
     expect(errors).toEqual([]);
