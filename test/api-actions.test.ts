@@ -340,11 +340,23 @@ describe.each(TEST_DATABASES)('case actions API on $name', (tdb) => {
       expect((await act('handler_a', c.id, 'note', { comment: '现场查看', version: 4 }, { 'if-match': '"1"' })).status).toBe(200);
     });
 
+    it('a form loaded before a remark (note, urge) is not stale: only changes that move the case conflict', async () => {
+      const c = await caseIn('dispatched'); // version 2
+      expect((await act('operator', c.id, 'note', { comment: '来电人补充：晚上8点后在家' })).status).toBe(200); // version 3
+      expect((await act('supervisor', c.id, 'urge', { comment: '请尽快签收' })).status).toBe(200); // version 4
+      const accepted = await ok('handler_a', c.id, 'accept', { version: 2 });
+      expect(accepted).toMatchObject({ status: 'accepted', version: 5 });
+      // The accept moved the case: a form from before it is stale.
+      expectProblem(await act('handler_a', c.id, 'start', { version: 4 }), 409);
+      expectProblem(await act('handler_a', c.id, 'start', { version: 9 }), 409);
+    });
+
     it('concurrent changes of one version: exactly one wins, the others get 409', async () => {
       const c = await caseIn('dispatched');
       const before = await snapshot(c.id);
       const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => act('supervisor', c.id, 'urge', { comment: `第${i + 1}次催办`, version: before.version })),
+        // A change that moves the case (remarks such as urges do not make each other stale).
+        Array.from({ length: 6 }, (_, i) => act('handler_a', c.id, 'accept', { comment: `第${i + 1}次签收`, version: before.version })),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
       expect(await snapshot(c.id)).toMatchObject({ version: before.version + 1, n: before.n + 1 });

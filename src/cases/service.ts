@@ -480,7 +480,7 @@ export class CaseService {
   /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
   async act(p: Principal, ref: string, action: Action, input: ActionInput & { version?: number; attachmentIds?: string[] }) {
     const row = await loadVisible(this.ctx.db, p, ref);
-    if (input.version !== undefined && input.version !== row.version) {
+    if (input.version !== undefined && input.version !== row.version && !(await this.onlyRemarksSince(row.id, input.version, row.version))) {
       throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
     }
     const now = this.now();
@@ -612,6 +612,23 @@ export class CaseService {
     if (action === 'return' && c.created_by) {
       await this.notifier?.notify(q, { userId: c.created_by, caseId: c.id, kind: 'returned', title: `工单被退回 ${c.no}`, body: input.comment });
     }
+  }
+
+  /**
+   * Were the changes since `version` only remarks (notes, urges, supervision,
+   * including the sweeper's automatic urges), which move no state and change
+   * nothing an action decides on? Then a form loaded at `version` is not stale:
+   * a case turning yellow must not throw away the dispatch an operator is typing.
+   */
+  private async onlyRemarksSince(caseId: string, version: number, current: number): Promise<boolean> {
+    if (version > current) return false;
+    const rows = await this.ctx.db.query<{ n: number; remarks: number }>(
+      `SELECT count(*)::int AS n,
+              count(*) FILTER (WHERE action IN ('note', 'urge', 'supervise') AND from_status IS NOT DISTINCT FROM to_status)::int AS remarks
+         FROM case_events WHERE case_id = $1 AND seq > $2`,
+      [caseId, version],
+    );
+    return rows[0].n === current - version && rows[0].remarks === rows[0].n;
   }
 
   /** What the classifier proposes for this case now, to be recorded beside the dispatcher's choice. */
