@@ -52,9 +52,11 @@ export async function startServer(): Promise<RunningServer> {
   await seedE2E(join(dataDir, 'pglite'));
   const port = await freePort();
   const lines: string[] = [];
+  // The classifier's first scheduled training (60 s after start by default) would
+  // compete with the browser for the CI machine's two cores in the middle of a test.
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'zhili.js'), 'serve', '--no-demo'], {
     cwd: ROOT,
-    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0' },
+    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0', ZHILI_CLASSIFIER_FIRST_CHECK_SECONDS: '3600' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (buf: Buffer) => lines.push(...buf.toString('utf8').split('\n').filter(Boolean));
