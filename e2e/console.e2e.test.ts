@@ -262,11 +262,16 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     await handler.page.locator('.attachments img').first().waitFor();
     await shot(handler.page, '15-case-replied');
 
-    // --- optimistic concurrency: a stale page gets a message and a reload ---
+    // --- optimistic concurrency: a stale page reloads behind the dialog, which keeps what was typed ---
     await operator.page.locator('[data-action=urge]').click();
-    await operator.page.getByRole('dialog').getByRole('button', { name: /催\s*办/ }).click();
-    await operator.page.getByText('工单已被他人处理或修改').waitFor();
+    const urge = operator.page.getByRole('dialog');
+    await urge.getByLabel('催办意见').fill('请加快处理');
+    await urge.getByRole('button', { name: /催\s*办/ }).click();
+    await urge.getByText(/工单已被他人处理或修改/).waitFor();
+    expect(await urge.getByLabel('催办意见').inputValue()).toBe('请加快处理');
     await operator.page.locator('.case-head').getByText('已答复').waitFor();
+    await urge.getByRole('button', { name: /取\s*消/ }).click();
+    await urge.waitFor({ state: 'hidden' });
 
     // --- operator verifies and closes ---
     await operator.page.locator('[data-action=verify]').click();

@@ -254,6 +254,27 @@ describe('action forms', () => {
     expect(net.to('POST', `/api/cases/${CASE_ID}/return`)).toHaveLength(1);
     expect(screen.queryByText('closed')).toBeNull();
   });
+
+  it('on a 409 reloads the case behind the dialog and keeps what was typed', async () => {
+    let posts = 0;
+    const net = fakeNetwork({
+      'GET /api/units': UNITS,
+      [`GET /api/cases/${CASE_ID}`]: caseFixture({ status: 'dispatched', version: 3, availableActions: ['return', 'accept', 'note'] }),
+      [`POST /api/cases/${CASE_ID}/return`]: () =>
+        ++posts === 1
+          ? { status: 409, body: { title: 'Conflict', status: 409, detail: '工单已被他人修改', currentVersion: 3 } }
+          : { body: caseFixture({ status: 'returned', version: 4 }) },
+    });
+    const user = userEvent.setup({ delay: null });
+    renderApp(<Harness action="return" c={caseFixture({ status: 'dispatched' })} />);
+    const dialog = await screen.findByRole('dialog');
+    await user.type(within(dialog).getByLabelText('退单理由'), '该路段属于市政道路，不归本街道管理');
+    await user.click(okButton(dialog));
+    expect(await within(dialog).findByText(/已刷新为最新状态/)).toBeTruthy();
+    expect(within(dialog).getByLabelText('退单理由')).toHaveProperty('value', '该路段属于市政道路，不归本街道管理');
+    expect(net.to('GET', `/api/cases/${CASE_ID}`)).toHaveLength(1);
+    expect(screen.queryByText('closed')).toBeNull();
+  });
 });
 
 describe('case detail actions', () => {

@@ -1,6 +1,7 @@
 /**
  * The form each lifecycle action needs, posted to /api/cases/:id/<action>
- * with the loaded `version` (optimistic concurrency). A 409 reloads the case;
+ * with the loaded `version` (optimistic concurrency). A 409 reloads the case
+ * behind the dialog and keeps what was typed;
  * field errors from the server sit under the field they name.
  */
 import { useEffect, useState } from 'react';
@@ -51,6 +52,8 @@ export function ActionModal({
   const [form] = Form.useForm();
   const [busy, setBusy] = useState(false);
   const [banner, setBanner] = useState<string | null>(null);
+  /** The case moved on and this action no longer applies. */
+  const [stale, setStale] = useState(false);
   const solved = Form.useWatch('solved', form);
   const lead = Form.useWatch('leadUnitId', form);
 
@@ -58,6 +61,7 @@ export function ActionModal({
     if (action) {
       form.resetFields();
       setBanner(null);
+      setStale(false);
     }
   }, [action, form]);
 
@@ -66,6 +70,7 @@ export function ActionModal({
   const actionLabel = ACTION_TEXT[current] ? label(ACTION_TEXT, current) : (labelOf?.(current) ?? current);
 
   async function submit(values: Record<string, unknown>) {
+    if (stale) return;
     const body: Record<string, unknown> = { version: c.version };
     for (const [k, v] of Object.entries(values)) {
       if (v === undefined || v === null || v === '') continue;
@@ -96,9 +101,23 @@ export function ActionModal({
       onClose();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
-        message.warning(t('工单已被他人处理或修改，已为您刷新，请确认后再操作。', 'Someone changed this case meanwhile; it has been reloaded. Check and try again.'));
+        // Someone moved the case meanwhile: reload it behind the dialog and keep what was typed.
+        let still = true;
+        try {
+          const fresh = await api<CaseDetail>(`/api/cases/${c.id}`);
+          qc.setQueryData(['case', c.no], fresh);
+          qc.setQueryData(['case', c.id], fresh);
+          still = (fresh.availableActions ?? []).includes(current);
+        } catch {
+          /* the banner still says what happened */
+        }
         await qc.invalidateQueries({ queryKey: ['case'] });
-        onClose();
+        setStale(!still);
+        setBanner(
+          still
+            ? t('工单已被他人处理或修改，已刷新为最新状态。您填写的内容已保留，请确认后再次提交。', 'Someone changed this case meanwhile; it has been reloaded. What you typed is kept: check and submit again.')
+            : t('工单已被他人处理或修改，当前状态下已不能执行此操作。您填写的内容仍在此，可复制后关闭。', 'Someone changed this case meanwhile and this action is no longer possible. What you typed is still here to copy.'),
+        );
       } else {
         const rest = applyServerErrors(form, err, { rating: 'rating', 'body': 'comment' });
         if (rest.length) setBanner(rest.join('；'));
@@ -138,7 +157,7 @@ export function ActionModal({
       open
       title={`${actionLabel} · ${c.no}`}
       okText={actionLabel}
-      okButtonProps={{ loading: busy, danger, htmlType: 'submit' }}
+      okButtonProps={{ loading: busy, danger, htmlType: 'submit', disabled: stale }}
       cancelText={t('取消', 'Cancel')}
       onOk={() => form.submit()}
       onCancel={() => !busy && onClose()}
