@@ -43,8 +43,10 @@ describe.each(TEST_DATABASES)('stats API on $name', (tdb) => {
   let world: World;
   let leftId: string;
   let leftNo: string;
-  const from = new Date(Date.now() - 3600_000).toISOString();
-  const to = new Date(Date.now() + 3600_000).toISOString();
+  // One clock reading: two could differ by a millisecond, and the period would not be exactly two hours.
+  const now = Date.now();
+  const from = new Date(now - 3600_000).toISOString();
+  const to = new Date(now + 3600_000).toISOString();
   const period = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
   const sql = (q: string, p: unknown[] = []) => t.server.ctx.db.query(q, p);
 
