@@ -233,14 +233,20 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     await apiLogin(operator.ctx, server.url, 'operator');
     await operator.page.goto(`${server.url}/queues`);
     await operator.page.getByRole('link', { name: no }).click();
+    // The dialog asks for suggestions as it opens; their hint appears above the form and moves
+    // the buttons, so act once it is there (a loaded machine answers late, and a click would miss).
+    const suggested = operator.page.waitForResponse((r) => r.url().includes('/api/dispatch/suggest'));
     await operator.page.locator('[data-action=dispatch]').click();
     const dlg = operator.page.getByRole('dialog');
+    await suggested;
+    await dlg.getByTestId('hint-unit').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
     await dlg.locator('#leadUnitId').click();
     await operator.page.keyboard.type('城管');
     await operator.page.locator('.ant-select-item-option:has-text("岳阳楼区城管局")').click();
     await dlg.getByLabel('派单意见').fill('请三日内处理并回复');
     await shot(operator.page, '13-dispatch-modal', false);
     await dlg.getByRole('button', { name: /派\s*单/ }).click();
+    await dlg.waitFor({ state: 'hidden' });
     await operator.page.locator('.case-head').getByText('已派单').waitFor();
 
     // --- handler accepts and replies with a photo ---
