@@ -202,9 +202,7 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  // Known intermittent failure under the full suite's load (about 2 runs in 5 in CI, never alone):
-  // the dispatch dialog stays open after its button is clicked. Retried while it is diagnosed.
-  it('closed loop: a citizen submits on the portal, the operator dispatches, the handler replies, the operator verifies and closes, the citizen rates', { retry: 2 }, async () => {
+  it('closed loop: a citizen submits on the portal, the operator dispatches, the handler replies, the operator verifies and closes, the citizen rates', async () => {
     const phone = '13700002222';
     // --- citizen on a phone ---
     const citizen = await newPage({ ...PHONE, permissions: ['geolocation'], geolocation: { latitude: 29.3655, longitude: 113.1052 } });
@@ -247,8 +245,19 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     await operator.page.locator('.ant-select-item-option:has-text("岳阳楼区城管局")').click();
     await dlg.getByLabel('派单意见').fill('请三日内处理并回复');
     await shot(operator.page, '13-dispatch-modal', false);
+    const posted: string[] = [];
+    operator.page.on('response', (r) => {
+      if (r.request().method() === 'POST') posted.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
     await dlg.getByRole('button', { name: /派\s*单/ }).click();
-    await dlg.waitFor({ state: 'hidden' });
+    await dlg.waitFor({ state: 'hidden' }).catch(async (e) => {
+      // Say why the dialog stayed: what it shows (a banner, a field error), what was posted, what the server logged.
+      await shot(operator.page, 'failed-dispatch', false);
+      throw new Error(
+        `the dispatch dialog stayed open.\ndialog: ${await dlg.innerText().catch(() => '?')}\nposted: ${posted.join(', ')}\nserver: ${server.lines.slice(-20).join('\n')}`,
+        { cause: e },
+      );
+    });
     await operator.page.locator('.case-head').getByText('已派单').waitFor();
 
     // --- handler accepts and replies with a photo ---
