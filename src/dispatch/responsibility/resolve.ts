@@ -25,8 +25,7 @@
  * never guessed.
  */
 import { DIVISION_LEVEL_BY_LENGTH } from '../../org/store.ts';
-
-export type RuleRole = 'lead' | 'assist';
+import type { RuleRole } from './types.ts';
 
 export interface Rule {
   id: string;

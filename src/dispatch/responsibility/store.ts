@@ -8,6 +8,7 @@ import type { Principal } from '../../org/auth.ts';
 import { inScope, seesEverything } from '../../org/scope.ts';
 import { DIVISION_CODE, UNIT_KINDS, divisionChain } from '../../org/store.ts';
 import { resolveResponsibility, type Proposal, type Rule, type UnitInfo } from './resolve.ts';
+import type { RuleRow } from './types.ts';
 
 export const CATEGORY_CODE = z.string().regex(/^(\d{2}){1,6}$/, '分类代码为每级 2 位数字 (2 digits per level)');
 export const RULE_ROLES = ['lead', 'assist'] as const;
@@ -56,24 +57,7 @@ export const RULE_IMPORT_ROW = z
   .superRefine(checkRule);
 export type RuleImportRow = z.input<typeof RULE_IMPORT_ROW>;
 
-export interface RuleRow {
-  id: string;
-  no: number;
-  categoryCode: string;
-  categoryName: string;
-  divisionCode: string | null;
-  divisionName: string | null;
-  divisionLevel: number | null;
-  unitId: string | null;
-  unitCode: string | null;
-  unitName: string | null;
-  unitKind: string | null;
-  unitKeyword: string | null;
-  role: 'lead' | 'assist';
-  note: string | null;
-  active: boolean;
-  updatedAt: string;
-}
+export type { RuleRow } from './types.ts';
 
 const RULE_SELECT = `SELECT r.id, r.no, r.category_code AS "categoryCode", r.division_code AS "divisionCode", d.name AS "divisionName",
   r.division_level AS "divisionLevel", r.unit_id AS "unitId", u.code AS "unitCode", u.name AS "unitName", r.unit_kind AS "unitKind",

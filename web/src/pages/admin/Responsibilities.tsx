@@ -15,25 +15,11 @@ import { applyServerErrors, errorText } from '../../lib/forms.ts';
 import { UnitSelect, UNIT_KIND_TEXT } from '../../components/UnitSelect.tsx';
 import { EmptyState, ErrorState } from '../../components/States.tsx';
 import { CategoryPicker, DivisionPicker, PageHead, isAdmin } from './rules-shared.tsx';
+import type { Json } from '../../../../src/platform/json.ts';
+import type { RuleRow as ServerRuleRow } from '../../../../src/dispatch/responsibility/types.ts';
 
-export interface RuleRow {
-  id: string;
-  no: number;
-  categoryCode: string;
-  categoryName: string;
-  divisionCode: string | null;
-  divisionName: string | null;
-  divisionLevel: number | null;
-  unitId: string | null;
-  unitCode: string | null;
-  unitName: string | null;
-  unitKind: string | null;
-  unitKeyword: string | null;
-  role: 'lead' | 'assist';
-  note: string | null;
-  active: boolean;
-  updatedAt: string;
-}
+/** A rule as the API sends it: the server's type, dates as strings. */
+export type RuleRow = Json<ServerRuleRow>;
 
 interface ProposedUnit {
   unitId: string;
