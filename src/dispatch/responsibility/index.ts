@@ -18,4 +18,5 @@ export {
   type RuleInput,
   type RuleRow,
 } from './store.ts';
-export { resolveResponsibility, type Proposal, type ProposedUnit, type Rule, type ResolveInput } from './resolve.ts';
+export { resolveResponsibility, type Rule, type ResolveInput } from './resolve.ts';
+export type { Proposal, ProposedUnit } from './types.ts';

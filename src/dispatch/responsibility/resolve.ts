@@ -25,7 +25,7 @@
  * never guessed.
  */
 import { DIVISION_LEVEL_BY_LENGTH } from '../../org/store.ts';
-import type { RuleRole } from './types.ts';
+import type { ProposedUnit, Proposal, RuleRole, SkippedRule } from './types.ts';
 
 export interface Rule {
   id: string;
@@ -65,41 +65,6 @@ export interface ResolveInput {
   rules: Rule[];
   /** Units serving the chain and those named by rules. */
   units: UnitInfo[];
-}
-
-export interface ProposedUnit {
-  unitId: string;
-  unitCode: string | null;
-  unitName: string;
-  role: RuleRole;
-  ruleId: string;
-  ruleNo: number;
-  reason: string;
-}
-
-export interface SkippedRule {
-  ruleId: string;
-  ruleNo: number;
-  role: RuleRole;
-  reason: string;
-}
-
-export interface Proposal {
-  categoryCode: string;
-  /** 城乡建设/路灯照明 */
-  categoryName: string;
-  divisionCode: string;
-  /** 岳阳楼区东茅岭街道 */
-  divisionName: string;
-  lead: ProposedUnit | null;
-  assists: ProposedUnit[];
-  /** Equally specific lead rules naming different units: the list must be fixed, or a person chooses. */
-  ties: ProposedUnit[];
-  /** No lead rule resolved to a unit. */
-  gap: boolean;
-  /** Matching rules that found no unit (reported so the list can be completed). */
-  skipped: SkippedRule[];
-  explanation: string;
 }
 
 export const LEVEL_NAMES: Record<number, string> = { 1: 'province', 2: 'city', 3: 'county', 4: 'township', 5: 'village' };

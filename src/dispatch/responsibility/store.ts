@@ -7,8 +7,8 @@ import { Problem, forbidden, invalid, notFound, type FieldError } from '../../pl
 import type { Principal } from '../../org/auth.ts';
 import { inScope, seesEverything } from '../../org/scope.ts';
 import { DIVISION_CODE, UNIT_KINDS, divisionChain } from '../../org/store.ts';
-import { resolveResponsibility, type Proposal, type Rule, type UnitInfo } from './resolve.ts';
-import type { RuleRow } from './types.ts';
+import { resolveResponsibility, type Rule, type UnitInfo } from './resolve.ts';
+import type { Proposal, RuleRow } from './types.ts';
 
 export const CATEGORY_CODE = z.string().regex(/^(\d{2}){1,6}$/, '分类代码为每级 2 位数字 (2 digits per level)');
 export const RULE_ROLES = ['lead', 'assist'] as const;

@@ -1,5 +1,5 @@
 /**
- * Shapes of the responsibility list's API, shared with the web console.
+ * Shapes of the responsibility list's API (rules, and the proposal for a case), shared with the web console.
  * Types only, importing nothing: the console imports them with `import type`
  * (and reads them through Json<>, dates as strings), so they cannot drift.
  */
@@ -25,4 +25,39 @@ export interface RuleRow {
   active: boolean;
   /** A timestamptz column: a Date here, an ISO string in JSON. */
   updatedAt: Date;
+}
+
+export interface ProposedUnit {
+  unitId: string;
+  unitCode: string | null;
+  unitName: string;
+  role: RuleRole;
+  ruleId: string;
+  ruleNo: number;
+  reason: string;
+}
+
+export interface SkippedRule {
+  ruleId: string;
+  ruleNo: number;
+  role: RuleRole;
+  reason: string;
+}
+
+export interface Proposal {
+  categoryCode: string;
+  /** 城乡建设/路灯照明 */
+  categoryName: string;
+  divisionCode: string;
+  /** 岳阳楼区东茅岭街道 */
+  divisionName: string;
+  lead: ProposedUnit | null;
+  assists: ProposedUnit[];
+  /** Equally specific lead rules naming different units: the list must be fixed, or a person chooses. */
+  ties: ProposedUnit[];
+  /** No lead rule resolved to a unit. */
+  gap: boolean;
+  /** Matching rules that found no unit (reported so the list can be completed). */
+  skipped: SkippedRule[];
+  explanation: string;
 }

@@ -1,4 +1,5 @@
 import type { Attachment } from './client.ts';
+import type { Proposal, ProposedUnit } from '../../../src/dispatch/responsibility/types.ts';
 
 export type Role =
   | 'admin'
@@ -221,27 +222,8 @@ export interface Ranked<T> {
   abstained: boolean;
 }
 
-export interface ProposedUnit {
-  unitId: string;
-  unitCode: string | null;
-  unitName: string;
-  role: string;
-  ruleNo: number;
-  reason: string;
-}
-
-/** The responsibility list's answer (权责清单) for a category in a division. */
-export interface Proposal {
-  categoryCode: string;
-  categoryName: string;
-  divisionCode: string;
-  divisionName: string;
-  lead: ProposedUnit | null;
-  assists: ProposedUnit[];
-  ties: ProposedUnit[];
-  gap: boolean;
-  explanation: string;
-}
+/** The responsibility list's answer (权责清单) for a category in a division: the server's type (no dates, so JSON carries it as it is). */
+export type { Proposal, ProposedUnit };
 
 export interface DuplicateCandidate {
   id: string;

@@ -9,6 +9,7 @@ import type { ColumnsType } from 'antd/es/table';
 import { DownloadOutlined, EditOutlined, ExperimentOutlined, PlusOutlined, StopOutlined, UploadOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, withQuery } from '../../api/client.ts';
+import type { Proposal } from '../../api/types.ts';
 import { useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
 import { applyServerErrors, errorText } from '../../lib/forms.ts';
@@ -21,29 +22,13 @@ import type { RuleRow as ServerRuleRow } from '../../../../src/dispatch/responsi
 /** A rule as the API sends it: the server's type, dates as strings. */
 export type RuleRow = Json<ServerRuleRow>;
 
-interface ProposedUnit {
-  unitId: string;
-  unitName: string;
-  role: 'lead' | 'assist';
-  ruleNo: number;
-  reason: string;
-}
-
-interface ProposeResult {
+/** What POST /api/dispatch/propose answers: the proposal, the category it used and how it was chosen, and the place found. */
+type ProposeResult = Proposal & {
   category: { code: string; name: string; source: 'given' | 'classifier' | 'keywords'; note?: string };
   candidates: { code: string; name: string; probability?: number; matched?: string[] }[];
-  categoryName: string;
-  divisionCode: string;
-  divisionName: string;
-  lead: ProposedUnit | null;
-  assists: ProposedUnit[];
-  ties: ProposedUnit[];
-  gap: boolean;
-  skipped: { ruleNo: number; reason: string }[];
-  explanation: string;
   grid: { name: string } | null;
   geocoded: { name: string } | null;
-}
+};
 
 const LEVELS: [number, string, string][] = [
   [1, '省级', 'Province'],
