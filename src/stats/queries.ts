@@ -11,7 +11,10 @@
 import type { Queryable } from '../platform/db.ts';
 import type { Principal } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
-import { OPEN_STATUSES, RATE_COLUMNS, addRows, rates, type RateRow, type RateSettings, type Rates } from './rates.ts';
+import { OPEN_STATUSES, RATE_COLUMNS, addRows, rates, type RateRow, type RateSettings } from './rates.ts';
+import type { OverdueItem, RateItem, VolumeItem } from './types.ts';
+
+export type { OverdueItem, RateItem, VolumeItem };
 
 export interface Period {
   from: string;
@@ -27,8 +30,6 @@ export function scoped(p: Principal, q: Period, params: unknown[] = []) {
   if (q.divisionCode) where.push(`c.division_code LIKE $${params.push(`${q.divisionCode}%`)}`);
   return { params, where: where.join(' AND ') };
 }
-
-export type RateItem = Rates & { key: string | null; name: string | null; rank: number };
 
 export interface RatesQuery extends Period {
   groupBy: 'none' | 'unit' | 'division';
@@ -102,14 +103,6 @@ export type VolumeBy = keyof typeof VOLUME_KEYS;
 export const SPLITS = ['channel', 'type', 'urgency', 'status'] as const;
 export type VolumeSplit = (typeof SPLITS)[number];
 
-export interface VolumeItem {
-  key: string | null;
-  name: string | null;
-  count: number;
-  /** Counts by the split dimension, when one was asked for. */
-  parts?: Record<string, number>;
-}
-
 /** Shanghai calendar days in [from, to) (at most `max`), for filling days without cases. */
 export function shanghaiDays(from: string, to: string, max = 400): string[] | undefined {
   const day = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
@@ -151,22 +144,6 @@ export async function queryVolumes(db: Queryable, p: Principal, q: Period & { by
     return [...byKey.values()].sort((a, b) => String(a.key).localeCompare(String(b.key)));
   }
   return [...byKey.values()].sort((a, b) => b.count - a.count || String(a.key).localeCompare(String(b.key)));
-}
-
-export interface OverdueItem {
-  id: string;
-  no: string;
-  title: string;
-  type: string;
-  urgency: string;
-  status: string;
-  clock: string | null;
-  dueAt: string;
-  escalated: boolean;
-  categoryName: string | null;
-  leadUnitName: string | null;
-  divisionName: string | null;
-  overdueMinutes: number;
 }
 
 /** Open cases past their deadline (red), most overdue first, and how many there are in all. */

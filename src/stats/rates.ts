@@ -23,13 +23,15 @@
  * A case without a deadline (no policy applied) counts as in time.
  */
 import { z } from 'zod';
+import type { RateSettings, Rates } from './types.ts';
+
+export type { RateSettings, Rates };
 
 export const RATE_SETTINGS = z.strictObject({
   satisfiedMinStars: z.number().int().min(3).max(5).describe('stars from which a rating counts as satisfied (default 4)'),
   threeStarsHalf: z.boolean().describe('count a 3-star rating as half satisfied (only with satisfiedMinStars = 4)'),
   onTimeCountsOpenOverdue: z.boolean().describe('on-time rate: count open cases past their reply deadline as late'),
-});
-export type RateSettings = z.infer<typeof RATE_SETTINGS>;
+}) satisfies z.ZodType<RateSettings>;
 
 export const DEFAULT_RATE_SETTINGS: RateSettings = { satisfiedMinStars: 4, threeStarsHalf: false, onTimeCountsOpenOverdue: false };
 
@@ -75,7 +77,7 @@ export interface RateRow {
 const ratio = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10_000) / 10_000 : null);
 
 /** Rates from the counts, with each numerator and denominator (the console shows them in tooltips). */
-export function rates(r: RateRow) {
+export function rates(r: RateRow): Rates {
   const onTimeDen = r.replied + (r.open_late ?? 0);
   return {
     registered: r.registered,
@@ -95,7 +97,6 @@ export function rates(r: RateRow) {
     onTimeRate: ratio(r.replied_on_time, onTimeDen),
   };
 }
-export type Rates = ReturnType<typeof rates>;
 
 /** Sums count rows (for totals over groups). */
 export function addRows(rows: RateRow[]): RateRow {

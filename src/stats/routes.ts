@@ -6,7 +6,8 @@ import { assertInScope, seesEverything } from '../org/scope.ts';
 import { audit } from '../platform/audit.ts';
 import { badRequest, forbidden, notFound } from '../platform/errors.ts';
 import { RATE_SETTINGS, type RateSettings } from './rates.ts';
-import { previousPeriod, queryOverdue, queryRates, queryVolumes, SPLITS, VOLUME_KEYS, type RateItem } from './queries.ts';
+import { previousPeriod, queryOverdue, queryRates, queryVolumes, SPLITS, VOLUME_KEYS } from './queries.ts';
+import type { ComparedRateItem, OverdueResponse, RateItem, RatesResponse, VolumesResponse } from './types.ts';
 import { PARTIAL_SETTINGS, areaOf, deleteSettings, effectiveSettings, envSettings, listSettings, merge, putSettings } from './settings.ts';
 
 const DIVISION = z.string().regex(/^\d{2,12}$/, '区划代码为 2–12 位数字 (2-12 digits)');
@@ -104,19 +105,19 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
       checkPeriod(q);
       const { settings, from: settingsScope } = await settingsFor(p, q.divisionCode);
       const at = now();
-      const items = await queryRates(db, p, q, settings, at);
+      const items: ComparedRateItem[] = await queryRates(db, p, q, settings, at);
       let previous: { from: string; to: string; items: RateItem[] } | undefined;
       if (q.compare === 'true') {
         const prev = previousPeriod(q.from, q.to);
         previous = { ...prev, items: await queryRates(db, p, { ...q, ...prev }, settings, at) };
         const byKey = new Map(previous.items.map((i) => [i.key, i]));
-        for (const it of items as (RateItem & { previous?: RateItem | null })[]) it.previous = byKey.get(it.key) ?? null;
+        for (const it of items) it.previous = byKey.get(it.key) ?? null;
       }
       if (q.format === 'xlsx') {
         const first: Col[] = q.groupBy === 'none' ? [] : [{ header: '名次 rank', key: 'rank', width: 8 }, { header: q.groupBy === 'unit' ? '单位 unit' : '区划 division', key: 'name', width: 28 }];
         return xlsx(reply, `rates-${q.groupBy}`, [...first, ...RATE_COLS], items, periodTitle(q, p, settings));
       }
-      return { from: q.from, to: q.to, groupBy: q.groupBy, level: q.level, settings, settingsScope, items, ...(previous ? { previous: { from: previous.from, to: previous.to } } : {}) };
+      return { from: q.from, to: q.to, groupBy: q.groupBy, level: q.level, settings, settingsScope, items, ...(previous ? { previous: { from: previous.from, to: previous.to } } : {}) } satisfies RatesResponse;
     },
   );
 
@@ -149,7 +150,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
           periodTitle(q, p),
         );
       }
-      return { from: q.from, to: q.to, by: q.by, split: q.split ?? null, total: items.reduce((n, i) => n + i.count, 0), items };
+      return { from: q.from, to: q.to, by: q.by, split: q.split ?? null, total: items.reduce((n, i) => n + i.count, 0), items } satisfies VolumesResponse;
     },
   );
 
@@ -190,7 +191,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
           `zhili 超期工单 overdue at ${at.toISOString()}; total ${r.total}; 导出人 ${p.username}`,
         );
       }
-      return { at: at.toISOString(), total: r.total, items: r.items };
+      return { at: at.toISOString(), total: r.total, items: r.items } satisfies OverdueResponse;
     },
   );
 

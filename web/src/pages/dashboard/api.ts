@@ -1,82 +1,13 @@
-/** Types and calls of the stats API (src/stats/routes.ts) as the dashboards use them. */
+/** Types (from src/stats/types.ts) and calls of the stats API (src/stats/routes.ts) as the dashboards use them. */
 import { ApiError } from '../../api/client.ts';
+import type { Json } from '../../../../src/platform/json.ts';
+import type { ComparedRateItem, OverdueResponse as ServerOverdueResponse, RatesResponse, VolumeItem, VolumesResponse } from '../../../../src/stats/types.ts';
 
-export interface RateItem {
-  rank: number;
-  key: string | null;
-  name: string | null;
-  registered: number;
-  dispatched: number;
-  acceptedOnTime: number;
-  closed: number;
-  solved: number;
-  rated: number;
-  satisfied: number;
-  replied: number;
-  repliedOnTime: number;
-  onTimeBase: number;
-  overdue: number;
-  responseRate: number | null;
-  resolutionRate: number | null;
-  satisfactionRate: number | null;
-  onTimeRate: number | null;
-  previous?: RateItem | null;
-}
-
-export interface RateSettings {
-  satisfiedMinStars: number;
-  threeStarsHalf: boolean;
-  onTimeCountsOpenOverdue: boolean;
-}
-
-export interface RatesResponse {
-  from: string;
-  to: string;
-  groupBy: 'none' | 'unit' | 'division';
-  level: number;
-  settings: RateSettings;
-  settingsScope: string | null;
-  items: RateItem[];
-  previous?: { from: string; to: string };
-}
-
-export interface VolumeItem {
-  key: string | null;
-  name: string | null;
-  count: number;
-  parts?: Record<string, number>;
-}
-
-export interface VolumesResponse {
-  from: string;
-  to: string;
-  by: string;
-  split: string | null;
-  total: number;
-  items: VolumeItem[];
-}
-
-export interface OverdueItem {
-  id: string;
-  no: string;
-  title: string;
-  type: string;
-  urgency: string;
-  status: string;
-  clock: string | null;
-  dueAt: string;
-  escalated: boolean;
-  categoryName: string | null;
-  leadUnitName: string | null;
-  divisionName: string | null;
-  overdueMinutes: number;
-}
-
-export interface OverdueResponse {
-  at: string;
-  total: number;
-  items: OverdueItem[];
-}
+/** A group as GET /api/stats/rates answers it, with its previous period's figures when compared. */
+export type RateItem = ComparedRateItem;
+export type { RatesResponse, VolumeItem, VolumesResponse };
+/** GET /api/stats/overdue, dates as strings. */
+export type OverdueResponse = Json<ServerOverdueResponse>;
 
 export type RateKey = 'responseRate' | 'resolutionRate' | 'satisfactionRate' | 'onTimeRate';
 
