@@ -15,6 +15,7 @@ import { CASE_TYPE_LABELS, type CaseType } from './model.ts';
 import { OPEN_STATUSES, decide } from './lifecycle.ts';
 import { applyTransition, loadEvents, type CaseRow } from './store.ts';
 import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
+import type { PublicCaseView } from './types.ts';
 import {
   CASE_NO_RE,
   PUBLIC_STATUS_LABELS,
@@ -64,7 +65,7 @@ const TRACK_SELECT = `SELECT c.*, cat.name AS category_name, lu.name AS lead_uni
   WHERE c.no = $1`;
 
 /** The case as the public sees it: what was asked, where it stands, who handles it (as a unit). */
-async function publicView(q: Queryable, row: TrackRow, viewer: Principal | undefined) {
+async function publicView(q: Queryable, row: TrackRow, viewer: Principal | undefined): Promise<PublicCaseView> {
   const events = await loadEvents(q, row.id);
   const unitIds = unitIdsOf(events);
   const units = unitIds.length ? await q.query<{ id: string; name: string }>(`SELECT id, name FROM units WHERE id = ANY ($1::uuid[])`, [unitIds]) : [];
@@ -74,13 +75,12 @@ async function publicView(q: Queryable, row: TrackRow, viewer: Principal | undef
   return {
     no: row.no,
     title: row.title,
-    type: row.type,
+    type: row.type as CaseType,
     typeLabel: CASE_TYPE_LABELS[row.type as CaseType] ?? row.type,
     categoryName: row.category_name,
     status: row.status,
     statusLabel: PUBLIC_STATUS_LABELS[row.status],
     createdAt: row.created_at,
-    /** When the current step is due (the running time limit), while the case is open. */
     dueAt: open ? (row.reply_due_at ?? row.due_at ?? null) : null,
     closedAt: row.closed_at,
     unitName: row.lead_unit_name,
@@ -92,16 +92,12 @@ async function publicView(q: Queryable, row: TrackRow, viewer: Principal | undef
     citizenSolved: rated && typeof rated.data.citizenSolved === 'boolean' ? rated.data.citizenSolved : null,
     phone: maskPublicPhone(row.reporter_phone),
     version: row.version,
-    /** The case waits for the reporter's rating. */
     canRate: row.status === 'closed',
-    /** Rating online needs a mobile phone the reporter can receive a code on. */
     rateOnline: /^1\d{10}$/.test(trackablePhone(row.reporter_phone) ?? ''),
-    /** The caller is signed in (by one-time code) as the reporter, and so may rate. */
     viewerIsReporter: isReporter(viewer, row),
     timeline,
   };
 }
-export type PublicCaseView = Awaited<ReturnType<typeof publicView>>;
 
 /** The signed-in caller proved the reporter's phone (citizen sign-in is by one-time code to that phone). */
 function isReporter(p: Principal | undefined, row: CaseRow): boolean {

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Status } from './lifecycle.ts';
+import type { PublicEvent } from './types.ts';
 
 /**
  * A phone as digits only: spaces, dashes, dots and brackets go, and a mainland
@@ -80,24 +81,6 @@ export interface EventLike {
   to_status: Status;
   data: Record<string, unknown>;
   actor_unit_id: string | null;
-}
-
-/** One step of the public timeline: what happened, when, and which unit; never who or why (internal). */
-export interface PublicEvent {
-  seq: number;
-  at: string;
-  action: string;
-  status: Status;
-  /** The step in plain Chinese, e.g. "已派单至 岳阳楼区城管局". */
-  label: string;
-  /** The unit that acted or was assigned (units are public; staff names are not). */
-  unitName?: string;
-  /** Further units named by the step (assisting units, summoned units). */
-  unitNames?: string[];
-  /** The reply text, for reply and direct-close steps. */
-  text?: string;
-  solved?: boolean;
-  rating?: number;
 }
 
 /**
