@@ -4,19 +4,19 @@
  * a calculator that shows the due time a limit gives on a calendar, and a
  * matcher that says which policy a case would get.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Col, DatePicker, Drawer, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { Alert, Button, Card, Col, DatePicker, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { CalculatorOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '../../api/types.ts';
 import { CHANNEL_TEXT, TYPE_TEXT, URGENCY_TEXT, useI18n, useLabel } from '../../i18n.tsx';
-import { applyServerErrors, errorText } from '../../lib/forms.ts';
+import { errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState, Loading } from '../../components/States.tsx';
-import { CategoryPicker, PageHead, isAdmin, limitText, useCategoryPaths } from './rules-shared.tsx';
+import { CategoryPicker, EditDrawer, PageHead, isAdmin, limitText, useCategoryPaths } from './rules-shared.tsx';
 
 export interface PolicyRow {
   id: string;
@@ -191,38 +191,15 @@ export default function PoliciesAdmin() {
 function PolicyDrawer({ editing, onClose, calendars, existing }: { editing: PolicyRow | 'new' | null; onClose(): void; calendars: CalendarRow[]; existing: PolicyRow[] }) {
   const { t, lang } = useI18n();
   const label = useLabel();
-  const { message } = App.useApp();
-  const qc = useQueryClient();
   const [form] = Form.useForm<PolicyForm>();
-  const [banner, setBanner] = useState<string[]>([]);
   const isNew = editing === 'new';
 
-  useEffect(() => {
-    if (!editing) return;
-    setBanner([]);
-    form.resetFields();
-    if (editing === 'new') form.setFieldsValue({ calendar: 'default', yellowPercent: 80, maxExtensions: 2, active: true, replyLimit: '5d' } as Partial<PolicyForm>);
-    else form.setFieldsValue({ ...editing, yellowPercent: Math.round(editing.yellowRatio * 100) });
-  }, [editing, form]);
-
-  const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<{ id: string; name: string }>('/api/time-limit-policies', { method: 'PUT', body }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['time-limit-policies'] }),
-  });
-
-  async function submit(v: PolicyForm) {
+  function toBody(v: PolicyForm) {
     const { yellowPercent, ...rest } = v;
     const body: Record<string, unknown> = { ...rest, name: rest.name.trim(), yellowRatio: Math.round(yellowPercent) / 100 };
     for (const f of LIMIT_FIELDS) body[f] = typeof body[f] === 'string' && (body[f] as string).trim() ? (body[f] as string).trim() : null;
     for (const f of ['caseType', 'categoryCode', 'urgency', 'channel']) body[f] = body[f] || null;
-    setBanner([]);
-    try {
-      await save.mutateAsync(body);
-      message.success(t(`已保存策略「${body.name}」`, `Saved policy "${body.name}"`));
-      onClose();
-    } catch (err) {
-      setBanner(applyServerErrors(form, err, { yellowRatio: 'yellowPercent' }));
-    }
+    return body;
   }
 
   const limitRule = (required: boolean) => [
@@ -244,103 +221,102 @@ function PolicyDrawer({ editing, onClose, calendars, existing }: { editing: Poli
   );
 
   return (
-    <Drawer
-      open={!!editing}
+    <EditDrawer<PolicyRow, PolicyForm, { id: string; name: string }>
+      editing={editing}
       onClose={onClose}
+      form={form}
+      name="policy"
       width={640}
       title={isNew ? t('新建时限策略', 'New policy') : t(`编辑策略「${(editing as PolicyRow | null)?.name ?? ''}」`, `Edit policy "${(editing as PolicyRow | null)?.name ?? ''}"`)}
-      extra={
-        <Space>
-          <Button onClick={onClose}>{t('取消', 'Cancel')}</Button>
-          <Button type="primary" loading={save.isPending} onClick={() => form.submit()}>
-            {t('保存', 'Save')}
-          </Button>
-        </Space>
+      initialValues={(e) =>
+        e === 'new' ? ({ calendar: 'default', yellowPercent: 80, maxExtensions: 2, active: true, replyLimit: '5d' } as Partial<PolicyForm>) : { ...e, yellowPercent: Math.round(e.yellowRatio * 100) }
       }
-      forceRender
+      path="/api/time-limit-policies"
+      queryKey="time-limit-policies"
+      toBody={toBody}
+      savedText={(_saved, body) => t(`已保存策略「${body.name}」`, `Saved policy "${body.name}"`)}
+      fieldAliases={{ yellowRatio: 'yellowPercent' }}
+      requiredMark
     >
-      {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.join('；')} />}
-      <Form form={form} name="policy" layout="vertical" onFinish={submit} requiredMark>
-        <Form.Item
-          name="name"
-          label={t('策略名称', 'Name')}
-          extra={isNew ? t('名称是策略的标识，保存后不能改名', 'The name identifies the policy and cannot be changed later') : undefined}
-          rules={[
-            { required: true, whitespace: true, message: t('请填写名称', 'Enter a name') },
-            { max: 100 },
-            {
-              validator: (_r, v: string) =>
-                isNew && existing.some((p) => p.name === v?.trim()) ? Promise.reject(new Error(t('已有同名策略，请直接编辑它', 'A policy of that name exists; edit it instead'))) : Promise.resolve(),
-            },
-          ]}
-        >
-          <Input disabled={!isNew} maxLength={100} />
-        </Form.Item>
-        <Typography.Text strong>{t('适用条件（留空为任意）', 'Applies to (empty = any)')}</Typography.Text>
-        <Row gutter={12} style={{ marginTop: 8 }}>
-          <Col span={12}>
-            <Form.Item name="caseType" label={t('工单类型', 'Case type')}>
-              <Select allowClear placeholder={t('任意', 'Any')} options={CASE_TYPES.map((v) => ({ value: v, label: label(TYPE_TEXT, v) }))} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="categoryCode" label={t('事项分类（含其下级）', 'Category branch')}>
-              <CategoryPicker placeholder={t('任意', 'Any')} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="urgency" label={t('紧急程度', 'Urgency')}>
-              <Select allowClear placeholder={t('任意', 'Any')} options={URGENCIES.map((v) => ({ value: v, label: label(URGENCY_TEXT, v) }))} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="channel" label={t('来源渠道', 'Channel')}>
-              <Select allowClear placeholder={t('任意', 'Any')} options={CHANNELS.map((v) => ({ value: v, label: label(CHANNEL_TEXT, v) }))} />
-            </Form.Item>
-          </Col>
-        </Row>
-        <Form.Item name="calendar" label={t('工作日历', 'Calendar')} rules={[{ required: true, message: t('请选择日历', 'Choose a calendar') }]}>
-          <Select
-            options={calendars.map((c) => ({ value: c.name, label: `${c.name} — ${c.mode === 'natural' ? t('全天候（自然时间）', '24x7 (every minute)') : t('法定工作日', 'working days')}` }))}
-          />
-        </Form.Item>
-        <Typography.Text strong>{t('时限', 'Limits')}</Typography.Text>
-        <Row gutter={12} style={{ marginTop: 8 }}>
-          <Col span={12}>{limitItem('dispatchLimit')}</Col>
-          <Col span={12}>{limitItem('acceptLimit')}</Col>
-          <Col span={12}>{limitItem('replyLimit', true)}</Col>
-          <Col span={12}>{limitItem('arriveLimit')}</Col>
-          <Col span={12}>{limitItem('verifyLimit')}</Col>
-          <Col span={12}>{limitItem('returnLimit')}</Col>
-          <Col span={12}>{limitItem('summonLimit')}</Col>
-          <Col span={12}>{limitItem('escalateAfter')}</Col>
-        </Row>
-        <Typography.Text strong>{t('预警与延期', 'Warnings and extensions')}</Typography.Text>
-        <Row gutter={12} style={{ marginTop: 8 }}>
-          <Col span={12}>
-            <Form.Item
-              name="yellowPercent"
-              label={t('用时达到多少亮黄牌', 'Yellow warning at')}
-              rules={[{ required: true, message: t('请填写 1-99', 'Enter 1 to 99') }]}
-              extra={t('超期亮红牌并自动催办', 'Overdue turns red and urges automatically')}
-            >
-              <InputNumber min={1} max={99} precision={0} addonAfter="%" style={{ width: 140 }} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="maxExtensions" label={t('最多延期次数', 'Most extensions')} rules={[{ required: true, message: t('请填写 0-10', 'Enter 0 to 10') }]}>
-              <InputNumber min={0} max={10} precision={0} style={{ width: 140 }} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>{limitItem('maxExtension')}</Col>
-          <Col span={12}>
-            <Form.Item name="active" label={t('启用', 'Active')} valuePropName="checked">
-              <Switch />
-            </Form.Item>
-          </Col>
-        </Row>
-      </Form>
-    </Drawer>
+      <Form.Item
+        name="name"
+        label={t('策略名称', 'Name')}
+        extra={isNew ? t('名称是策略的标识，保存后不能改名', 'The name identifies the policy and cannot be changed later') : undefined}
+        rules={[
+          { required: true, whitespace: true, message: t('请填写名称', 'Enter a name') },
+          { max: 100 },
+          {
+            validator: (_r, v: string) =>
+              isNew && existing.some((p) => p.name === v?.trim()) ? Promise.reject(new Error(t('已有同名策略，请直接编辑它', 'A policy of that name exists; edit it instead'))) : Promise.resolve(),
+          },
+        ]}
+      >
+        <Input disabled={!isNew} maxLength={100} />
+      </Form.Item>
+      <Typography.Text strong>{t('适用条件（留空为任意）', 'Applies to (empty = any)')}</Typography.Text>
+      <Row gutter={12} style={{ marginTop: 8 }}>
+        <Col span={12}>
+          <Form.Item name="caseType" label={t('工单类型', 'Case type')}>
+            <Select allowClear placeholder={t('任意', 'Any')} options={CASE_TYPES.map((v) => ({ value: v, label: label(TYPE_TEXT, v) }))} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="categoryCode" label={t('事项分类（含其下级）', 'Category branch')}>
+            <CategoryPicker placeholder={t('任意', 'Any')} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="urgency" label={t('紧急程度', 'Urgency')}>
+            <Select allowClear placeholder={t('任意', 'Any')} options={URGENCIES.map((v) => ({ value: v, label: label(URGENCY_TEXT, v) }))} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="channel" label={t('来源渠道', 'Channel')}>
+            <Select allowClear placeholder={t('任意', 'Any')} options={CHANNELS.map((v) => ({ value: v, label: label(CHANNEL_TEXT, v) }))} />
+          </Form.Item>
+        </Col>
+      </Row>
+      <Form.Item name="calendar" label={t('工作日历', 'Calendar')} rules={[{ required: true, message: t('请选择日历', 'Choose a calendar') }]}>
+        <Select
+          options={calendars.map((c) => ({ value: c.name, label: `${c.name} — ${c.mode === 'natural' ? t('全天候（自然时间）', '24x7 (every minute)') : t('法定工作日', 'working days')}` }))}
+        />
+      </Form.Item>
+      <Typography.Text strong>{t('时限', 'Limits')}</Typography.Text>
+      <Row gutter={12} style={{ marginTop: 8 }}>
+        <Col span={12}>{limitItem('dispatchLimit')}</Col>
+        <Col span={12}>{limitItem('acceptLimit')}</Col>
+        <Col span={12}>{limitItem('replyLimit', true)}</Col>
+        <Col span={12}>{limitItem('arriveLimit')}</Col>
+        <Col span={12}>{limitItem('verifyLimit')}</Col>
+        <Col span={12}>{limitItem('returnLimit')}</Col>
+        <Col span={12}>{limitItem('summonLimit')}</Col>
+        <Col span={12}>{limitItem('escalateAfter')}</Col>
+      </Row>
+      <Typography.Text strong>{t('预警与延期', 'Warnings and extensions')}</Typography.Text>
+      <Row gutter={12} style={{ marginTop: 8 }}>
+        <Col span={12}>
+          <Form.Item
+            name="yellowPercent"
+            label={t('用时达到多少亮黄牌', 'Yellow warning at')}
+            rules={[{ required: true, message: t('请填写 1-99', 'Enter 1 to 99') }]}
+            extra={t('超期亮红牌并自动催办', 'Overdue turns red and urges automatically')}
+          >
+            <InputNumber min={1} max={99} precision={0} addonAfter="%" style={{ width: 140 }} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="maxExtensions" label={t('最多延期次数', 'Most extensions')} rules={[{ required: true, message: t('请填写 0-10', 'Enter 0 to 10') }]}>
+            <InputNumber min={0} max={10} precision={0} style={{ width: 140 }} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>{limitItem('maxExtension')}</Col>
+        <Col span={12}>
+          <Form.Item name="active" label={t('启用', 'Active')} valuePropName="checked">
+            <Switch />
+          </Form.Item>
+        </Col>
+      </Row>
+    </EditDrawer>
   );
 }
 

@@ -4,7 +4,7 @@
  * through the server, and test a description: which unit would it go to, and why.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, Drawer, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { DownloadOutlined, EditOutlined, ExperimentOutlined, PlusOutlined, StopOutlined, UploadOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -15,7 +15,7 @@ import { useI18n } from '../../i18n.tsx';
 import { applyServerErrors, errorText } from '../../lib/forms.ts';
 import { UnitSelect, UNIT_KIND_TEXT } from '../../components/UnitSelect.tsx';
 import { EmptyState, ErrorState } from '../../components/States.tsx';
-import { CategoryPicker, DivisionPicker, PageHead, isAdmin } from './rules-shared.tsx';
+import { CategoryPicker, DivisionPicker, EditDrawer, PageHead, isAdmin } from './rules-shared.tsx';
 import type { Json } from '../../../../src/platform/json.ts';
 import type { RuleRow as ServerRuleRow } from '../../../../src/dispatch/responsibility/types.ts';
 
@@ -247,135 +247,103 @@ type RuleForm = {
 
 function RuleDrawer({ editing, onClose }: { editing: RuleRow | 'new' | null; onClose(): void }) {
   const { t, lang } = useI18n();
-  const { message } = App.useApp();
-  const qc = useQueryClient();
   const [form] = Form.useForm<RuleForm>();
-  const [banner, setBanner] = useState<string[]>([]);
   const target = Form.useWatch('target', form);
   const isNew = editing === 'new';
 
-  useEffect(() => {
-    if (!editing) return;
-    setBanner([]);
-    form.resetFields();
-    if (editing === 'new') form.setFieldsValue({ target: 'kind', role: 'lead', active: true, divisionLevel: 3 });
-    else form.setFieldsValue({ ...editing, target: editing.unitId ? 'unit' : 'kind' });
-  }, [editing, form]);
-
-  const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<RuleRow>('/api/responsibilities', { method: 'PUT', body }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['responsibilities'] }),
-  });
-
-  async function submit(v: RuleForm) {
-    const body: Record<string, unknown> = {
-      categoryCode: v.categoryCode,
-      divisionCode: v.divisionCode || null,
-      role: v.role,
-      note: v.note?.trim() || null,
-      active: v.active,
-      ...(v.no ? { no: v.no } : {}),
-      ...(v.target === 'unit'
-        ? { unitId: v.unitId || null, unitKind: null, unitKeyword: null, divisionLevel: null }
-        : { unitId: null, unitKind: v.unitKind || null, unitKeyword: v.unitKeyword?.trim() || null, divisionLevel: v.divisionLevel ?? null }),
-    };
-    if (!isNew) body.id = (editing as RuleRow).id;
-    setBanner([]);
-    try {
-      const r = await save.mutateAsync(body);
-      message.success(t(`已保存规则 #${r.no}`, `Saved rule #${r.no}`));
-      onClose();
-    } catch (err) {
-      setBanner(applyServerErrors(form, err, { unitCode: 'unitId' }));
-    }
-  }
-
   return (
-    <Drawer
-      open={!!editing}
+    <EditDrawer<RuleRow, RuleForm, RuleRow>
+      editing={editing}
       onClose={onClose}
+      form={form}
+      name="rule"
       width={560}
       title={isNew ? t('新增规则', 'New rule') : t(`编辑规则 #${(editing as RuleRow | null)?.no ?? ''}`, `Edit rule #${(editing as RuleRow | null)?.no ?? ''}`)}
-      extra={
-        <Space>
-          <Button onClick={onClose}>{t('取消', 'Cancel')}</Button>
-          <Button type="primary" loading={save.isPending} onClick={() => form.submit()}>
-            {t('保存', 'Save')}
-          </Button>
-        </Space>
-      }
-      forceRender
+      initialValues={(e) => (e === 'new' ? { target: 'kind', role: 'lead', active: true, divisionLevel: 3 } : { ...e, target: e.unitId ? 'unit' : 'kind' })}
+      path="/api/responsibilities"
+      queryKey="responsibilities"
+      toBody={(v, e) => ({
+        categoryCode: v.categoryCode,
+        divisionCode: v.divisionCode || null,
+        role: v.role,
+        note: v.note?.trim() || null,
+        active: v.active,
+        ...(v.no ? { no: v.no } : {}),
+        ...(v.target === 'unit'
+          ? { unitId: v.unitId || null, unitKind: null, unitKeyword: null, divisionLevel: null }
+          : { unitId: null, unitKind: v.unitKind || null, unitKeyword: v.unitKeyword?.trim() || null, divisionLevel: v.divisionLevel ?? null }),
+        ...(e !== 'new' ? { id: e.id } : {}),
+      })}
+      savedText={(r) => t(`已保存规则 #${r.no}`, `Saved rule #${r.no}`)}
+      fieldAliases={{ unitCode: 'unitId' }}
     >
-      {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.join('；')} />}
-      <Form form={form} name="rule" layout="vertical" onFinish={submit}>
-        <Form.Item name="categoryCode" label={t('事项分类（含其下级）', 'Matter (category branch)')} rules={[{ required: true, message: t('请选择事项分类', 'Choose a category') }]}>
-          <CategoryPicker allowClear={false} />
+      <Form.Item name="categoryCode" label={t('事项分类（含其下级）', 'Matter (category branch)')} rules={[{ required: true, message: t('请选择事项分类', 'Choose a category') }]}>
+        <CategoryPicker allowClear={false} />
+      </Form.Item>
+      <Form.Item name="divisionCode" label={t('适用区域（含其下级；留空为全部）', 'Area (and everything in it; empty = everywhere)')}>
+        <DivisionPicker />
+      </Form.Item>
+      <Form.Item name="target" label={t('责任单位', 'Responsible unit')}>
+        <Radio.Group
+          optionType="button"
+          options={[
+            { value: 'kind', label: t('按层级与单位类型', 'By level and kind') },
+            { value: 'unit', label: t('指定单位', 'A named unit') },
+          ]}
+        />
+      </Form.Item>
+      {target === 'unit' ? (
+        <Form.Item name="unitId" label={t('单位', 'Unit')} rules={[{ required: true, message: t('请选择单位', 'Choose a unit') }]}>
+          <UnitSelect />
         </Form.Item>
-        <Form.Item name="divisionCode" label={t('适用区域（含其下级；留空为全部）', 'Area (and everything in it; empty = everywhere)')}>
-          <DivisionPicker />
-        </Form.Item>
-        <Form.Item name="target" label={t('责任单位', 'Responsible unit')}>
-          <Radio.Group
-            optionType="button"
-            options={[
-              { value: 'kind', label: t('按层级与单位类型', 'By level and kind') },
-              { value: 'unit', label: t('指定单位', 'A named unit') },
-            ]}
-          />
-        </Form.Item>
-        {target === 'unit' ? (
-          <Form.Item name="unitId" label={t('单位', 'Unit')} rules={[{ required: true, message: t('请选择单位', 'Choose a unit') }]}>
-            <UnitSelect />
-          </Form.Item>
-        ) : (
-          <Row gutter={12}>
-            <Col span={12}>
-              <Form.Item name="divisionLevel" label={t('层级', 'Level')} extra={t('在工单所在区划链的哪一级找单位', 'Where on the case’s division chain')}>
-                <Select allowClear placeholder={t('任意层级', 'Any level')} options={LEVELS.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />
-              </Form.Item>
-            </Col>
-            <Col span={12}>
-              <Form.Item name="unitKind" label={t('单位类型', 'Unit kind')}>
-                <Select allowClear placeholder={t('任意类型', 'Any kind')} options={Object.entries(UNIT_KIND_TEXT).map(([v, p]) => ({ value: v, label: p[lang === 'zh' ? 0 : 1] }))} />
-              </Form.Item>
-            </Col>
-            <Col span={24}>
-              <Form.Item
-                name="unitKeyword"
-                label={t('单位名称关键词', 'Unit name keywords')}
-                extra={t('多个用 | 分隔，如：城管|城市管理|综合行政执法', 'Separate with |, e.g. 城管|城市管理')}
-                rules={[{ max: 200 }]}
-              >
-                <Input maxLength={200} />
-              </Form.Item>
-            </Col>
-          </Row>
-        )}
-        <Form.Item name="role" label={t('主办或协办', 'Lead or assist')}>
-          <Radio.Group
-            options={[
-              { value: 'lead', label: t('主办', 'Lead') },
-              { value: 'assist', label: t('协办', 'Assist') },
-            ]}
-          />
-        </Form.Item>
-        <Form.Item name="note" label={t('依据 / 备注', 'Legal basis / note')} rules={[{ max: 2000 }]}>
-          <Input.TextArea rows={3} maxLength={2000} placeholder={t('如：《城市道路照明设施管理规定》第X条；县权责清单第N项', 'e.g. the regulation and article; the county list item')} />
-        </Form.Item>
+      ) : (
         <Row gutter={12}>
           <Col span={12}>
-            <Form.Item name="no" label={t('编号', 'Number')} extra={isNew ? t('留空自动编号', 'Empty: next number') : undefined}>
-              <InputNumber min={1} precision={0} style={{ width: 140 }} />
+            <Form.Item name="divisionLevel" label={t('层级', 'Level')} extra={t('在工单所在区划链的哪一级找单位', 'Where on the case’s division chain')}>
+              <Select allowClear placeholder={t('任意层级', 'Any level')} options={LEVELS.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />
             </Form.Item>
           </Col>
           <Col span={12}>
-            <Form.Item name="active" label={t('启用', 'Active')} valuePropName="checked">
-              <Switch />
+            <Form.Item name="unitKind" label={t('单位类型', 'Unit kind')}>
+              <Select allowClear placeholder={t('任意类型', 'Any kind')} options={Object.entries(UNIT_KIND_TEXT).map(([v, p]) => ({ value: v, label: p[lang === 'zh' ? 0 : 1] }))} />
+            </Form.Item>
+          </Col>
+          <Col span={24}>
+            <Form.Item
+              name="unitKeyword"
+              label={t('单位名称关键词', 'Unit name keywords')}
+              extra={t('多个用 | 分隔，如：城管|城市管理|综合行政执法', 'Separate with |, e.g. 城管|城市管理')}
+              rules={[{ max: 200 }]}
+            >
+              <Input maxLength={200} />
             </Form.Item>
           </Col>
         </Row>
-      </Form>
-    </Drawer>
+      )}
+      <Form.Item name="role" label={t('主办或协办', 'Lead or assist')}>
+        <Radio.Group
+          options={[
+            { value: 'lead', label: t('主办', 'Lead') },
+            { value: 'assist', label: t('协办', 'Assist') },
+          ]}
+        />
+      </Form.Item>
+      <Form.Item name="note" label={t('依据 / 备注', 'Legal basis / note')} rules={[{ max: 2000 }]}>
+        <Input.TextArea rows={3} maxLength={2000} placeholder={t('如：《城市道路照明设施管理规定》第X条；县权责清单第N项', 'e.g. the regulation and article; the county list item')} />
+      </Form.Item>
+      <Row gutter={12}>
+        <Col span={12}>
+          <Form.Item name="no" label={t('编号', 'Number')} extra={isNew ? t('留空自动编号', 'Empty: next number') : undefined}>
+            <InputNumber min={1} precision={0} style={{ width: 140 }} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="active" label={t('启用', 'Active')} valuePropName="checked">
+            <Switch />
+          </Form.Item>
+        </Col>
+      </Row>
+    </EditDrawer>
   );
 }
 

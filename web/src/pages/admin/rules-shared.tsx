@@ -1,15 +1,17 @@
 /**
  * Pieces shared by the rule admin pages (categories, policies, holidays,
  * responsibility list, knowledge base): a division picker, a category tree
- * picker that also shows inactive codes, limit text, the page header.
+ * picker that also shows inactive codes, limit text, the page header, the
+ * edit drawer.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Select, TreeSelect, Typography, type SelectProps } from 'antd';
-import { useQuery } from '@tanstack/react-query';
+import { Alert, App, Button, Drawer, Form, Select, Space, TreeSelect, Typography, type FormInstance, type SelectProps } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, withQuery } from '../../api/client.ts';
 import { useCategories } from '../../api/hooks.ts';
 import type { Category } from '../../api/types.ts';
 import { useI18n } from '../../i18n.tsx';
+import { applyServerErrors } from '../../lib/forms.ts';
 
 export function PageHead({ title, extra, sub }: { title: string; extra?: ReactNode; sub?: ReactNode }) {
   return (
@@ -156,3 +158,85 @@ export function DivisionPicker(props: Omit<SelectProps<string>, 'options' | 'onS
 
 /** Who may edit the rule pages: admins (the server checks again, and scopes). */
 export const isAdmin = (roles: string[] | undefined) => !!roles?.includes('admin');
+
+/**
+ * The edit drawer of a rule page: opens on a row (or 'new') with the form
+ * reset to `initialValues`, saves the body `toBody` makes with PUT to `path`,
+ * refreshes the list under `queryKey`, and shows what the server refuses on the
+ * fields it names (the rest in a banner above the form). The page keeps the
+ * form instance (to watch fields) and gives the form items as children.
+ */
+export function EditDrawer<T, F extends object, S>(props: {
+  editing: T | 'new' | null;
+  onClose(): void;
+  form: FormInstance<F>;
+  /** The form's name (it prefixes the fields' ids). */
+  name: string;
+  title: string;
+  width: number;
+  initialValues(editing: T | 'new'): Parameters<FormInstance<F>['setFieldsValue']>[0];
+  path: string;
+  queryKey: string;
+  toBody(values: F, editing: T | 'new'): Record<string, unknown>;
+  /** The success message, from what the server answered and what was sent. */
+  savedText(saved: S, body: Record<string, unknown>): string;
+  /** Server field names that stand for other form fields (see applyServerErrors). */
+  fieldAliases?: Record<string, string>;
+  requiredMark?: boolean;
+  children: ReactNode;
+}) {
+  const { editing, onClose, form } = props;
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [banner, setBanner] = useState<string[]>([]);
+
+  useEffect(() => {
+    if (!editing) return;
+    setBanner([]);
+    form.resetFields();
+    form.setFieldsValue(props.initialValues(editing));
+    // The values are read when the drawer opens on a row, not tracked.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [editing, form]);
+
+  const save = useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<S>(props.path, { method: 'PUT', body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: [props.queryKey] }),
+  });
+
+  async function submit(v: F) {
+    const body = props.toBody(v, editing as T | 'new');
+    setBanner([]);
+    try {
+      const saved = await save.mutateAsync(body);
+      message.success(props.savedText(saved, body));
+      onClose();
+    } catch (err) {
+      setBanner(applyServerErrors(form, err, props.fieldAliases));
+    }
+  }
+
+  return (
+    <Drawer
+      open={!!editing}
+      onClose={onClose}
+      width={props.width}
+      title={props.title}
+      extra={
+        <Space>
+          <Button onClick={onClose}>{t('取消', 'Cancel')}</Button>
+          <Button type="primary" loading={save.isPending} onClick={() => form.submit()}>
+            {t('保存', 'Save')}
+          </Button>
+        </Space>
+      }
+      forceRender
+    >
+      {banner.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={banner.join('；')} />}
+      <Form form={form} name={props.name} layout="vertical" onFinish={submit} requiredMark={props.requiredMark}>
+        {props.children}
+      </Form>
+    </Drawer>
+  );
+}
