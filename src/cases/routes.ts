@@ -35,9 +35,8 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     async (req, reply) => {
       const p = requireUser(req);
       const key = req.headers['idempotency-key'] as string | undefined;
-      const { view: bare, created } = await cases.create(p, req.body, key);
-      // The intake screen shows the names at once; one small lookup beats a second request from the browser.
-      const view = await cases.withNames(p, bare);
+      // The view carries the names the intake screen shows at once: the insert reads them (NEW_CASE_SELECT), a replay reads the case with them.
+      const { view, created } = await cases.create(p, req.body, key);
       reply.header('location', `/api/cases/${view.id}`);
       return reply.status(created ? 201 : 200).send(view);
     },

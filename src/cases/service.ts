@@ -459,24 +459,6 @@ export class CaseService {
     return { total: Math.min(n, TOTAL_CAP), totalCapped: n > TOTAL_CAP };
   }
 
-  /** The names a case view shows (category, grid, division, lead unit) for a view built from a bare row. */
-  async withNames(p: Principal, view: CaseView): Promise<CaseView> {
-    if (view.categoryName !== undefined || view.location.divisionName !== undefined) return view;
-    const rows = await this.ctx.db.query<{ category_name: string | null; grid_name: string | null; division_name: string | null; lead_unit_name: string | null }>(
-      `SELECT (SELECT name FROM categories WHERE code = $1) AS category_name, (SELECT name FROM grids WHERE id = $2) AS grid_name,
-              (SELECT name FROM divisions WHERE code = $3) AS division_name, (SELECT name FROM units WHERE id = $4) AS lead_unit_name`,
-      [view.categoryCode, view.location.gridId, view.location.divisionCode, view.leadUnitId],
-    );
-    const r = rows[0];
-    if (!r) return view;
-    return {
-      ...view,
-      categoryName: r.category_name ?? undefined,
-      leadUnitName: r.lead_unit_name ?? undefined,
-      location: { ...view.location, gridName: r.grid_name ?? undefined, divisionName: r.division_name ?? undefined },
-    };
-  }
-
   /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
   async act(p: Principal, ref: string, action: Action, input: ActionInput & { version?: number; attachmentIds?: string[] }) {
     const row = await loadVisible(this.ctx.db, p, ref);
