@@ -181,5 +181,6 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<CaseRow[]> {
       col((p) => p.c.clock.nextCheckAt),
       col((p) => p.c.searchText),
     ],
+    { prepare: true },
   );
 }

@@ -155,6 +155,7 @@ export async function insertCase(q: Queryable, c: NewCase): Promise<CaseRow> {
     `WITH c AS (INSERT INTO cases (${CASE_COLUMNS}) ${INSERT_CASE_SELECT} RETURNING *), ${EVENT_AND_ATTACHMENTS}
      ${NEW_CASE_SELECT}`,
     newCaseParams(c),
+    { prepare: true },
   );
   return rows[0];
 }
@@ -174,6 +175,7 @@ export async function insertCaseIdempotent(q: Queryable, c: NewCase, key: string
      ${EVENT_AND_ATTACHMENTS}
      ${NEW_CASE_SELECT}`,
     [...newCaseParams(c), key, requestHash],
+    { prepare: true },
   );
   return rows[0];
 }

@@ -1,13 +1,23 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 
 /**
  * One small interface over both drivers, so every feature writes plain
  * PostgreSQL once and it runs on the embedded PGlite and on a server alike.
  */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each server connection: a hot statement
+   * with a large plan (the intake batch) is then parsed and planned once per
+   * connection instead of on every call. The embedded database ignores it.
+   */
+  prepare?: boolean;
+}
+
 export interface Queryable {
-  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, any>>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -35,11 +45,24 @@ export async function maybeOne<T>(q: Queryable, sql: string, params?: unknown[])
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+const statementNames = new Map<string, string>();
+
+/** A node-postgres query config; prepared ones are named after their text, so one name never means two statements. */
+function pgQuery(sql: string, params: unknown[] | undefined, opts: QueryOptions | undefined): pg.QueryConfig {
+  if (!opts?.prepare) return { text: sql, values: params as any[] };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `z_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as any[] };
+}
+
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
   constructor(readonly pool: pg.Pool) {}
-  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
-    const r = await this.pool.query(sql, params as any[]);
+  async query<T>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<T[]> {
+    const r = await this.pool.query(pgQuery(sql, params, opts));
     return r.rows as T[];
   }
   async exec(sql: string): Promise<void> {
@@ -50,7 +73,7 @@ class PostgresDb implements Db {
     try {
       await client.query('BEGIN');
       const q: Queryable = {
-        query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params as any[])).rows as R[],
+        query: async <R>(sql: string, params?: unknown[], opts?: QueryOptions) => (await client.query(pgQuery(sql, params, opts))).rows as R[],
         exec: async (sql: string) => {
           await client.query(sql);
         },
