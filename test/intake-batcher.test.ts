@@ -1,7 +1,8 @@
 /**
  * Group intake under a burst: every create is written whole (case, creation
- * event, idempotency key, names for the screen), batches overlap on
- * PostgreSQL, and a key sent twice in the same burst still makes one case.
+ * event, idempotency key, names for the screen), requests that arrive while
+ * a batch is written share the next one, and a key sent twice in the same
+ * burst still makes one case.
  */
 import { describe, it, expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
