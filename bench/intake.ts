@@ -122,7 +122,7 @@ async function signIn(url: string): Promise<string> {
  * whichever side ran in the busier minute.
  */
 export async function benchIntake(opts: { amount?: { pglite: number; postgres: number } } = {}) {
-  const amounts = opts.amount ?? { pglite: 2100, postgres: 6000 };
+  const amounts = opts.amount ?? { pglite: 2100, postgres: 9000 };
   const summary: Record<string, string> = {};
   for (const kind of ['pglite', 'postgres'] as const) {
     const bdb = await openBenchDb(kind);
@@ -143,7 +143,9 @@ export async function benchIntake(opts: { amount?: { pglite: number; postgres: n
       let server = await spawnServer(bdb.serverEnv);
       try {
         let cookie = await signIn(server.url);
-        await httpRun(server.url, cookie, Math.min(500, perRound)); // warm-up (JIT, caches)
+        // Warm-up on both sides (JIT, connections, the database's caches), so the rounds measure the steady state.
+        await httpRun(server.url, cookie, Math.min(1000, perRound));
+        if (kind === 'postgres') await rawRun(bdb.db, Math.min(1000, perRound));
         for (let round = 0; round < ROUNDS; round++) {
           if (kind === 'pglite' && round > 0) {
             server = await spawnServer(bdb.serverEnv);
