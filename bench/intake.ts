@@ -102,7 +102,8 @@ async function rawRun(db: Db, amount: number): Promise<{ perSecond: number; p99:
   return { perSecond: amount / seconds, p99: percentile(lat, 99) };
 }
 
-const ROUNDS = 3;
+/** Rounds per database: PGlite restarts its server each round, so it runs fewer. */
+const ROUNDS = { pglite: 3, postgres: 5 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -122,7 +123,7 @@ async function signIn(url: string): Promise<string> {
  * whichever side ran in the busier minute.
  */
 export async function benchIntake(opts: { amount?: { pglite: number; postgres: number } } = {}) {
-  const amounts = opts.amount ?? { pglite: 2100, postgres: 9000 };
+  const amounts = opts.amount ?? { pglite: 2100, postgres: 15000 };
   const summary: Record<string, string> = {};
   for (const kind of ['pglite', 'postgres'] as const) {
     const bdb = await openBenchDb(kind);
@@ -135,7 +136,8 @@ export async function benchIntake(opts: { amount?: { pglite: number; postgres: n
     }
     try {
       await prepare(bdb.db);
-      const perRound = Math.ceil(amounts[kind] / ROUNDS);
+      const rounds = ROUNDS[kind];
+      const perRound = Math.ceil(amounts[kind] / rounds);
       const https: HttpResult[] = [];
       const raws: { perSecond: number; p99: number }[] = [];
       // PGlite is single-process: the server holds the data directory during its runs, the raw run takes it back after.
@@ -144,9 +146,9 @@ export async function benchIntake(opts: { amount?: { pglite: number; postgres: n
       try {
         let cookie = await signIn(server.url);
         // Warm-up on both sides (JIT, connections, the database's caches), so the rounds measure the steady state.
-        await httpRun(server.url, cookie, Math.min(1000, perRound));
-        if (kind === 'postgres') await rawRun(bdb.db, Math.min(1000, perRound));
-        for (let round = 0; round < ROUNDS; round++) {
+        await httpRun(server.url, cookie, kind === 'postgres' ? 3000 : Math.min(1000, perRound));
+        if (kind === 'postgres') await rawRun(bdb.db, 1000);
+        for (let round = 0; round < rounds; round++) {
           if (kind === 'pglite' && round > 0) {
             server = await spawnServer(bdb.serverEnv);
             cookie = await signIn(server.url);
@@ -171,7 +173,7 @@ export async function benchIntake(opts: { amount?: { pglite: number; postgres: n
       const ratio = median(https.map((h, i) => h.perSecond / raws[i].perSecond));
       const creates = median(https.map((h) => h.perSecond));
       const p99 = median(https.map((h) => h.p99));
-      console.log(`intake/${kind}: median of ${ROUNDS} rounds: http creates/s=${fmt(creates)} p99=${fmt(p99, 1)}ms raw tx/s=${fmt(median(raws.map((r) => r.perSecond)))} ratio=${fmt(ratio, 2)}`);
+      console.log(`intake/${kind}: median of ${rounds} rounds: http creates/s=${fmt(creates)} p99=${fmt(p99, 1)}ms raw tx/s=${fmt(median(raws.map((r) => r.perSecond)))} ratio=${fmt(ratio, 2)}`);
       summary[`${kind}_creates_per_s`] = fmt(creates);
       summary[`${kind}_ratio`] = fmt(ratio, 2);
       if (kind === 'postgres') summary.postgres_p99_ms = fmt(p99, 1);
