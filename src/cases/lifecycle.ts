@@ -5,22 +5,10 @@
  * together with one appended event.
  */
 import type { Role } from '../org/roles.ts';
+import { ACTIONS, STATUSES, type Action, type Status } from './vocabulary.ts';
 
-export const STATUSES = [
-  'registered', // 受理
-  'dispatched', // 派单
-  'accepted', // 签收
-  'in_progress', // 办理中
-  'replied', // 已答复
-  'verified', // 已核查
-  'closed', // 办结
-  'rated', // 已评价
-  'returned', // 退单
-  'transferred', // 转110
-  'cancelled', // 作废
-  'merged', // 已并入另一工单 (并单)
-] as const;
-export type Status = (typeof STATUSES)[number];
+// The statuses and actions live in vocabulary.ts (shared with the web console); re-exported here.
+export { ACTIONS, STATUSES, type Action, type Status };
 
 export const STATUS_LABELS: Record<Status, string> = {
   registered: '已受理',
@@ -41,33 +29,6 @@ export const STATUS_LABELS: Record<Status, string> = {
 export const FINAL_STATUSES: readonly Status[] = ['transferred', 'cancelled'];
 /** States in which a case is still being worked on (clock running). */
 export const OPEN_STATUSES: readonly Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
-
-export const ACTIONS = [
-  'dispatch',
-  'accept',
-  'return',
-  'start',
-  'reply',
-  'verify',
-  'close',
-  'close_directly',
-  'rate',
-  'reopen',
-  'cancel',
-  'transfer_police',
-  'urge',
-  'supervise',
-  'note',
-  'arrive',
-  'request_extension',
-  'decide_extension',
-  'summon',
-  'report',
-  'assist_reply',
-  'merge',
-  'unmerge',
-] as const;
-export type Action = (typeof ACTIONS)[number];
 
 export const ACTION_LABELS: Record<Action, string> = {
   dispatch: '派单',

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { STATUSES } from './lifecycle.ts';
+import { CASE_TYPES, CHANNELS, URGENCIES, type CaseType, type Channel, type Urgency } from './vocabulary.ts';
 
-export const CHANNELS = ['hotline', 'grid', 'web', 'wechat', 'police110', 'enterprise', 'api'] as const;
-export type Channel = (typeof CHANNELS)[number];
+// The channels, case types and urgencies live in vocabulary.ts (shared with the web console); re-exported here.
+export { CASE_TYPES, CHANNELS, URGENCIES, type CaseType, type Channel, type Urgency };
+
 export const CHANNEL_LABELS: Record<Channel, string> = {
   hotline: '12345 热线',
   grid: '网格上报',
@@ -13,8 +15,6 @@ export const CHANNEL_LABELS: Record<Channel, string> = {
   api: '接口',
 };
 
-export const CASE_TYPES = ['consultation', 'help', 'complaint', 'report', 'suggestion', 'praise'] as const;
-export type CaseType = (typeof CASE_TYPES)[number];
 export const CASE_TYPE_LABELS: Record<CaseType, string> = {
   consultation: '咨询',
   help: '求助',
@@ -24,8 +24,6 @@ export const CASE_TYPE_LABELS: Record<CaseType, string> = {
   praise: '表扬',
 };
 
-export const URGENCIES = ['normal', 'urgent'] as const;
-export type Urgency = (typeof URGENCIES)[number];
 export const URGENCY_LABELS: Record<Urgency, string> = { normal: '一般', urgent: '紧急' };
 
 const MOBILE_OR_LANDLINE = /^(1\d{10}|0\d{2,3}-?\d{7,8}|\d{3,8})$/;

@@ -1,18 +1,15 @@
 import type { Attachment } from './client.ts';
 import type { Proposal, ProposedUnit } from '../../../src/dispatch/responsibility/types.ts';
+import type { Role } from '../../../src/org/roles.ts';
+import type { Status, Channel, CaseType, Urgency } from '../../../src/cases/vocabulary.ts';
 
-export type Role =
-  | 'admin'
-  | 'operator'
-  | 'dispatcher'
-  | 'handler'
-  | 'township'
-  | 'grid_worker'
-  | 'police'
-  | 'mediator'
-  | 'supervisor'
-  | 'leader'
-  | 'citizen';
+/**
+ * The server's vocabularies, not copies: vocabulary.ts holds constants only, so
+ * the bundle gets these arrays and no other server code; roles come as a type.
+ */
+export { STATUSES, ACTIONS, CASE_TYPES, CHANNELS, URGENCIES } from '../../../src/cases/vocabulary.ts';
+export type { Status, Action, CaseType, Channel, Urgency } from '../../../src/cases/vocabulary.ts';
+export type { Role };
 
 export interface Me {
   id: string;
@@ -24,58 +21,6 @@ export interface Me {
   unit: { code: string; name: string } | null;
   scopeCodes: string[];
 }
-
-export const STATUSES = [
-  'registered',
-  'dispatched',
-  'accepted',
-  'in_progress',
-  'replied',
-  'verified',
-  'closed',
-  'rated',
-  'returned',
-  'transferred',
-  'cancelled',
-  'merged',
-] as const;
-export type Status = (typeof STATUSES)[number];
-
-export const ACTIONS = [
-  'dispatch',
-  'accept',
-  'return',
-  'start',
-  'reply',
-  'verify',
-  'close',
-  'close_directly',
-  'rate',
-  'reopen',
-  'cancel',
-  'transfer_police',
-  'urge',
-  'supervise',
-  'note',
-  // Time limits and co-handling (shown when the API offers them).
-  'arrive',
-  'request_extension',
-  'decide_extension',
-  'summon',
-  'report',
-  'assist_reply',
-  // Duplicates (并单).
-  'merge',
-  'unmerge',
-] as const;
-export type Action = (typeof ACTIONS)[number];
-
-export const CASE_TYPES = ['consultation', 'help', 'complaint', 'report', 'suggestion', 'praise'] as const;
-export type CaseType = (typeof CASE_TYPES)[number];
-export const CHANNELS = ['hotline', 'grid', 'web', 'wechat', 'police110', 'enterprise', 'api'] as const;
-export type Channel = (typeof CHANNELS)[number];
-export const URGENCIES = ['normal', 'urgent'] as const;
-export type Urgency = (typeof URGENCIES)[number];
 
 export interface CaseView {
   id: string;
