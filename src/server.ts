@@ -48,7 +48,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const config = loadConfig(process.env, opts.config);
   const log = opts.logger ?? createLogger(config.logLevel);
   const ownDb = !opts.db;
-  const db = opts.db ?? (await openDb(config.databaseUrl));
+  const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare }));
   await migrate(db, (m) => log.info(m));
 
   // The category tree ships with the product; an empty table gets the default.

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from './helpers.ts';
-import type { Db } from '../src/platform/db.ts';
+import { openDb, type Db } from '../src/platform/db.ts';
+import { loadConfig } from '../src/platform/config.ts';
 
 describe.each(TEST_DATABASES)('prepared queries on $name', (tdb) => {
   let db: Db;
@@ -58,5 +59,29 @@ describe.each(TEST_DATABASES)('prepared queries on $name', (tdb) => {
     });
     expect(names).toHaveLength(1);
     expect(names[0].statement).toBe(INSERT);
+  });
+
+  it.runIf(tdb.name === 'postgres')('prepares nothing when prepared statements are turned off (a pooler in transaction mode)', async () => {
+    const url = (db as Db & { url?: string }).url!;
+    const plain = await openDb(url, { poolSize: 1, prepare: false });
+    try {
+      const names = await plain.tx(async (q) => {
+        await q.query(INSERT, [[10], ['癸']], { prepare: true });
+        return q.query(`SELECT name FROM pg_prepared_statements`);
+      });
+      expect(names).toEqual([]);
+      expect(await plain.query(`SELECT label FROM prep_t WHERE id = 10`, [], { prepare: true })).toEqual([{ label: '癸' }]);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('ZHILI_PG_PREPARE', () => {
+  it('is on unless turned off', () => {
+    expect(loadConfig({}).pgPrepare).toBe(true);
+    expect(loadConfig({ ZHILI_PG_PREPARE: 'false' }).pgPrepare).toBe(false);
+    expect(loadConfig({ ZHILI_PG_PREPARE: '0' }).pgPrepare).toBe(false);
+    expect(loadConfig({ ZHILI_PG_PREPARE: 'on' }).pgPrepare).toBe(true);
   });
 });

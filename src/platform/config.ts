@@ -3,6 +3,12 @@ import { resolve } from 'node:path';
 export interface Config {
   /** postgres://... or a PGlite data directory. */
   databaseUrl: string;
+  /**
+   * Keep hot statements prepared on PostgreSQL connections (ZHILI_PG_PREPARE,
+   * default on). Off for a connection pooler in transaction mode that cannot
+   * carry prepared statements (PgBouncer before 1.21).
+   */
+  pgPrepare: boolean;
   host: string;
   port: number;
   /** Load demo data on first start (empty database). */
@@ -49,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const databaseUrl = env.DATABASE_URL || resolve(dataDir, 'pglite');
   return {
     databaseUrl,
+    pgPrepare: bool(env.ZHILI_PG_PREPARE, true),
     host: env.HOST ?? '0.0.0.0',
     port: Number(env.PORT ?? 8080),
     // Demo data by default on the embedded database; a server start must opt in.

@@ -48,8 +48,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 const statementNames = new Map<string, string>();
 
 /** A node-postgres query config; prepared ones are named after their text, so one name never means two statements. */
-function pgQuery(sql: string, params: unknown[] | undefined, opts: QueryOptions | undefined): pg.QueryConfig {
-  if (!opts?.prepare) return { text: sql, values: params as any[] };
+function pgQuery(sql: string, params: unknown[] | undefined, opts: QueryOptions | undefined, prepare: boolean): pg.QueryConfig {
+  if (!opts?.prepare || !prepare) return { text: sql, values: params as any[] };
   let name = statementNames.get(sql);
   if (!name) {
     name = `z_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
@@ -60,9 +60,12 @@ function pgQuery(sql: string, params: unknown[] | undefined, opts: QueryOptions 
 
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
-  constructor(readonly pool: pg.Pool) {}
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly prepare: boolean,
+  ) {}
   async query<T>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<T[]> {
-    const r = await this.pool.query(pgQuery(sql, params, opts));
+    const r = await this.pool.query(pgQuery(sql, params, opts, this.prepare));
     return r.rows as T[];
   }
   async exec(sql: string): Promise<void> {
@@ -73,7 +76,7 @@ class PostgresDb implements Db {
     try {
       await client.query('BEGIN');
       const q: Queryable = {
-        query: async <R>(sql: string, params?: unknown[], opts?: QueryOptions) => (await client.query(pgQuery(sql, params, opts))).rows as R[],
+        query: async <R>(sql: string, params?: unknown[], opts?: QueryOptions) => (await client.query(pgQuery(sql, params, opts, this.prepare))).rows as R[],
         exec: async (sql: string) => {
           await client.query(sql);
         },
@@ -124,17 +127,23 @@ const pgliteParsers = {
   1700: (v: string) => Number(v),
 };
 
+export interface OpenOptions {
+  poolSize?: number;
+  /** false: never keep statements prepared, whatever a query asks (Config.pgPrepare). */
+  prepare?: boolean;
+}
+
 /**
  * url: postgres://... for a server; otherwise a PGlite data directory
  * (a path, or "memory://" for a throwaway database).
  */
-export async function openDb(url: string, opts: { poolSize?: number } = {}): Promise<Db> {
+export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     // JIT compiling costs more than it saves on these short OLTP queries (100+ ms on a search plan).
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 20, options: '-c jit=off' });
     pool.on('error', () => {}); // idle client errors surface on the next query
     await pool.query('select 1');
-    return new PostgresDb(pool);
+    return new PostgresDb(pool, opts.prepare ?? true);
   }
   if (url !== 'memory://') mkdirSync(url, { recursive: true });
   const pglite = await PGlite.create(url === 'memory://' ? undefined : url, { parsers: pgliteParsers });
