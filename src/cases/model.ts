@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { STATUSES } from './lifecycle.ts';
-import { CASE_TYPES, CHANNELS, URGENCIES, type CaseType, type Channel, type Urgency } from './vocabulary.ts';
+import { CASE_TYPES, CHANNELS, LIST_SORTS, URGENCIES, WARNINGS, type CaseType, type Channel, type Urgency } from './vocabulary.ts';
 
 // The channels, case types and urgencies live in vocabulary.ts (shared with the web console); re-exported here.
 export { CASE_TYPES, CHANNELS, URGENCIES, type CaseType, type Channel, type Urgency };
@@ -107,9 +107,7 @@ export const ACTION_BODIES = {
   assist_reply: z.strictObject({ reply: z.string().trim().min(2).max(10000), comment: COMMENT.optional(), attachmentIds: ATTACHMENTS, version: VERSION }),
 } as const;
 
-export const WARNINGS = ['none', 'yellow', 'red'] as const;
-export const LIST_SORTS = ['created_desc', 'created_asc', 'updated_desc', 'due_asc', 'urgency'] as const;
-export type ListSort = (typeof LIST_SORTS)[number];
+export { WARNINGS, LIST_SORTS, type ListSort } from './vocabulary.ts';
 /** Counting stops here: a queue badge reads "10000+" rather than scanning millions of rows. */
 export const TOTAL_CAP = 10_000;
 

@@ -1,6 +1,7 @@
 /**
  * The case vocabularies the server and the web console share: statuses,
- * actions, case types, channels and urgencies, in their canonical order.
+ * actions, case types, channels, urgencies, time-limit warnings and list
+ * sorts, in their canonical order.
  *
  * Constants only, no imports: the console imports this file directly
  * (web/src/api/types.ts), so its bundle gets these arrays and nothing else of
@@ -61,3 +62,11 @@ export type CaseType = (typeof CASE_TYPES)[number];
 
 export const URGENCIES = ['normal', 'urgent'] as const;
 export type Urgency = (typeof URGENCIES)[number];
+
+/** A running clock's warning: yellow near the limit, red past it. */
+export const WARNINGS = ['none', 'yellow', 'red'] as const;
+export type Warning = (typeof WARNINGS)[number];
+
+/** Orders a case list may be sorted in (GET /api/cases?sort=). */
+export const LIST_SORTS = ['created_desc', 'created_asc', 'updated_desc', 'due_asc', 'urgency'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];

@@ -4,6 +4,7 @@
  * escalates. No I/O, no Date.now(): `now` is always passed in.
  */
 import { addWorkingDays, addWorkingMs, workingMsBetween, type Calendar } from './calendar.ts';
+import type { Warning } from '../cases/vocabulary.ts';
 
 /**
  * A limit: a number and a unit. `m` minutes, `h` hours (working time on a
@@ -177,7 +178,7 @@ function replyClock(cal: Calendar, policy: Policy, s: ClockState, now: number): 
   return plan(cal, policy, 'reply', start, due);
 }
 
-export type Warning = 'none' | 'yellow' | 'red';
+export type { Warning };
 
 export interface Watch {
   warning: Warning;

@@ -1,14 +1,14 @@
 import type { Attachment } from './client.ts';
 import type { Proposal, ProposedUnit } from '../../../src/dispatch/responsibility/types.ts';
 import type { Role } from '../../../src/org/roles.ts';
-import type { Status, Channel, CaseType, Urgency } from '../../../src/cases/vocabulary.ts';
+import type { Status, Channel, CaseType, Urgency, Warning } from '../../../src/cases/vocabulary.ts';
 
 /**
  * The server's vocabularies, not copies: vocabulary.ts holds constants only, so
  * the bundle gets these arrays and no other server code; roles come as a type.
  */
-export { STATUSES, ACTIONS, CASE_TYPES, CHANNELS, URGENCIES } from '../../../src/cases/vocabulary.ts';
-export type { Status, Action, CaseType, Channel, Urgency } from '../../../src/cases/vocabulary.ts';
+export { STATUSES, ACTIONS, CASE_TYPES, CHANNELS, URGENCIES, WARNINGS, LIST_SORTS } from '../../../src/cases/vocabulary.ts';
+export type { Status, Action, CaseType, Channel, Urgency, Warning, ListSort } from '../../../src/cases/vocabulary.ts';
 export type { Role };
 
 export interface Me {
@@ -72,7 +72,6 @@ export interface CaseView {
 }
 
 export type Clock = 'dispatch' | 'accept' | 'arrive' | 'reply' | 'verify';
-export type Warning = 'none' | 'yellow' | 'red';
 
 export interface Deadline {
   clock: Clock | string | null;
@@ -117,8 +116,6 @@ export interface CaseList {
   totalCapped?: boolean;
 }
 
-export const LIST_SORTS = ['created_desc', 'created_asc', 'updated_desc', 'due_asc', 'urgency'] as const;
-export type ListSort = (typeof LIST_SORTS)[number];
 
 export interface Category {
   code: string;
