@@ -70,19 +70,22 @@ export const STATUS_TEXT: Record<Status, Pair> = {
   merged: ['已合并', 'Merged'],
 };
 
-/** Status colours: one hue per stage, readable on white (tags) and as map dots. */
+/**
+ * Status colours: one hue per stage, as map dots and as tags whose white text
+ * must stay readable (WCAG AA, at least 4.5:1; e2e/a11y.e2e.test.ts measures it).
+ */
 export const STATUS_COLOR: Record<Status, string> = {
-  registered: '#1677ff',
+  registered: '#1d5bd8',
   dispatched: '#722ed1',
-  accepted: '#13a8a8',
-  in_progress: '#d48806',
-  replied: '#eb2f96',
-  verified: '#389e0d',
-  closed: '#237804',
-  rated: '#5b8c00',
+  accepted: '#08797a',
+  in_progress: '#995c00',
+  replied: '#c41d7f',
+  verified: '#2b7a0b',
+  closed: '#135200',
+  rated: '#3f6600',
   returned: '#cf1322',
   transferred: '#a0522d',
-  cancelled: '#8c8c8c',
+  cancelled: '#6e6e6e',
   merged: '#595959',
 };
 

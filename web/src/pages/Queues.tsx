@@ -162,7 +162,8 @@ export default function QueuesPage() {
   const countOf = (key: string) => {
     const c = counts[key];
     if (!c) return null;
-    const color = !c.n ? '#8c8c8c' : key === 'overdue' ? '#cf1322' : key === 'soon' ? '#ad6800' : '#1d5bd8';
+    // White figures at 4.5:1 or more on each (e2e/a11y.e2e.test.ts).
+    const color = !c.n ? '#6e6e6e' : key === 'overdue' ? '#cf1322' : key === 'soon' ? '#995c00' : '#1d5bd8';
     return <Badge count={countText(c)} showZero overflowCount={Number.MAX_SAFE_INTEGER} color={color} style={{ marginInlineStart: 6 }} data-count={c.n} />;
   };
 

@@ -11,7 +11,7 @@ import { api } from '../../api/client.ts';
 import type { Status } from '../../api/types.ts';
 import { errorText } from '../../lib/forms.ts';
 import { STATUS_COLOR, STATUS_TEXT, useI18n, useLabel } from '../../i18n.tsx';
-import { WARNING_COLOR, WARNING_TEXT, type Warning } from './filters.ts';
+import { WARNING_TAG_COLOR, WARNING_TEXT, type Warning } from './filters.ts';
 
 export interface MapCaseSummary {
   id: string;
@@ -60,7 +60,7 @@ export function PointPopup({ id, no }: { id: string; no: string }) {
               {label(STATUS_TEXT, c.status)}
             </Tag>
             {c.warning !== 'none' && (
-              <Tag color={WARNING_COLOR[c.warning]} style={{ marginInlineEnd: 0 }}>
+              <Tag color={WARNING_TAG_COLOR[c.warning]} style={{ marginInlineEnd: 0 }}>
                 {label(WARNING_TEXT, c.warning)}
               </Tag>
             )}

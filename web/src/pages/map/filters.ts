@@ -3,14 +3,15 @@
  * (a leader forwards "overdue road cases in this grid, last 30 days").
  */
 import dayjs, { type Dayjs } from 'dayjs';
-import { CHANNELS, STATUSES, type Channel, type Status } from '../../api/types.ts';
+import { CHANNELS, STATUSES, WARNINGS, type Channel, type Status, type Warning } from '../../api/types.ts';
 import type { Query } from '../../api/client.ts';
 
-export const WARNINGS = ['none', 'yellow', 'red'] as const;
-export type Warning = (typeof WARNINGS)[number];
+export { WARNINGS, type Warning };
 
-/** Warning colours: on time, near the limit, overdue. */
+/** Warning colours of dots and legend swatches: on time, near the limit, overdue (each dot has a dark ring for contrast). */
 export const WARNING_COLOR: Record<Warning, string> = { none: '#389e0d', yellow: '#d48806', red: '#cf1322' };
+/** The same as tags with white text, dark enough to read at 4.5:1 or more. */
+export const WARNING_TAG_COLOR: Record<Warning, string> = { none: '#2b7a0b', yellow: '#995c00', red: '#cf1322' };
 export const WARNING_TEXT: Record<Warning, [string, string]> = {
   none: ['未预警', 'On time'],
   yellow: ['临期黄牌', 'Near the limit'],
