@@ -2,8 +2,8 @@
  * Accessibility basics in the real browser: every visible form control on the
  * main pages has an accessible name (a label, aria-label or aria-labelledby),
  * and the warning colours (即将超时 yellow, 已超时 red) keep their text
- * readable: WCAG AA contrast of at least 4.5:1 against what is behind it.
- * (Keyboard focus order is driven in console.e2e.test.ts: a call is
+ * readable: WCAG AA contrast of at least 4.5:1 against what is behind it;
+ * and the console pages fit a 1366 px screen. (Keyboard focus order is driven in console.e2e.test.ts: a call is
  * registered from the keyboard alone.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,5 +215,28 @@ describe.skipIf(!hasChromium)('accessibility basics (Chromium)', () => {
     expect(measured.length).toBeGreaterThanOrEqual(8);
     const poor = measured.filter((m) => m.ratio < 4.5);
     expect(poor, JSON.stringify(measured, null, 1)).toEqual([]);
+  });
+
+  it('fits a 1366 px screen: no console page scrolls sideways', async () => {
+    const wide: Record<string, number> = {};
+    for (const [user, path, ready] of [
+      ['operator', '/intake', '#description'],
+      ['operator', '/queues', '.ant-table-row'],
+      ['operator', `/cases/${caseNo}`, '.case-head'],
+      ['supervisor', '/map', '.leaflet-container'],
+      ['leader', '/dashboard', '.ant-card'],
+      ['admin', '/admin/users', '.ant-table-row'],
+      ['admin', '/admin/responsibilities', '.ant-table-row'],
+    ]) {
+      const { ctx, page } = await openPage(browser, contexts, { ...DESKTOP, viewport: { width: 1366, height: 768 } });
+      await apiLogin(ctx, server.url, user);
+      await page.goto(server.url + path);
+      await page.locator(ready).first().waitFor();
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (over > 0) wide[path] = over;
+      await ctx.close();
+    }
+    expect(wide).toEqual({});
   });
 });
