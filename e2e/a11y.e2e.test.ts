@@ -3,8 +3,8 @@
  * main pages has an accessible name (a label, aria-label or aria-labelledby),
  * and the warning colours (即将超时 yellow, 已超时 red) keep their text
  * readable: WCAG AA contrast of at least 4.5:1 against what is behind it;
- * and the console pages fit a 1366 px screen. (Keyboard focus order is driven in console.e2e.test.ts: a call is
- * registered from the keyboard alone.)
+ * and the console pages fit a 1366 px screen. (Keyboard focus order is
+ * driven in console.e2e.test.ts: a call is registered from the keyboard alone.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
