@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { CHROMIUM, DESKTOP, PHONE, apiContext, apiLogin, ensureWebBuilt, hasChromium, launch, openPage, shot, startServer, tabTo, type RunningServer, type TestPage } from './harness.ts';
+import { CHROMIUM, DESKTOP, PHONE, apiContext, apiLogin, chooseOption, ensureWebBuilt, hasChromium, launch, openPage, shot, startServer, tabTo, type RunningServer, type TestPage } from './harness.ts';
 import { PASSWORD, SAMPLE_CASES } from './fixtures.ts';
 
 if (!hasChromium) {
@@ -191,9 +191,7 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     await boxes.nth(1).check();
     await page.getByRole('button', { name: /批量派单/ }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('#leadUnitId').click();
-    await page.keyboard.type('住建');
-    await page.locator('.ant-select-item-option:has-text("岳阳楼区住建局")').click();
+    await chooseOption(page, dialog, '#leadUnitId', '住建', '岳阳楼区住建局');
     await dialog.getByRole('button', { name: /派\s*单/ }).click();
     await dialog.locator('.bulk-results li:has-text("已派单")').nth(1).waitFor();
     await shot(page, '08-bulk-dispatch', false);
@@ -240,9 +238,7 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     const dlg = operator.page.getByRole('dialog');
     await suggested;
     await dlg.getByTestId('hint-unit').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
-    await dlg.locator('#leadUnitId').click();
-    await operator.page.keyboard.type('城管');
-    await operator.page.locator('.ant-select-item-option:has-text("岳阳楼区城管局")').click();
+    await chooseOption(operator.page, dlg, '#leadUnitId', '城管', '岳阳楼区城管局');
     await dlg.getByLabel('派单意见').fill('请三日内处理并回复');
     await shot(operator.page, '13-dispatch-modal', false);
     const posted: string[] = [];

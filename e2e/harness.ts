@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { seedE2E } from './fixtures.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -199,4 +199,19 @@ export async function signIn(page: Page, username: string, password: string) {
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(password);
   await page.locator('#password').press('Enter');
+}
+
+/**
+ * Chooses in an antd Select by typing and Enter, then waits until the field
+ * shows the choice. A click on the option can miss on a loaded machine when
+ * the dropdown re-aligns between Playwright's aim and its click (the field
+ * then stays empty); the keyboard picks the highlighted option wherever it is.
+ */
+export async function chooseOption(page: Page, within: Locator | Page, inputSelector: string, typed: string, option: string) {
+  const select = within.locator('.ant-select', { has: page.locator(inputSelector) });
+  await within.locator(inputSelector).click();
+  await page.keyboard.type(typed);
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option-active', { hasText: option }).waitFor();
+  await page.keyboard.press('Enter');
+  await select.locator('.ant-select-selection-item', { hasText: option }).first().waitFor();
 }
