@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, DESKTOP, PHONE, apiContext, apiLogin, ensureWebBuilt, hasChromium, launch, openPage, startServer, type RunningServer } from './harness.ts';
-import { SAMPLE_CASES } from './fixtures.ts';
+import { SAMPLE_CASES, sampleCaseBody } from './fixtures.ts';
 
 if (!hasChromium) console.warn(`\n[e2e] SKIPPED: Chromium not found at ${CHROMIUM}; see e2e/console.e2e.test.ts.\n`);
 
@@ -102,17 +102,7 @@ describe.skipIf(!hasChromium)('accessibility basics (Chromium)', () => {
     browser = await launch();
     const ctx = await apiContext(browser, contexts, server.url, 'operator');
     for (const c of SAMPLE_CASES.slice(0, 3)) {
-      const r = await ctx.request.post(`${server.url}/api/cases`, {
-        data: {
-          type: c.type,
-          categoryCode: c.categoryCode,
-          urgency: c.urgency,
-          title: c.title,
-          description: c.description,
-          reporter: { name: '张三', phone: '13812345678' },
-          location: { address: `岳阳楼区${c.title.slice(0, 4)}`, lng: c.lng, lat: c.lat },
-        },
-      });
+      const r = await ctx.request.post(`${server.url}/api/cases`, { data: sampleCaseBody(c) });
       expect(r.status()).toBe(201);
       caseNo = (await r.json()).no;
     }
@@ -123,6 +113,18 @@ describe.skipIf(!hasChromium)('accessibility basics (Chromium)', () => {
     await browser?.close();
     await server?.stop();
   });
+
+  /** The console's main pages: who opens them, and what shows they are ready. */
+  const consolePages = (): [user: string, path: string, ready: string][] => [
+    ['operator', '/intake', '#description'],
+    ['operator', '/queues', '.ant-table-row'],
+    ['operator', `/cases/${caseNo}`, '.case-head'],
+    ['supervisor', '/map', '.leaflet-container'],
+    ['leader', '/dashboard', '.ant-card'],
+    ['admin', '/admin/users', '.ant-table-row'],
+    ['admin', '/admin/policies', '.ant-table-row'],
+    ['admin', '/admin/responsibilities', '.ant-table-row'],
+  ];
 
   /** Opens `path` as `user` and waits for `ready`, then lists the unnamed controls. */
   async function unnamedOn(user: string, path: string, ready: string, opts: object = DESKTOP) {
@@ -135,15 +137,7 @@ describe.skipIf(!hasChromium)('accessibility basics (Chromium)', () => {
   }
 
   it('labels every visible form control on the console pages', async () => {
-    const pages: [string, string, string][] = [
-      ['operator', '/intake', '#description'],
-      ['operator', '/queues', '.ant-table-row'],
-      ['operator', `/cases/${caseNo}`, '.case-head'],
-      ['supervisor', '/map', '.leaflet-container'],
-      ['leader', '/dashboard', '.ant-card'],
-      ['admin', '/admin/users', '.ant-table-row'],
-      ['admin', '/admin/policies', '.ant-table-row'],
-    ];
+    const pages = consolePages();
     const found: Record<string, string[]> = {};
     // The check itself sees a control without a name (so an empty result means something).
     {
@@ -219,15 +213,7 @@ describe.skipIf(!hasChromium)('accessibility basics (Chromium)', () => {
 
   it('fits a 1366 px screen: no console page scrolls sideways', async () => {
     const wide: Record<string, number> = {};
-    for (const [user, path, ready] of [
-      ['operator', '/intake', '#description'],
-      ['operator', '/queues', '.ant-table-row'],
-      ['operator', `/cases/${caseNo}`, '.case-head'],
-      ['supervisor', '/map', '.leaflet-container'],
-      ['leader', '/dashboard', '.ant-card'],
-      ['admin', '/admin/users', '.ant-table-row'],
-      ['admin', '/admin/responsibilities', '.ant-table-row'],
-    ]) {
+    for (const [user, path, ready] of consolePages()) {
       const { ctx, page } = await openPage(browser, contexts, { ...DESKTOP, viewport: { width: 1366, height: 768 } });
       await apiLogin(ctx, server.url, user);
       await page.goto(server.url + path);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { CHROMIUM, DESKTOP, PHONE, apiContext, apiLogin, chooseOption, ensureWebBuilt, hasChromium, launch, openPage, shot, startServer, tabTo, type RunningServer, type TestPage } from './harness.ts';
-import { PASSWORD, SAMPLE_CASES } from './fixtures.ts';
+import { PASSWORD, SAMPLE_CASES, sampleCaseBody } from './fixtures.ts';
 
 if (!hasChromium) {
   console.warn(
@@ -44,15 +44,7 @@ describe.skipIf(!hasChromium)('web console (Chromium)', () => {
     // Background cases so the queues and the map have something to show.
     const op = await apiAs('operator');
     for (const c of SAMPLE_CASES) {
-      const r = await op.post('/api/cases', {
-        type: c.type,
-        categoryCode: c.categoryCode,
-        urgency: c.urgency,
-        title: c.title,
-        description: c.description,
-        reporter: { name: '张三', phone: '13812345678' },
-        location: { address: `岳阳楼区${c.title.slice(0, 4)}`, lng: c.lng, lat: c.lat },
-      });
+      const r = await op.post('/api/cases', sampleCaseBody(c));
       expect(r.status, JSON.stringify(r.json)).toBe(201);
     }
   });

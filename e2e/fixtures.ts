@@ -77,3 +77,16 @@ export const SAMPLE_CASES = [
   { type: 'suggestion', categoryCode: '0301', title: '建议增设公交站台', description: '建议在洞庭社区南门增设公交站台，方便居民出行。', lng: 113.118, lat: 29.362, urgency: 'normal' },
   { type: 'complaint', categoryCode: '0102', title: '人行道破损积水', description: '东茅岭社区卫生服务中心门口人行道破损，下雨积水。', lng: 113.102, lat: 29.367, urgency: 'normal' },
 ] as const;
+
+/** The POST /api/cases body for a sample case, with the same caller and an address from its title. */
+export function sampleCaseBody(c: { type: string; categoryCode: string; title: string; description: string; lng: number; lat: number; urgency: string }) {
+  return {
+    type: c.type,
+    categoryCode: c.categoryCode,
+    urgency: c.urgency,
+    title: c.title,
+    description: c.description,
+    reporter: { name: '张三', phone: '13812345678' },
+    location: { address: `岳阳楼区${c.title.slice(0, 4)}`, lng: c.lng, lat: c.lat },
+  };
+}

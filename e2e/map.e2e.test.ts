@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP, apiLogin, ensureWebBuilt, hasChromium, launch, shot, startServer, watchErrors, type RunningServer } from './harness.ts';
-import { SAMPLE_CASES } from './fixtures.ts';
+import { SAMPLE_CASES, sampleCaseBody } from './fixtures.ts';
 
 /** More cases than the map draws as DOM markers, so the canvas path and clusters are on screen. */
 const EXTRA = 360;
@@ -39,15 +39,7 @@ describe.skipIf(!hasChromium)('一张图 map (Chromium)', () => {
     server = await startServer();
     browser = await launch();
     const op = await apiAs('operator');
-    const body = (c: { type: string; categoryCode: string; title: string; description: string; lng: number; lat: number; urgency: string }) => ({
-      type: c.type,
-      categoryCode: c.categoryCode,
-      urgency: c.urgency,
-      title: c.title,
-      description: c.description,
-      reporter: { name: '张三', phone: '13812345678' },
-      location: { address: `岳阳楼区${c.title.slice(0, 4)}`, lng: c.lng, lat: c.lat },
-    });
+    const body = sampleCaseBody;
     const created = [];
     for (const c of SAMPLE_CASES) {
       const r = await op.post('/api/cases', body(c));
