@@ -112,3 +112,29 @@ export interface Attachment {
   sha256?: string;
   createdAt?: string;
 }
+
+/**
+ * Saves a file answer (an export) through the browser, keeping the server's
+ * file name (`filename*=UTF-8''…` or `filename="…"`), else `fallbackName`.
+ * It goes through fetch rather than a link so a refusal can be shown: a
+ * problem+json answer throws an ApiError.
+ */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  const res = await fetch(path, { credentials: 'same-origin' });
+  if (!res.ok) {
+    const problem = await res.json().catch(() => ({ detail: res.statusText }));
+    throw new ApiError(res.status, { status: res.status, ...problem });
+  }
+  const blob = await res.blob();
+  const cd = res.headers.get('content-disposition') ?? '';
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  const name = star ? decodeURIComponent(star[1]) : (/filename="([^"]+)"/.exec(cd)?.[1] ?? fallbackName);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -10,14 +10,14 @@ import { Alert, App, Button, Card, Form, Input, InputNumber, Popconfirm, Select,
 import type { ColumnsType } from 'antd/es/table';
 import { DeleteOutlined, DownloadOutlined, EditOutlined, FormOutlined, ImportOutlined, PlusOutlined, ReloadOutlined, UploadOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, withQuery } from '../../api/client.ts';
+import { api, ApiError, download, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
 import type { Grid } from '../../api/types.ts';
 import { useI18n } from '../../i18n.tsx';
 import { applyServerErrors, errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState, Loading } from '../../components/States.tsx';
 import { GridEditorMap, type PolygonGeometry, type PreviewFeature } from './geo/GridEditorMap.tsx';
-import { DivisionLabel, DivisionTreeSelect, ErrorBanner, downloadFrom, sees, useDivisionNames, type AdminUser } from './org-common.tsx';
+import { DivisionLabel, DivisionTreeSelect, ErrorBanner, sees, useDivisionNames, type AdminUser } from './org-common.tsx';
 
 interface GridForm {
   code: string;
@@ -165,7 +165,7 @@ export default function GridsAdmin() {
           </Button>
           <Button
             icon={<DownloadOutlined />}
-            onClick={() => downloadFrom(withQuery('/api/grids/export', { divisionCode: divisionFilter }), 'grids.geojson').catch((e) => message.error(errorText(e)))}
+            onClick={() => download(withQuery('/api/grids/export', { divisionCode: divisionFilter }), 'grids.geojson').catch((e) => message.error(errorText(e)))}
           >
             {t('导出', 'Export')}
           </Button>

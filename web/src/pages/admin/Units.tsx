@@ -9,14 +9,14 @@ import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Switch, Ta
 import type { ColumnsType } from 'antd/es/table';
 import { DownloadOutlined, EditOutlined, ImportOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, withQuery } from '../../api/client.ts';
+import { api, ApiError, download, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
 import type { Unit } from '../../api/types.ts';
 import { useI18n, useLabel } from '../../i18n.tsx';
 import { errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState } from '../../components/States.tsx';
 import { UNIT_KIND_TEXT } from '../../components/UnitSelect.tsx';
-import { ActiveTag, ActiveToggle, DivisionTags, DivisionTreeSelect, ErrorBanner, UNIT_KINDS, downloadFrom, sees, useDivisionNames, useFormSave } from './org-common.tsx';
+import { ActiveTag, ActiveToggle, DivisionTags, DivisionTreeSelect, ErrorBanner, UNIT_KINDS, sees, useDivisionNames, useFormSave } from './org-common.tsx';
 
 interface UnitForm {
   code: string;
@@ -153,7 +153,7 @@ export default function UnitsAdmin() {
           <Button icon={<ImportOutlined />} onClick={() => fileInput.current?.click()}>
             {t('导入 Excel', 'Import Excel')}
           </Button>
-          <Button icon={<DownloadOutlined />} onClick={() => downloadFrom('/api/units/export', 'units.xlsx').catch((e) => message.error(errorText(e)))}>
+          <Button icon={<DownloadOutlined />} onClick={() => download('/api/units/export', 'units.xlsx').catch((e) => message.error(errorText(e)))}>
             {t('导出 Excel', 'Export Excel')}
           </Button>
           <input

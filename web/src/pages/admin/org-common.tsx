@@ -207,25 +207,6 @@ export const UNIT_KINDS = [
 
 export const STAFF_ROLES: Role[] = ['admin', 'operator', 'dispatcher', 'handler', 'township', 'grid_worker', 'police', 'mediator', 'supervisor', 'leader'];
 
-/** Saves a response body as a file (exports go through fetch so errors can be shown). */
-export async function downloadFrom(url: string, fallbackName: string): Promise<void> {
-  const res = await fetch(url, { credentials: 'same-origin' });
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    throw new Error((body as { detail?: string }).detail ?? `HTTP ${res.status}`);
-  }
-  const blob = await res.blob();
-  const cd = res.headers.get('content-disposition') ?? '';
-  const name = /filename="([^"]+)"/.exec(cd)?.[1] ?? fallbackName;
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
-
 /** Division codes as tags (the first `max`, then "+n"), or `empty` when there are none. */
 export function DivisionTags({ codes, names, max, empty }: { codes: string[]; names: Map<string, string>; max: number; empty: React.ReactNode }) {
   if (!codes.length) return <span className="muted">{empty}</span>;

@@ -8,8 +8,8 @@ import { Alert, App, Button, Card, Segmented, Space, Spin, Tooltip } from 'antd'
 import { BarChartOutlined, DownloadOutlined, TableOutlined } from '@ant-design/icons';
 import { useI18n } from '../../i18n.tsx';
 import { errorText } from '../../lib/forms.ts';
+import { download as downloadFile } from '../../api/client.ts';
 import { EmptyState } from '../../components/States.tsx';
-import { downloadXlsx } from './api.ts';
 
 export interface QueryState {
   isPending: boolean;
@@ -54,7 +54,7 @@ export function ChartCard({
     if (!xlsx) return;
     setDownloading(true);
     try {
-      await downloadXlsx(xlsx.path, xlsx.name);
+      await downloadFile(xlsx.path, `${xlsx.name}.xlsx`);
     } catch (err) {
       message.error(`${t('下载失败', 'Download failed')}: ${errorText(err)}`);
     } finally {

@@ -1,5 +1,4 @@
 /** Types (from src/stats/types.ts) and calls of the stats API (src/stats/routes.ts) as the dashboards use them. */
-import { ApiError } from '../../api/client.ts';
 import type { Json } from '../../../../src/platform/json.ts';
 import type { ComparedRateItem, OverdueResponse as ServerOverdueResponse, RatesResponse, VolumeItem, VolumesResponse } from '../../../../src/stats/types.ts';
 
@@ -22,23 +21,3 @@ export const RATE_PARTS: Record<RateKey, { num: keyof RateItem; den: keyof RateI
 export const pct = (v: number | null | undefined, digits = 1) => (v == null ? '—' : `${(v * 100).toFixed(digits)}%`);
 export const num = (v: number | null | undefined) => (v == null ? '—' : Number.isInteger(v) ? v.toLocaleString() : v.toLocaleString(undefined, { maximumFractionDigits: 1 }));
 
-/** Downloads a format=xlsx answer as a file, keeping the server's file name. */
-export async function downloadXlsx(path: string, fallbackName: string): Promise<void> {
-  const res = await fetch(path, { credentials: 'same-origin' });
-  if (!res.ok) {
-    const problem = await res.json().catch(() => ({ detail: res.statusText }));
-    throw new ApiError(res.status, { status: res.status, ...problem });
-  }
-  const blob = await res.blob();
-  const cd = res.headers.get('content-disposition') ?? '';
-  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd);
-  const name = m ? decodeURIComponent(m[1]) : `${fallbackName}.xlsx`;
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

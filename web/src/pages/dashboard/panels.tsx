@@ -16,7 +16,8 @@ import { ChartCard } from './ChartCard.tsx';
 import type { ChartOption } from './echarts.ts';
 import { PALETTE, WALL_PALETTE, chartTheme, useDash, useStat, useXlsxPath } from './context.ts';
 import { LEVELS } from './period.ts';
-import { RATE_PARTS, downloadXlsx, num, pct, type OverdueResponse, type RateItem, type RateKey, type RatesResponse, type VolumeItem, type VolumesResponse } from './api.ts';
+import { RATE_PARTS, num, pct, type OverdueResponse, type RateItem, type RateKey, type RatesResponse, type VolumeItem, type VolumesResponse } from './api.ts';
+import { download } from '../../api/client.ts';
 
 const RATE_KEYS: RateKey[] = ['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeRate'];
 
@@ -140,7 +141,7 @@ export function KpiTiles() {
             size="small"
             icon={<DownloadOutlined />}
             data-testid="kpi-xlsx"
-            onClick={() => downloadXlsx(xlsxPath, 'rates').catch((e) => message.error(errorText(e)))}
+            onClick={() => download(xlsxPath, 'rates.xlsx').catch((e) => message.error(errorText(e)))}
           >
             xlsx
           </Button>
