@@ -149,6 +149,21 @@ describe.skipIf(!hasChromium)('一张图 map (Chromium)', () => {
     await expect.poll(() => page.locator('.map-cluster').count()).toBe(0);
     await expect.poll(() => legend.textContent()).toContain('密度');
     await shot(page, 'map-heat', false);
+    // A map squeezed to zero width for a moment (a layout still settling) must not break the heat layer:
+    // it redraws on the resize and would read back an empty canvas.
+    await page.evaluate(() => {
+      const el = document.querySelector<HTMLElement>('.leaflet-container')!;
+      el.dataset.width = el.style.width;
+      el.style.width = '0px';
+      window.dispatchEvent(new Event('resize'));
+    });
+    await page.waitForTimeout(400); // Leaflet debounces resize by a frame; the heat layer redraws on the next one
+    await page.evaluate(() => {
+      const el = document.querySelector<HTMLElement>('.leaflet-container')!;
+      el.style.width = el.dataset.width ?? '';
+      window.dispatchEvent(new Event('resize'));
+    });
+    expect(errors).toEqual([]);
     await page.getByText('点位+热力', { exact: true }).click();
     await page.waitForURL(/mode=both/);
     await page.locator('.map-cluster').first().waitFor();

@@ -98,7 +98,10 @@ function loadHeat(): Promise<void> {
     const s = document.createElement('script');
     s.src = heatUrl;
     s.async = true;
-    s.onload = () => resolve();
+    s.onload = () => {
+      guardHeatRedraw();
+      resolve();
+    };
     s.onerror = () => {
       heatReady = undefined;
       reject(new Error('leaflet.heat failed to load'));
@@ -106,6 +109,33 @@ function loadHeat(): Promise<void> {
     document.head.appendChild(s);
   });
   return heatReady;
+}
+
+/**
+ * leaflet.heat draws by reading its canvas back (getImageData), which throws
+ * on a canvas of width or height 0: a map laid out at zero size for a moment
+ * (a page still settling, a hidden tab) would raise a page error on every
+ * redraw. Skip those redraws; the layer resizes its canvas and redraws when
+ * the map moves or gets its size (moveend).
+ */
+function guardHeatRedraw() {
+  const proto = (L as unknown as { HeatLayer?: { prototype: { _redraw(this: HeatInternals): void } } }).HeatLayer?.prototype;
+  if (!proto) return;
+  const redraw = proto._redraw;
+  proto._redraw = function (this: HeatInternals) {
+    const size = this._map?.getSize();
+    if (!size?.x || !size?.y || !this._heat?._width || !this._heat?._height) {
+      this._frame = null;
+      return;
+    }
+    redraw.call(this);
+  };
+}
+interface HeatInternals {
+  _map?: L.Map;
+  _frame: number | null;
+  /** simpleheat's canvas size, set from the map's when the layer resets. */
+  _heat?: { _width: number; _height: number };
 }
 
 function dotIcon(color: string, size = 14) {
