@@ -80,6 +80,8 @@ describe.skipIf(!hasChromium)('rule admin pages (Chromium)', () => {
     await pickOption('投诉 complaint');
     const due = page.getByTestId('calc-due');
     await expect.poll(() => page.getByTestId('calc-result').textContent()).toContain('13 个工作日');
+    // The previous policy's due time stays on screen until the new one arrives; read it once settled.
+    await expect.poll(() => page.getByTestId('calc-result').getAttribute('aria-busy')).toBe('false');
     const before = await due.textContent();
     expect(before).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
 

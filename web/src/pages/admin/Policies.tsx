@@ -407,7 +407,8 @@ function DeadlineCalculator({ policies, calendars }: { policies: PolicyRow[]; ca
           </Col>
         </Row>
       </Form>
-      <div aria-live="polite" data-testid="calc-result">
+      {/* Busy while a new due time is on its way: the previous one stays on screen meanwhile. */}
+      <div aria-live="polite" aria-busy={due.isFetching} data-testid="calc-result">
         {!limit ? (
           <Alert type="info" showIcon message={t('该策略没有设此环节的时限', 'The policy sets no limit for this clock')} />
         ) : due.isError ? (
