@@ -74,8 +74,7 @@ async function sweepBench(): Promise<{ open: number; due: number; seconds: numbe
     }
     await db.exec(`ANALYZE cases`);
     const log = pino({ level: 'silent' });
-    const ctx = { db, config: loadConfig(), log, metrics: createMetrics(), storage: new LocalDiskStorage('/tmp/zhili-bench-files'), services: {} };
-    const notifier = new Notifier(ctx as any, { senders: {} });
+    const notifier = new Notifier({ db, log, metrics: createMetrics() }, { senders: {} });
     const sweeper = new Sweeper(db, { notify: (q, notices) => notifier.notifyMany(q, notices.filter((n) => n.unitId).map((n) => ({ unitId: n.unitId!, caseId: n.caseId, kind: n.kind, title: n.title }))) });
     const t0 = performance.now();
     const r = await sweeper.sweep();

@@ -6,13 +6,13 @@ import { migrate } from './platform/migrate.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { LocalDiskStorage } from './platform/storage.ts';
-import { createHttp, type App, type Ctx } from './platform/http.ts';
+import { createHttp, type App, type Ctx, type Kernel } from './platform/http.ts';
+import { createServices } from './services.ts';
 import { LogOtpSender, type OtpSender } from './org/auth.ts';
 import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { registerMapRoutes } from './cases/map-routes.ts';
-import { GridLocator } from './dispatch/locator.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { ensureDefaultResponsibilities, registerResponsibilityRoutes } from './dispatch/responsibility/index.ts';
@@ -21,9 +21,8 @@ import { registerClassifierRoutes, stopClassifierWorkers } from './dispatch/clas
 import { backfillCaseSearch, ensureDefaultArticles, registerKbRoutes } from './kb/index.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
-import { TimeLimits, Sweeper } from './timelimits/index.ts';
 import { registerTimeLimitRoutes } from './timelimits/routes.ts';
-import { Notifier, registerNotifyRoutes } from './notify/index.ts';
+import { registerNotifyRoutes } from './notify/index.ts';
 
 export interface Server {
   app: App;
@@ -71,19 +70,10 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   // Cases written before search existed (or by bulk loads) get their search tokens.
   await backfillCaseSearch(db);
 
-  const locator = new GridLocator(db);
-  await locator.refresh();
-  const timeLimits = new TimeLimits(db);
-  await timeLimits.init();
-  const ctx: Ctx = {
-    db,
-    config,
-    log,
-    metrics: createMetrics(),
-    storage: new LocalDiskStorage(config.filesDir),
-    services: { locator, timeLimits },
-  };
-  ctx.services.onGridsChanged = () => void locator.refresh().catch((err) => log.error({ err }, 'grid index refresh failed'));
+  const kernel: Kernel = { db, config, log, metrics: createMetrics(), storage: new LocalDiskStorage(config.filesDir) };
+  const services = await createServices(kernel);
+  const ctx: Ctx = { ...kernel, services };
+  const { locator, notifier, sweeper, classifier, timeLimits } = services;
   // Other instances may change grids; a cheap periodic check keeps this one current.
   let gridStamp = '';
   const gridTimer = setInterval(async () => {
@@ -112,28 +102,11 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerKbRoutes(app, ctx);
   registerResponsibilityRoutes(app, ctx);
   registerGazetteerRoutes(app, ctx);
-  const classifier = registerClassifierRoutes(app, ctx);
+  registerClassifierRoutes(app, ctx);
   if (config.classifierSchedule) classifier.start();
-
-  const notifier = new Notifier(ctx);
-  ctx.services.notifier = notifier;
   registerNotifyRoutes(app, ctx);
   notifier.start();
 
-  const sweeper = new Sweeper(db, {
-    intervalMs: config.sweepSeconds * 1000,
-    notify: async (q, notices) => {
-      const title = { warning_yellow: '即将超时', warning_red: '已超时', escalated: '超时督办' } as const;
-      await notifier.notifyMany(
-        q,
-        notices
-          .filter((n) => n.unitId)
-          .map((n) => ({ unitId: n.unitId!, caseId: n.caseId, kind: n.kind, title: `${title[n.kind]} ${n.caseNo}: ${n.title}`, data: { dueAt: n.dueAt, clock: n.clock } })),
-      );
-    },
-    onError: (err) => log.error({ err }, 'time-limit sweep failed'),
-  });
-  ctx.services.sweeper = sweeper;
   if (config.sweepSeconds > 0) sweeper.start();
 
   if (existsSync(config.webDir)) {

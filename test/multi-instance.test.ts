@@ -28,7 +28,7 @@ describe.skipIf(!base)('two instances on one PostgreSQL', () => {
       dbs.push(db);
       const s = await buildServer({ db, logger: silentLogger(), config: { demo: false, webDir: '/nonexistent', sweepSeconds: 0 } });
       urls.push(await s.app.listen({ host: '127.0.0.1', port: 0 }));
-      sweepers.push(s.ctx.services.sweeper as Sweeper);
+      sweepers.push(s.ctx.services.sweeper);
       closers.push(() => s.close());
     }
   });

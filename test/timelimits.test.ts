@@ -17,7 +17,7 @@ describe.each(TEST_DATABASES)('time limits on $name', (tdb) => {
     const db = await tdb.open();
     world = await seedWorld(db);
     t = await startTestServer(db);
-    sweeper = t.server.ctx.services.sweeper as Sweeper;
+    sweeper = t.server.ctx.services.sweeper;
     op = await t.login('operator');
     handler = await t.login('handler_a');
   });
@@ -212,7 +212,7 @@ describe.each(TEST_DATABASES)('supervision notices on $name', (tdb) => {
     const h = await t.login('handler_a');
     const c = await op.post('/api/cases', caseBody());
     const d = await op.post(`/api/cases/${c.json.id}/dispatch`, { leadUnitId: world.units.cgA.id });
-    const sweeper = t.server.ctx.services.sweeper as Sweeper;
+    const sweeper = t.server.ctx.services.sweeper;
     await sweeper.sweep(new Date(d.json.deadline.dueAt).getTime() + 1000);
     const inbox = await h.get(`/api/notifications?caseId=${c.json.id}`);
     expect(inbox.status, inbox.body).toBe(200);

@@ -252,7 +252,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
       // A bad rating opens a rectification: those who act on it need to know what was wrong.
       if (rating <= 2 && !comment) throw invalid('comment', '请告诉我们哪里不满意 (say what was wrong)');
 
-      const tl = ctx.services.timeLimits as TimeLimits | undefined;
+      const tl = ctx.services.timeLimits;
       const now = ctx.now ? ctx.now() : Date.now();
       const clock = tl ? tl.forTransition(row as unknown as ClockRow, 'rate', decision.to, now) : {};
       const moved = await db.tx(async (q) => {

@@ -29,10 +29,6 @@ import { isPublicAction, publicEventData } from './public.ts';
 import { NO_CLOCK, type NewCaseClock } from './store.ts';
 import { applyTransition, findIdempotent, loadEvents, type CaseRow, type RowPatch } from './store.ts';
 
-/** Finds the grid (and so the division chain) of a point; provided by the dispatch feature when grids are loaded. */
-export interface Locator {
-  locate(lng: number, lat: number): { gridId: string; divisionCode: string } | null;
-}
 
 export function maskPhone(phone: string | null): string | null {
   if (!phone) return phone;
@@ -191,16 +187,16 @@ export class CaseService {
     return this.ctx.now ? this.ctx.now() : Date.now();
   }
 
-  private get locator(): Locator | undefined {
-    return this.ctx.services.locator as Locator | undefined;
+  private get locator() {
+    return this.ctx.services.locator;
   }
 
-  private get timeLimits(): TimeLimits | undefined {
-    return this.ctx.services.timeLimits as TimeLimits | undefined;
+  private get timeLimits() {
+    return this.ctx.services.timeLimits;
   }
 
-  private get notifier(): NotifierLike | undefined {
-    return this.ctx.services.notifier as NotifierLike | undefined;
+  private get notifier() {
+    return this.ctx.services.notifier;
   }
 
   /**
@@ -615,10 +611,7 @@ export class CaseService {
 
   /** What the classifier proposes for this case now, to be recorded beside the dispatcher's choice. */
   private async predictForFeedback(c: CaseRow): Promise<Predictions | null> {
-    const classifier = this.ctx.services.classifier as
-      | { predict(kind: 'category' | 'unit', text: string, divisionCode?: string | null): Promise<Prediction> }
-      | undefined;
-    if (!classifier) return null;
+    const classifier = this.ctx.services.classifier;
     const text = `${c.title} ${c.description}`;
     const [category, unit] = await Promise.all([classifier.predict('category', text), classifier.predict('unit', text, c.division_code)]);
     return { category, unit };

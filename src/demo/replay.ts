@@ -5,7 +5,8 @@
  */
 import pino from 'pino';
 import type { Db, Queryable } from '../platform/db.ts';
-import type { Ctx } from '../platform/http.ts';
+import type { Ctx, Kernel } from '../platform/http.ts';
+import { createServices } from '../services.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { LocalDiskStorage } from '../platform/storage.ts';
@@ -40,17 +41,18 @@ export async function loadPrincipals(q: Queryable): Promise<Map<string, Principa
  */
 let offset = 0;
 
-function seedCtx(db: Db, timeLimits: TimeLimits): Ctx {
+async function seedCtx(db: Db, timeLimits: TimeLimits): Promise<Ctx> {
   const config = loadConfig();
-  return {
+  const kernel: Kernel = {
     db,
     config,
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
     storage: new LocalDiskStorage(config.filesDir),
-    services: { timeLimits },
     now: () => Date.now() + offset,
   };
+  // The seed's own calendar (loaded for the run), in place of a second one.
+  return { ...kernel, services: { ...(await createServices(kernel)), timeLimits } };
 }
 
 async function onClock<T>(t: number, fn: () => Promise<T>): Promise<T> {
@@ -63,7 +65,7 @@ async function onClock<T>(t: number, fn: () => Promise<T>): Promise<T> {
 }
 
 export async function runPlans(db: Db, plans: Plan[], principals: Map<string, Principal>, unitId: Map<string, string>, timeLimits: TimeLimits) {
-  const service = new CaseService(seedCtx(db, timeLimits));
+  const service = new CaseService(await seedCtx(db, timeLimits));
   const who = (u: string) => {
     const p = principals.get(u);
     if (!p) throw new Error(`demo: no user ${u}`);

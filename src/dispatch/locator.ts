@@ -1,5 +1,5 @@
 import type { Db } from '../platform/db.ts';
-import type { Locator } from '../cases/service.ts';
+import type { Locator } from '../platform/context.ts';
 import { GridIndex, type GridShape } from './grid-index.ts';
 
 /** Keeps a grid index of the database's grids, rebuilt when grids change. */

@@ -5,19 +5,10 @@ import { loadVisible } from '../cases/service.ts';
 import { LOCATION } from '../cases/model.ts';
 import { divisionChain } from '../org/store.ts';
 import { findDuplicates } from './duplicates.ts';
-import type { GridLocator } from './locator.ts';
 import { proposeUnits } from './responsibility/index.ts';
 import { geocode } from './gazetteer/index.ts';
 import { searchArticles } from '../kb/index.ts';
 
-/** What the suggestion endpoint needs of the classifier (registered as ctx.services.classifierSuggest). */
-export type ClassifierSuggest = (
-  text: string,
-  divisionCode?: string,
-) => Promise<{
-  categories: { top: { code: string; name: string; probability: number }[]; abstained: boolean };
-  units: { top: { id: string; name: string; probability: number }[]; abstained: boolean };
-}>;
 
 const OPTIONS = z.strictObject({
   radiusM: z.coerce.number().int().min(10).max(5000).optional(),
@@ -27,7 +18,7 @@ const OPTIONS = z.strictObject({
 
 export function registerDispatchRoutes(app: App, ctx: Ctx) {
   const tags = ['dispatch'];
-  const locator = () => ctx.services.locator as GridLocator | undefined;
+  const locator = ctx.services.locator;
 
   app.get(
     '/api/cases/:ref/duplicates',
@@ -63,7 +54,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
       const p = requireStaff(req);
       const { title, description, categoryCode, location, radiusM, windowDays, limit } = req.body;
       let gridId = location?.gridId ?? null;
-      if (!gridId && location?.lng != null && location.lat != null) gridId = locator()?.locate(location.lng, location.lat)?.gridId ?? null;
+      if (!gridId && location?.lng != null && location.lat != null) gridId = locator.locate(location.lng, location.lat)?.gridId ?? null;
       return findDuplicates(
         ctx.db,
         p,
@@ -105,14 +96,13 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
         if (g) point = { lng: g.lng, lat: g.lat };
       }
       if (point && !gridId) {
-        const hit = locator()?.locate(point.lng, point.lat);
+        const hit = locator.locate(point.lng, point.lat);
         if (hit) {
           gridId = hit.gridId;
           divisionCode = hit.divisionCode;
         }
       }
-      const classify = ctx.services.classifierSuggest as ClassifierSuggest | undefined;
-      const classified = classify && text.length >= 2 ? await classify(text, divisionCode ?? undefined) : null;
+      const classified = text.length >= 2 ? await ctx.services.classifierSuggest(text, divisionCode ?? undefined) : null;
       const categoryCode = req.body.categoryCode ?? (classified?.categories.abstained ? null : (classified?.categories.top[0]?.code ?? null));
       const [proposal, duplicates, articles] = await Promise.all([
         categoryCode && divisionCode ? proposeUnits(ctx.db, { categoryCode, divisionCode }) : Promise.resolve(null),
@@ -141,7 +131,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
     },
     async (req) => {
       requireUser(req);
-      const hit = locator()?.locate(req.query.lng, req.query.lat);
+      const hit = locator.locate(req.query.lng, req.query.lat);
       if (!hit) return { grid: null, divisions: [], inside: false };
       const grid = await ctx.db.query(`SELECT id, code, name, division_code AS "divisionCode" FROM grids WHERE id = $1`, [hit.gridId]);
       const codes = divisionChain(hit.divisionCode);

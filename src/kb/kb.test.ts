@@ -12,7 +12,8 @@ import type { Db } from '../platform/db.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { LocalDiskStorage } from '../platform/storage.ts';
-import { createHttp, type App, type Ctx } from '../platform/http.ts';
+import { createHttp, type App, type Ctx, type Kernel } from '../platform/http.ts';
+import { createServices } from '../services.ts';
 import { LogOtpSender, type Principal } from '../org/auth.ts';
 import { registerAuthHook, registerOrgRoutes } from '../org/routes.ts';
 import { registerCaseRoutes } from '../cases/routes.ts';
@@ -22,14 +23,14 @@ import { caseVisibility } from '../org/scope.ts';
 
 async function buildApp(db: Db): Promise<{ app: App; ctx: Ctx }> {
   const dir = mkdtempSync(join(tmpdir(), 'zhili-kb-'));
-  const ctx: Ctx = {
+  const kernel: Kernel = {
     db,
     config: loadConfig({}, { demo: false, filesDir: dir, webDir: '/nonexistent', sweepSeconds: 0 }),
     log: silentLogger(),
     metrics: createMetrics(),
     storage: new LocalDiskStorage(dir),
-    services: {},
   };
+  const ctx: Ctx = { ...kernel, services: await createServices(kernel) };
   const app = await createHttp(ctx);
   registerAuthHook(app, ctx);
   registerOrgRoutes(app, ctx, new LogOtpSender(() => {}));

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import client from 'prom-client';
-import type { Ctx } from '../platform/http.ts';
+import type { Kernel } from '../platform/context.ts';
 import type { Queryable } from '../platform/db.ts';
 import { loadNotifyConfig, checkWebhookUrl, type NotifyConfig } from './config.ts';
 import { LogSender, WebhookSender, type Channel, type OutboundMessage, type Sender } from './senders.ts';
@@ -89,7 +89,7 @@ export class Notifier {
   private readonly deliveries: client.Counter<'channel' | 'result'>;
 
   constructor(
-    private readonly ctx: Ctx,
+    private readonly ctx: Pick<Kernel, 'db' | 'log' | 'metrics'>,
     opts: NotifierOptions = {},
   ) {
     // The environment is read only for what the options leave open.
@@ -312,5 +312,12 @@ export class Notifier {
       this.lastPrune = Date.now();
       await pruneDelivered(this.ctx.db, this.keepDeliveredMs);
     }
+  }
+}
+
+declare module '../platform/context.ts' {
+  interface Services {
+    /** Writes in-app notifications and the outbox in the caller's transaction; delivers in the background. */
+    notifier: Notifier;
   }
 }

@@ -11,20 +11,25 @@ import { openDb, type Db } from '../platform/db.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { LocalDiskStorage } from '../platform/storage.ts';
-import { createHttp, type App, type Ctx } from '../platform/http.ts';
+import { createHttp, type App, type Ctx, type Kernel } from '../platform/http.ts';
+import { createServices } from '../services.ts';
 import { registerAuthHook } from '../org/routes.ts';
 import { createSession, SESSION_COOKIE } from '../org/auth.ts';
 import { Notifier, registerNotifyRoutes, LogSender, WebhookSender, loadNotifyConfig, type Sender } from './index.ts';
 
-function makeCtx(db: Db): Ctx {
+function makeKernel(db: Db): Kernel {
   return {
     db,
     config: loadConfig({}, { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-notify-')), webDir: '/nonexistent' }),
     log: silentLogger(),
     metrics: createMetrics(),
     storage: new LocalDiskStorage(mkdtempSync(join(tmpdir(), 'zhili-notify-'))),
-    services: {},
   };
+}
+
+async function makeCtx(db: Db): Promise<Ctx> {
+  const kernel = makeKernel(db);
+  return { ...kernel, services: await createServices(kernel) };
 }
 
 interface Hit {
@@ -80,7 +85,7 @@ describe('notify config', () => {
   });
 
   it('builds senders from the environment when none are given', () => {
-    const ctx = makeCtx(undefined as unknown as Db);
+    const ctx = makeKernel(undefined as unknown as Db);
     const n = new Notifier(ctx, { env: { ZHILI_WEBHOOK_URLS: 'http://127.0.0.1:9/x', ZHILI_NOTIFY_SMS: 'log' } });
     expect(n.channels.sort()).toEqual(['sms', 'webhook']);
     expect(n.senders.webhook).toBeInstanceOf(WebhookSender);
@@ -101,7 +106,7 @@ describe.each(TEST_DATABASES)('notifications on $name', (tdb) => {
   beforeAll(async () => {
     db = await tdb.open();
     world = await seedWorld(db);
-    ctx = makeCtx(db);
+    ctx = await makeCtx(db);
     app = await createHttp(ctx);
     registerAuthHook(app, ctx);
     registerNotifyRoutes(app, ctx);
@@ -367,7 +372,7 @@ describe.each(TEST_DATABASES)('notifications on $name', (tdb) => {
     // On PostgreSQL the second instance has its own connection pool, as a second server would.
     const db2 = db.url ? await openDb(db.url, { poolSize: 5 }) : db;
     try {
-      const ctx2 = { ...makeCtx(db2) };
+      const ctx2 = makeKernel(db2);
       const a = new Notifier(ctx, { senders: {}, webhookUrls: [receiver.url] });
       const b = new Notifier(ctx2, { senders: {}, webhookUrls: [receiver.url] });
       receiver.setAnswer(() => new Promise((r) => setTimeout(() => r(200), 3)));

@@ -13,7 +13,7 @@ import type { App, Ctx } from '../platform/http.ts';
 import type { Db } from '../platform/db.ts';
 import { Problem, badRequest, conflict, forbidden, invalid, notFound, type FieldError } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
-import { hashPassword, requireRole, type Principal, type PrincipalCache } from './auth.ts';
+import { hashPassword, requireRole, type Principal } from './auth.ts';
 import { inScope, seesEverything } from './scope.ts';
 import { DIVISION_CODE, DIVISION_LEVEL_BY_LENGTH, GEOMETRY, USER_SELECT, parentCode as divisionParent } from './store.ts';
 import { ImportError, exportRows, importRows, readTable, validateRows, writeTable, type RowError } from './io.ts';
@@ -60,6 +60,11 @@ export function generatePassword(length = 12): string {
 }
 
 /** Import errors as problem fields: `features.3.divisionCode` (GeoJSON) or `rows.5.kind` (spreadsheet row). */
+/** Grids changed: this instance's grid index is rebuilt now (others notice within their periodic check). */
+export function gridsChanged(ctx: Ctx): void {
+  void ctx.services.locator.refresh().catch((err) => ctx.log.error({ err }, 'grid index refresh failed'));
+}
+
 function importProblem(err: ImportError, prefix: 'features' | 'rows', toIndex: (row: number) => number): Problem {
   const errors: FieldError[] = err.errors.map((e: RowError) => {
     const field = (e.field ?? '').replace(/ \(.*\)$/, '').replace(/\[(\d+)\]/g, '.$1');
@@ -81,7 +86,7 @@ const FEATURE_COLLECTION = z.looseObject({
 
 export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
   const db = ctx.db;
-  const forgetSessions = () => (ctx.services.principals as PrincipalCache | undefined)?.clear();
+  const forgetSessions = () => ctx.services.principals.clear();
 
   // --- divisions ---
   app.post(
@@ -164,7 +169,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         const r = await importRows(db, 'grids', rows, { ignoreUnknown: true, dryRun });
         if (!dryRun) {
           await audit(db, { userId: p.id, action: 'grids_import', entity: 'grid', detail: { count: r.count }, ip: req.ip });
-          (ctx.services.onGridsChanged as (() => void) | undefined)?.();
+          gridsChanged(ctx);
         }
         const existing = await db.query<{ code: string }>(`SELECT code FROM grids WHERE code = ANY($1::text[])`, [valid.map((v) => v.value.code)]);
         return { count: r.count, dryRun: r.dryRun, warnings: r.warnings, existing: dryRun ? existing.map((e) => e.code) : undefined };
@@ -215,7 +220,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
       ]);
     await db.query(`DELETE FROM grids WHERE id = $1`, [req.params.id]);
     await audit(db, { userId: p.id, action: 'grid_delete', entity: 'grid', entityId: req.params.id, detail: { code: g[0].code }, ip: req.ip });
-    (ctx.services.onGridsChanged as (() => void) | undefined)?.();
+    gridsChanged(ctx);
     return reply.status(204).send();
   });
 

@@ -244,3 +244,10 @@ export async function verifyOtp(q: Queryable, phone: string, code: string): Prom
   );
   return toPrincipal(created[0], 'session');
 }
+
+declare module '../platform/context.ts' {
+  interface Services {
+    /** Resolved callers, remembered briefly; cleared when sessions or users change. */
+    principals: PrincipalCache;
+  }
+}

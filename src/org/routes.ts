@@ -37,7 +37,7 @@ import {
   upsertUnit,
   upsertUser,
 } from './store.ts';
-import { maskPhone, registerOrgAdminRoutes, userInJurisdiction as userInJurisdictionIn } from './admin-routes.ts';
+import { gridsChanged, maskPhone, registerOrgAdminRoutes, userInJurisdiction as userInJurisdictionIn } from './admin-routes.ts';
 
 /** Divisions as lists give them: hasChildren lets a tree know which nodes expand. */
 const DIVISION_LIST_PLAIN = `SELECT d.code, d.name, d.level, d.parent_code AS "parentCode",
@@ -49,8 +49,7 @@ const PHONE = z.string().regex(/^1\d{10}$/, '请输入 11 位手机号 (an 11-di
 const ID = z.strictObject({ id: z.uuid() });
 
 export function registerAuthHook(app: App, ctx: Ctx): PrincipalCache {
-  const cache = new PrincipalCache();
-  ctx.services.principals = cache;
+  const cache = ctx.services.principals;
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
     req.principal = await cache.resolve(ctx.db, req);
@@ -96,7 +95,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     const token = req.cookies[SESSION_COOKIE];
     if (token) {
       await deleteSession(db, token);
-      (ctx.services.principals as PrincipalCache | undefined)?.forget(token);
+      ctx.services.principals.forget(token);
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send();
@@ -198,7 +197,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     ]);
     if (!r.length) throw notFound('token');
     // The token's plain text is unknown here, so drop every remembered caller.
-    (ctx.services.principals as PrincipalCache | undefined)?.clear();
+    ctx.services.principals.clear();
     return reply.status(204).send();
   });
 
@@ -394,7 +393,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     if (req.body.active === false) {
       // A deactivated account is signed out everywhere at once.
       await db.query(`DELETE FROM sessions WHERE user_id = $1`, [r.id]);
-      (ctx.services.principals as PrincipalCache | undefined)?.clear();
+      ctx.services.principals.clear();
     }
     await audit(db, { userId: p.id, action: 'user_upsert', entity: 'user', entityId: r.id, detail: { username: req.body.username }, ip: req.ip });
     return reply.status(r.created ? 201 : 200).send((await db.query(`${USER_SELECT} WHERE u.id = $1`, [r.id]))[0]);
@@ -438,7 +437,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     await assertCreateOnly(req.headers['if-none-match'], `SELECT 1 FROM grids WHERE code = $1`, req.body.code, 'code');
     const r = await upsertGrid(db, req.body);
     await audit(db, { userId: p.id, action: 'grid_upsert', entity: 'grid', entityId: r.id, ip: req.ip });
-    (ctx.services.onGridsChanged as (() => void) | undefined)?.();
+    gridsChanged(ctx);
     return reply.status(201).send((await db.query(`${GRID_SELECT} WHERE g.id = $1`, [r.id]))[0]);
   });
 

@@ -12,25 +12,10 @@ import {
   hasZodFastifySchemaValidationErrors,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Config } from './config.ts';
-import type { Db } from './db.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
-import type { Storage } from './storage.ts';
+import type { Kernel } from './context.ts';
 import { Problem, problemFromPg, type FieldError } from './errors.ts';
 
-/** Everything a feature's routes need; built once per server instance. */
-export interface Ctx {
-  db: Db;
-  config: Config;
-  log: Logger;
-  metrics: Metrics;
-  storage: Storage;
-  /** Shared services registered by features (e.g. the grid locator). */
-  services: Record<string, unknown>;
-  /** The application's clock (epoch ms); replaceable so demo data can be replayed at planned times. */
-  now?: () => number;
-}
+export type { Ctx, Kernel, Services } from './context.ts';
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
@@ -85,7 +70,7 @@ export function findNul(value: unknown, path: string, depth = 0): string | undef
   return undefined;
 }
 
-export async function createHttp(ctx: Ctx): Promise<App> {
+export async function createHttp(ctx: Kernel): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
     bodyLimit: BODY_LIMIT,

@@ -14,7 +14,7 @@ const NAME = z.strictObject({ name: z.string().regex(/^[\w-]{1,50}$/) });
 export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
   const db = ctx.db;
   const tags = ['time limits'];
-  const tl = () => ctx.services.timeLimits as TimeLimits;
+  const tl = () => ctx.services.timeLimits;
 
   app.get('/api/calendars', { schema: { tags, summary: '工作日历 Calendars' } }, async (req) => {
     requireUser(req);
@@ -221,6 +221,6 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
 
   app.post('/api/time-limits/sweep', { schema: { tags, summary: '立即巡检 Run the time-limit sweep now (admin, supervisor)' } }, async (req) => {
     requireRole(req, 'admin', 'supervisor');
-    return (ctx.services.sweeper as Sweeper).sweep();
+    return ctx.services.sweeper.sweep();
   });
 }

@@ -252,3 +252,10 @@ export class TimeLimits {
 function keysOf(row: ClockRow): CaseKeys {
   return { type: row.type, categoryCode: row.category_code, urgency: row.urgency, channel: row.channel };
 }
+
+declare module '../platform/context.ts' {
+  interface Services {
+    /** Working calendars and time-limit policies: deadlines for any clock. */
+    timeLimits: TimeLimits;
+  }
+}

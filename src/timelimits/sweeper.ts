@@ -152,3 +152,10 @@ export class Sweeper {
     });
   }
 }
+
+declare module '../platform/context.ts' {
+  interface Services {
+    /** The one sweeper of time limits: warnings, automatic urges, escalation. */
+    sweeper: Sweeper;
+  }
+}

@@ -4,7 +4,7 @@
  * learns and README section "Learned classifier".
  */
 export { ClassifierService, type ClassifierServiceOptions, type PredictResult, type TrainReport } from './service.ts';
-export { registerClassifierRoutes } from './routes.ts';
+export { registerClassifierRoutes, classifierPresenter, type ClassifierSuggest } from './routes.ts';
 export { registerClassifyCommands } from './cli.ts';
 export { TextClassifierModel, type Prediction } from './model.ts';
 export { recordFeedback, feedbackAccuracy, labelMatches, KINDS as CLASSIFIER_KINDS, type ClassifierKind } from './store.ts';

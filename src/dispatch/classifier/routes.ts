@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
+import type { Queryable } from '../../platform/db.ts';
 import { isStaff, requireRole, requireUser, requireStaff } from '../../org/auth.ts';
 import type { FastifyRequest } from 'fastify';
 import { ClassifierService, type PredictResult } from './service.ts';
@@ -28,7 +29,7 @@ const TRAIN_BODY = z
 /** Label -> display name lookups, cached briefly (names change rarely). */
 class Names {
   private cache = new Map<string, { name: string; until: number }>();
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly db: Queryable) {}
 
   async resolve(kind: ClassifierKind, labels: string[]): Promise<Map<string, string>> {
     const now = Date.now();
@@ -42,8 +43,8 @@ class Names {
     if (missing.length) {
       const rows =
         kind === 'category'
-          ? await this.ctx.db.query<{ key: string; name: string }>(`SELECT code AS key, name FROM categories WHERE code = ANY($1::text[])`, [missing])
-          : await this.ctx.db.query<{ key: string; name: string }>(`SELECT id::text AS key, name FROM units WHERE id = ANY($1::uuid[])`, [missing.filter((m) => UUID.test(m))]);
+          ? await this.db.query<{ key: string; name: string }>(`SELECT code AS key, name FROM categories WHERE code = ANY($1::text[])`, [missing])
+          : await this.db.query<{ key: string; name: string }>(`SELECT id::text AS key, name FROM units WHERE id = ANY($1::uuid[])`, [missing.filter((m) => UUID.test(m))]);
       if (this.cache.size > 5000) this.cache.clear();
       for (const r of rows) {
         out.set(r.key, r.name);
@@ -54,16 +55,18 @@ class Names {
   }
 }
 
-/**
- * Registers the routes and returns the service (kept in ctx.services.classifier).
- * The caller starts the retraining schedule with `service.start()` and stops it with `service.stop()`.
- */
-export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService {
-  const service = (ctx.services.classifier as ClassifierService | undefined) ?? new ClassifierService({ db: ctx.db, log: ctx.log });
-  ctx.services.classifier = service;
-  const names = new Names(ctx);
-  const tags = ['dispatch'];
+/** What the intake suggestion asks of the classifier: top categories and units, with display names. */
+export type ClassifierSuggest = (
+  text: string,
+  divisionCode?: string,
+) => Promise<{
+  categories: { top: { code: string; name: string; probability: number }[]; abstained: boolean; threshold: number; modelId: string | null; reason?: string };
+  units: { top: { id: string; name: string; probability: number }[]; abstained: boolean; threshold: number; modelId: string | null; reason?: string };
+}>;
 
+/** Presents predictions with names (cached briefly), as the classify endpoint and the intake suggestion both show them. */
+export function classifierPresenter(db: Queryable, service: ClassifierService) {
+  const names = new Names(db);
   async function present(kind: ClassifierKind, r: PredictResult) {
     const map = await names.resolve(kind, r.top.map((t) => t.label));
     const top = r.top.map((t) => {
@@ -73,12 +76,30 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
     });
     return { top, abstained: r.abstained, threshold: r.threshold, modelId: r.modelId, ...(r.reason ? { reason: r.reason } : {}) };
   }
-
-  // The intake suggestion endpoint asks the same question with the same presentation.
-  ctx.services.classifierSuggest = async (text: string, divisionCode?: string) => {
+  const suggest = (async (text: string, divisionCode?: string) => {
     const [c, u] = await Promise.all([service.predict('category', text), service.predict('unit', text, divisionCode)]);
     return { categories: await present('category', c), units: await present('unit', u) };
-  };
+  }) as ClassifierSuggest;
+  return { present, suggest };
+}
+
+declare module '../../platform/context.ts' {
+  interface Services {
+    /** Learned proposals of category and lead unit; retrains on its schedule. */
+    classifier: ClassifierService;
+    /** The classifier's proposals with display names, for intake and rule checks. */
+    classifierSuggest: ClassifierSuggest;
+  }
+}
+
+/**
+ * Registers the routes of the service built in src/services.ts.
+ * The server starts the retraining schedule with `service.start()` and stops it with `service.stop()`.
+ */
+export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService {
+  const service = ctx.services.classifier;
+  const { present } = classifierPresenter(ctx.db, service);
+  const tags = ['dispatch'];
 
   app.post(
     '/api/dispatch/classify',

@@ -13,7 +13,8 @@ import { v7 as uuidv7 } from 'uuid';
 import pino from 'pino';
 import { Command } from 'commander';
 import { openDb, type Db } from '../../platform/db.ts';
-import { createHttp, type App, type Ctx } from '../../platform/http.ts';
+import { createHttp, type App, type Ctx, type Kernel } from '../../platform/http.ts';
+import { createServices } from '../../services.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { createMetrics } from '../../platform/metrics.ts';
 import { LocalDiskStorage } from '../../platform/storage.ts';
@@ -270,7 +271,8 @@ describe('HTTP', () => {
 
   beforeAll(async () => {
     const config = loadConfig(process.env, { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')) });
-    const ctx: Ctx = { db, config, log: pino({ level: 'silent' }), metrics: createMetrics(), storage: new LocalDiskStorage(config.filesDir), services: {} };
+    const kernel: Kernel = { db, config, log: pino({ level: 'silent' }), metrics: createMetrics(), storage: new LocalDiskStorage(config.filesDir) };
+    const ctx: Ctx = { ...kernel, services: await createServices(kernel) };
     app = await createHttp(ctx);
     registerAuthHook(app, ctx);
     service = registerClassifierRoutes(app, ctx);

@@ -4,7 +4,6 @@ import type { App, Ctx } from '../../platform/http.ts';
 import { audit } from '../../platform/audit.ts';
 import { isStaff, requireRole, requireUser, requireStaff } from '../../org/auth.ts';
 import { DIVISION_CODE } from '../../org/store.ts';
-import type { Locator } from '../../cases/service.ts';
 import { rowsToXlsx } from '../responsibility/files.ts';
 import { GAZETTEER_COLUMNS } from './columns.ts';
 import {
@@ -60,7 +59,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     async (req) => {
       requireStaff(req);
       const match = await geocode(db, req.query);
-      const loc = match ? (ctx.services.locator as Locator | undefined)?.locate(match.lng, match.lat) : null;
+      const loc = match ? ctx.services.locator.locate(match.lng, match.lat) : null;
       return { match, grid: loc ?? null };
     },
   );

@@ -5,7 +5,6 @@ import { Problem, badRequest, invalid, notFound } from '../../platform/errors.ts
 import { audit } from '../../platform/audit.ts';
 import { requireRole, requireStaff } from '../../org/auth.ts';
 import { DIVISION_CODE } from '../../org/store.ts';
-import type { Locator } from '../../cases/service.ts';
 import { geocode } from '../gazetteer/store.ts';
 import {
   CATEGORY_CODE,
@@ -24,7 +23,6 @@ import {
 import { RULE_COLUMNS } from './columns.ts';
 import { normaliseRows, readXlsxBuffer, rowsToXlsx } from './files.ts';
 import { matchCategoriesByText } from './text.ts';
-import type { ClassifierSuggest } from '../routes.ts';
 
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -199,7 +197,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     }
     let grid: { id: string; code: string; name: string; divisionCode: string } | null = null;
     if (point) {
-      const loc = (ctx.services.locator as Locator | undefined)?.locate(point.lng, point.lat);
+      const loc = ctx.services.locator.locate(point.lng, point.lat);
       if (loc) {
         const g = await db.query<{ id: string; code: string; name: string; divisionCode: string }>(
           `SELECT id, code, name, division_code AS "divisionCode" FROM grids WHERE id = $1`,
@@ -252,9 +250,8 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
       let source: 'given' | 'classifier' | 'keywords' | null = null;
       let candidates: Candidate[] = [];
       let classifierNote: string | null = null;
-      const classify = ctx.services.classifierSuggest as ClassifierSuggest | undefined;
-      if (classify) {
-        const r = await classify(text, place.divisionCode);
+      {
+        const r = await ctx.services.classifierSuggest(text, place.divisionCode);
         const top = r.categories.top.filter((c) => byCode.get(c.code)?.active);
         if (!given && !r.categories.abstained && top.length) {
           source = 'classifier';

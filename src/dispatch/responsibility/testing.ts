@@ -11,27 +11,26 @@ import type { Db } from '../../platform/db.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { createMetrics } from '../../platform/metrics.ts';
 import { LocalDiskStorage } from '../../platform/storage.ts';
-import { createHttp, type App, type Ctx } from '../../platform/http.ts';
+import { createHttp, type App, type Ctx, type Kernel } from '../../platform/http.ts';
+import { createServices } from '../../services.ts';
 import { LogOtpSender } from '../../org/auth.ts';
 import { registerAuthHook, registerOrgRoutes } from '../../org/routes.ts';
 import { defaultCategories, upsertCategories } from '../../cases/categories.ts';
-import { GridLocator } from '../locator.ts';
 import { registerResponsibilityRoutes } from './routes.ts';
 import { registerGazetteerRoutes } from '../gazetteer/routes.ts';
 
 export async function dispatchApp(db: Db) {
   if (!(await db.query(`SELECT 1 FROM categories LIMIT 1`)).length) await db.tx((q) => upsertCategories(q, defaultCategories()));
   const config = loadConfig(process.env, { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')), webDir: '/nonexistent' });
-  const locator = new GridLocator(db);
-  await locator.refresh();
-  const ctx: Ctx = {
+  const kernel: Kernel = {
     db,
     config,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics: createMetrics(),
     storage: new LocalDiskStorage(config.filesDir),
-    services: { locator },
   };
+  const ctx: Ctx = { ...kernel, services: await createServices(kernel) };
+  const locator = ctx.services.locator;
   const app: App = await createHttp(ctx);
   registerAuthHook(app, ctx);
   registerOrgRoutes(app, ctx, new LogOtpSender(() => {}));

@@ -1,0 +1,53 @@
+/**
+ * The composition root of one server instance's services: every service the
+ * features declare (see platform/context.ts) is built here, once. A service
+ * left out is a type error; one built as undefined stops the start.
+ */
+import { assertWired, type Kernel, type Services } from './platform/context.ts';
+import { PrincipalCache } from './org/auth.ts';
+import { GridLocator } from './dispatch/locator.ts';
+import { ClassifierService, classifierPresenter } from './dispatch/classifier/index.ts';
+import { TimeLimits, Sweeper } from './timelimits/index.ts';
+import { Notifier, type NotifierOptions } from './notify/index.ts';
+
+export interface ServiceOptions {
+  notifier?: NotifierOptions;
+  /** How often the sweeper runs (ms); default from config.sweepSeconds. */
+  sweepIntervalMs?: number;
+}
+
+const SWEEP_TITLES = { warning_yellow: '即将超时', warning_red: '已超时', escalated: '超时督办' } as const;
+
+/** Builds (and loads) every service; nothing is started: the server starts the background work it wants. */
+export async function createServices(kernel: Kernel, opts: ServiceOptions = {}): Promise<Services> {
+  const { db, log, config } = kernel;
+  const locator = new GridLocator(db);
+  await locator.refresh();
+  const timeLimits = new TimeLimits(db);
+  await timeLimits.init();
+  const notifier = new Notifier(kernel, opts.notifier);
+  const sweeper = new Sweeper(db, {
+    intervalMs: opts.sweepIntervalMs ?? config.sweepSeconds * 1000,
+    notify: async (q, notices) => {
+      await notifier.notifyMany(
+        q,
+        notices
+          .filter((n) => n.unitId)
+          .map((n) => ({ unitId: n.unitId!, caseId: n.caseId, kind: n.kind, title: `${SWEEP_TITLES[n.kind]} ${n.caseNo}: ${n.title}`, data: { dueAt: n.dueAt, clock: n.clock } })),
+      );
+    },
+    onError: (err) => log.error({ err }, 'time-limit sweep failed'),
+  });
+  const classifier = new ClassifierService({ db, log });
+  const services: Services = {
+    locator,
+    principals: new PrincipalCache(),
+    timeLimits,
+    sweeper,
+    notifier,
+    classifier,
+    classifierSuggest: classifierPresenter(db, classifier).suggest,
+  };
+  assertWired(services);
+  return services;
+}
