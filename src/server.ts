@@ -7,9 +7,10 @@ import { createLogger, type Logger } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { LocalDiskStorage } from './platform/storage.ts';
 import { createHttp, type App, type Ctx, type Kernel } from './platform/http.ts';
+import { allow } from './platform/access.ts';
 import { createServices } from './services.ts';
 import { LogOtpSender, type OtpSender } from './org/auth.ts';
-import { registerAuthHook, registerOrgRoutes } from './org/routes.ts';
+import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { registerMapRoutes } from './cases/map-routes.ts';
@@ -90,8 +91,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   gridTimer.unref();
 
   const otp = opts.otpSender ?? new LogOtpSender((m) => log.info(m));
-  const app = await createHttp(ctx);
-  registerAuthHook(app, ctx);
+  const app = await createHttp(ctx, httpAuth(ctx));
   registerOrgRoutes(app, ctx, otp);
   registerCaseRoutes(app, ctx);
   registerPublicCaseRoutes(app, ctx);
@@ -119,13 +119,13 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       },
     });
     // Client-side routes fall back to the console's index.html; missing bundles and API paths are 404s.
-    app.get('/*', { schema: { hide: true } }, (req, reply) => {
+    app.get('/*', { config: { access: allow.public() }, schema: { hide: true } }, (req, reply) => {
       if (req.url.startsWith('/api/') || req.url.startsWith('/assets/')) return reply.callNotFound();
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });
   } else {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    app.get('/', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) =>
       reply.type('text/html').send('<!doctype html><meta charset="utf-8"><title>zhili</title><h1>zhili 治理</h1><p>API: <a href="/docs">/docs</a></p>'),
     );
   }

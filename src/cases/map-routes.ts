@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { Problem, notFound } from '../platform/errors.ts';
 import { requireStaff, type Principal } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
@@ -106,7 +107,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/map/cases',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '一张图工单点位 Case points for the map (compact, newest first)',
@@ -149,7 +150,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/map/density',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '一张图热力网格 Case counts per grid cell (for the heat layer at any number of cases)',
@@ -187,7 +188,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/map/cases/:ref',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '一张图点位详情 A map point\'s popup: number, title, status, deadline (no personal data)',
@@ -214,7 +215,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/client-config',
-    {
+    { config: { access: allow.public() },
       schema: {
         tags: ['meta'],
         summary: '前端运行配置 Runtime settings for the web console (public): base tiles and where the map opens',

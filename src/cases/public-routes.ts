@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import type { Queryable } from '../platform/db.ts';
 import { Problem, conflict, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
@@ -155,7 +156,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/public/track',
-    {
+    { config: { access: allow.public('own') },
       schema: {
         tags,
         summary: '凭编号和电话查询办理进度 Track a case by number + phone (no sign-in)',
@@ -201,7 +202,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/public/grids',
-    {
+    { config: { access: allow.public() },
       schema: {
         tags,
         summary: '网格轮廓 Grid outlines for the citizen map pick (names and shapes only; no worker or household data)',
@@ -220,7 +221,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/public/rate',
-    {
+    { config: { access: allow.public('own') },
       schema: {
         tags,
         summary: '群众评价 The reporter rates a closed case (signed in by one-time code to the reporter phone)',

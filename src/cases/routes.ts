@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { Problem, invalid, notFound } from '../platform/errors.ts';
 import { ALLOWED_TYPES } from '../platform/storage.ts';
 import { isStaff, requireUser, requireRole } from '../org/auth.ts';
@@ -23,7 +24,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
 
   app.post(
     '/api/cases',
-    {
+    { config: { access: allow.signedIn('jurisdiction') },
       schema: {
         tags,
         summary: '登记工单 Register a case',
@@ -42,11 +43,11 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     },
   );
 
-  app.get('/api/cases', { schema: { tags, summary: '工单列表 List cases (cursor pagination; sort, optional total)', querystring: LIST_CASES } }, async (req) => {
+  app.get('/api/cases', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '工单列表 List cases (cursor pagination; sort, optional total)', querystring: LIST_CASES } }, async (req) => {
     return cases.list(requireUser(req), req.query);
   });
 
-  app.get('/api/cases/:ref', { schema: { tags, summary: '工单详情与时间线 A case with its timeline', params: REF } }, async (req) => {
+  app.get('/api/cases/:ref', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '工单详情与时间线 A case with its timeline', params: REF } }, async (req) => {
     return cases.get(requireUser(req), req.params.ref, req.ip);
   });
 
@@ -54,7 +55,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     const path = `/api/cases/:ref/${action.replace(/_/g, '-')}`;
     app.post(
       path,
-      {
+      { config: { access: allow.signedIn('jurisdiction') },
         schema: {
           tags,
           summary: `${ACTION_LABELS[action]} (${action})`,
@@ -80,7 +81,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
   // --- attachments ---
   app.post(
     '/api/attachments',
-    {
+    { config: { access: allow.signedIn('jurisdiction') },
       schema: {
         tags,
         summary: '上传附件 Upload one attachment (multipart field "file"); reference its id when creating or acting on a case',
@@ -127,7 +128,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     },
   );
 
-  app.get('/api/attachments/:id', { schema: { tags, summary: '下载附件 Download an attachment', params: z.strictObject({ id: z.uuid() }) } }, async (req, reply) => {
+  app.get('/api/attachments/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '下载附件 Download an attachment', params: z.strictObject({ id: z.uuid() }) } }, async (req, reply) => {
     const p = requireUser(req);
     const params: unknown[] = [req.params.id, p.id];
     const rows = await db.query<{ filename: string; mime: string; storage_key: string; size: number }>(
@@ -148,18 +149,18 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
   });
 
   // --- reference data ---
-  app.get('/api/categories', { schema: { tags: ['categories'], summary: '事项分类树 The category tree (flat, with parent codes)' } }, async () => {
+  app.get('/api/categories', { config: { access: allow.public() }, schema: { tags: ['categories'], summary: '事项分类树 The category tree (flat, with parent codes)' } }, async () => {
     return db.query(`SELECT code, name, parent_code AS "parentCode", level, sort, active FROM categories ORDER BY code`);
   });
   app.put(
     '/api/categories',
-    { schema: { tags: ['categories'], summary: '导入/更新分类 Upsert categories (admin)', body: z.array(CATEGORY_INPUT).min(1).max(10000) } },
+    { config: { access: allow.roles(['admin'], 'none') }, schema: { tags: ['categories'], summary: '导入/更新分类 Upsert categories (admin)', body: z.array(CATEGORY_INPUT).min(1).max(10000) } },
     async (req) => {
       requireRole(req, 'admin');
       return { upserted: await db.tx((q) => upsertCategories(q, req.body)) };
     },
   );
-  app.get('/api/meta', { schema: { tags: ['meta'], summary: '枚举与标签 Enumerations with their Chinese labels' } }, async () => ({
+  app.get('/api/meta', { config: { access: allow.public() }, schema: { tags: ['meta'], summary: '枚举与标签 Enumerations with their Chinese labels' } }, async () => ({
     statuses: STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
     actions: ACTIONS.map((a) => ({ value: a, label: ACTION_LABELS[a] })),
     channels: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { requireUser, requireStaff } from '../org/auth.ts';
 import { loadVisible } from '../cases/service.ts';
 import { LOCATION } from '../cases/model.ts';
@@ -22,7 +23,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/cases/:ref/duplicates',
-    { schema: { tags, summary: '疑似重复工单 Open cases likely the same matter as this one', params: z.strictObject({ ref: z.string().min(1).max(64) }), querystring: OPTIONS } },
+    { config: { access: allow.staff('jurisdiction') }, schema: { tags, summary: '疑似重复工单 Open cases likely the same matter as this one', params: z.strictObject({ ref: z.string().min(1).max(64) }), querystring: OPTIONS } },
     async (req) => {
       const p = requireStaff(req);
       const c = await loadVisible(ctx.db, p, req.params.ref);
@@ -37,7 +38,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/dispatch/duplicates',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '登记前查重 Candidates for a report being registered',
@@ -72,7 +73,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
    */
   app.post(
     '/api/dispatch/suggest',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '受理辅助 Suggestions while a call is registered: category, unit, duplicates, knowledge',
@@ -122,7 +123,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/dispatch/locate',
-    {
+    { config: { access: allow.signedIn('none') },
       schema: {
         tags,
         summary: '坐标定位网格 The grid and division chain of a point',

@@ -15,7 +15,7 @@ import { LocalDiskStorage } from '../platform/storage.ts';
 import { createHttp, type App, type Ctx, type Kernel } from '../platform/http.ts';
 import { createServices } from '../services.ts';
 import { LogOtpSender, type Principal } from '../org/auth.ts';
-import { registerAuthHook, registerOrgRoutes } from '../org/routes.ts';
+import { httpAuth, registerOrgRoutes } from '../org/routes.ts';
 import { registerCaseRoutes } from '../cases/routes.ts';
 import { defaultCategories, upsertCategories } from '../cases/categories.ts';
 import { registerKbRoutes, searchCases, caseTextSearch, rankedCaseIds, backfillCaseSearch, ensureDefaultArticles, getArticleForCitation, defaultArticles } from './index.ts';
@@ -31,8 +31,7 @@ async function buildApp(db: Db): Promise<{ app: App; ctx: Ctx }> {
     storage: new LocalDiskStorage(dir),
   };
   const ctx: Ctx = { ...kernel, services: await createServices(kernel) };
-  const app = await createHttp(ctx);
-  registerAuthHook(app, ctx);
+  const app = await createHttp(ctx, httpAuth(ctx));
   registerOrgRoutes(app, ctx, new LogOtpSender(() => {}));
   registerCaseRoutes(app, ctx);
   registerKbRoutes(app, ctx);

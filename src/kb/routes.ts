@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { invalid } from '../platform/errors.ts';
 import { requireRole, requireStaff } from '../org/auth.ts';
 import {
@@ -27,7 +28,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
 
   app.get(
     '/api/kb/articles',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '知识库检索 Search knowledge articles (ranked; valid and active ones by default)',
@@ -39,14 +40,14 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
     async (req) => searchArticles(db, requireStaff(req), req.query),
   );
 
-  app.get('/api/kb/articles/:id', { schema: { tags, summary: '知识详情 One article (also expired or withdrawn ones)', params: ID } }, async (req) => {
+  app.get('/api/kb/articles/:id', { config: { access: allow.staff('none') }, schema: { tags, summary: '知识详情 One article (also expired or withdrawn ones)', params: ID } }, async (req) => {
     requireStaff(req);
     return getArticle(db, req.params.id);
   });
 
   app.post(
     '/api/kb/articles',
-    {
+    { config: { access: allow.roles(KB_WRITE_ROLES, 'none') },
       schema: {
         tags,
         summary: '新增知识 Create an article (admin, supervisor, operator)',
@@ -64,7 +65,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
 
   app.put(
     '/api/kb/articles/:id',
-    {
+    { config: { access: allow.roles(KB_WRITE_ROLES, 'none') },
       schema: {
         tags,
         summary: '修改知识 Update an article (the fields given; admin, supervisor, operator)',
@@ -87,7 +88,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  app.delete('/api/kb/articles/:id', { schema: { tags, summary: '停用知识 Withdraw an article (soft: active=false)', params: ID } }, async (req) => {
+  app.delete('/api/kb/articles/:id', { config: { access: allow.roles(KB_WRITE_ROLES, 'none') }, schema: { tags, summary: '停用知识 Withdraw an article (soft: active=false)', params: ID } }, async (req) => {
     const p = requireWriter(req);
     return db.tx((q) => deactivateArticle(q, p, req.params.id, req.ip));
   });

@@ -13,7 +13,7 @@ import { createMetrics } from '../platform/metrics.ts';
 import { LocalDiskStorage } from '../platform/storage.ts';
 import { createHttp, type App, type Ctx, type Kernel } from '../platform/http.ts';
 import { createServices } from '../services.ts';
-import { registerAuthHook } from '../org/routes.ts';
+import { httpAuth } from '../org/routes.ts';
 import { createSession, SESSION_COOKIE } from '../org/auth.ts';
 import { Notifier, registerNotifyRoutes, LogSender, WebhookSender, loadNotifyConfig, type Sender } from './index.ts';
 
@@ -107,8 +107,7 @@ describe.each(TEST_DATABASES)('notifications on $name', (tdb) => {
     db = await tdb.open();
     world = await seedWorld(db);
     ctx = await makeCtx(db);
-    app = await createHttp(ctx);
-    registerAuthHook(app, ctx);
+    app = await createHttp(ctx, httpAuth(ctx));
     registerNotifyRoutes(app, ctx);
     await app.ready();
     for (const [name, u] of Object.entries(world.users)) {

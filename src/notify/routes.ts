@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { notFound } from '../platform/errors.ts';
 import { requireUser, type Principal } from '../org/auth.ts';
 import { KIND_RE, getVisible, listInbox, markAllRead, markRead, unreadCount, type Reader } from './store.ts';
@@ -16,7 +17,7 @@ export function registerNotifyRoutes(app: App, ctx: Ctx): void {
 
   app.get(
     '/api/notifications',
-    {
+    { config: { access: allow.signedIn('own') },
       schema: {
         tags,
         summary: '我的消息 My notifications and my unit\'s (newest first, cursor pagination)',
@@ -36,17 +37,17 @@ export function registerNotifyRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  app.get('/api/notifications/unread-count', { schema: { tags, summary: '未读数 Unread counts, in total and by kind' } }, async (req) => {
+  app.get('/api/notifications/unread-count', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '未读数 Unread counts, in total and by kind' } }, async (req) => {
     return unreadCount(db, reader(requireUser(req)));
   });
 
-  app.get('/api/notifications/:id', { schema: { tags, summary: '消息详情 One notification', params: ID } }, async (req) => {
+  app.get('/api/notifications/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '消息详情 One notification', params: ID } }, async (req) => {
     const n = await getVisible(db, reader(requireUser(req)), req.params.id);
     if (!n) throw notFound('notification');
     return n;
   });
 
-  app.post('/api/notifications/:id/read', { schema: { tags, summary: '标为已读 Mark one notification read (for this user)', params: ID } }, async (req) => {
+  app.post('/api/notifications/:id/read', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '标为已读 Mark one notification read (for this user)', params: ID } }, async (req) => {
     const n = await markRead(db, reader(requireUser(req)), req.params.id);
     if (!n) throw notFound('notification');
     return n;
@@ -54,7 +55,7 @@ export function registerNotifyRoutes(app: App, ctx: Ctx): void {
 
   app.post(
     '/api/notifications/read-all',
-    {
+    { config: { access: allow.signedIn('own') },
       schema: {
         tags,
         summary: '全部已读 Mark all my notifications read (optionally of one kind)',

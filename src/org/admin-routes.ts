@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import type { Db } from '../platform/db.ts';
 import { Problem, badRequest, conflict, forbidden, invalid, notFound, type FieldError } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
@@ -91,7 +92,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
   // --- divisions ---
   app.post(
     '/api/divisions',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       schema: {
         tags: ['divisions'],
         summary: '新建/修改一个区划 Create or rename one division (admin; its parent must exist)',
@@ -130,7 +131,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
   const gtags = ['grids'];
   app.post(
     '/api/grids/import',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags: gtags,
@@ -182,7 +183,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/grids/export',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags: gtags,
         summary: '导出网格 GeoJSON Export grids as a GeoJSON FeatureCollection (admin; within jurisdiction)',
@@ -209,7 +210,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.delete('/api/grids/:id', { schema: { tags: gtags, summary: '删除网格 Delete a grid with no cases (admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/grids/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '删除网格 Delete a grid with no cases (admin)', params: ID } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const g = await db.query<{ code: string; division_code: string }>(`SELECT code, division_code FROM grids WHERE id = $1`, [req.params.id]);
     if (!g[0] || !inScope(p, g[0].division_code)) throw notFound('grid');
@@ -228,7 +229,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
   const utags = ['units'];
   app.get(
     '/api/units/export',
-    { schema: { tags: utags, summary: '导出单位 Excel Export units as xlsx (admin; within jurisdiction)' } },
+    { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '导出单位 Excel Export units as xlsx (admin; within jurisdiction)' } },
     async (req, reply) => {
       const p = requireRole(req, 'admin');
       const all = await exportRows(db, 'units');
@@ -250,7 +251,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/units/import',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags: utags,
         summary: '导入单位 Excel Import units from an xlsx upload, multipart field "file" (admin; all or nothing)',
@@ -313,7 +314,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
     if (!(await userInJurisdiction(db, p, id))) throw notFound('user');
   }
 
-  app.get('/api/users/:id', { schema: { tags: ustags, summary: '用户详情（含完整电话，留痕）A user with the full phone (admin; audited)', params: ID } }, async (req) => {
+  app.get('/api/users/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '用户详情（含完整电话，留痕）A user with the full phone (admin; audited)', params: ID } }, async (req) => {
     const p = requireRole(req, 'admin');
     await userOr404(p, req.params.id);
     const r = await db.query<{ phone: string | null }>(`${USER_SELECT} WHERE u.id = $1 AND NOT ('citizen' = ANY (u.roles))`, [req.params.id]);
@@ -324,7 +325,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/users/:id/password',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags: ustags,
         summary: '重置密码 Reset a user’s password (admin); without a password one is generated and shown once. Signs the user out everywhere.',
@@ -351,7 +352,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
 
   app.put(
     '/api/users/:id/active',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags: ustags,
         summary: '启用/停用用户 Activate or deactivate a user (admin); deactivating ends their sessions',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow, type HttpAuth } from '../platform/access.ts';
 import { conflict, notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
 import {
@@ -48,13 +49,15 @@ const DIVISION_LIST_GEO = DIVISION_LIST_PLAIN.replace(' FROM divisions d', ', d.
 const PHONE = z.string().regex(/^1\d{10}$/, '请输入 11 位手机号 (an 11-digit mobile number)');
 const ID = z.strictObject({ id: z.uuid() });
 
-export function registerAuthHook(app: App, ctx: Ctx): PrincipalCache {
+/** Who is calling, for the HTTP layer's access control: a session cookie or an API token. */
+export function httpAuth(ctx: Ctx): HttpAuth {
   const cache = ctx.services.principals;
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
-    req.principal = await cache.resolve(ctx.db, req);
-  });
-  return cache;
+  return {
+    async authenticate(req) {
+      req.principal = await cache.resolve(ctx.db, req);
+    },
+    rolesOf: (req) => req.principal?.roles ?? null,
+  };
 }
 
 function sessionCookie(ctx: Ctx, token: string, expires: Date) {
@@ -80,7 +83,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
 
   app.post(
     '/api/auth/login',
-    { schema: { tags, summary: '用户名密码登录 Sign in with username and password', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
     async (req, reply) => {
       const p = await authenticate(db, req.body.username, req.body.password);
       if (!p) throw unauthorized('用户名或密码错误 (wrong username or password)');
@@ -91,7 +94,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     },
   );
 
-  app.post('/api/auth/logout', { schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
+  app.post('/api/auth/logout', { config: { access: allow.public('own') }, schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) {
       await deleteSession(db, token);
@@ -101,14 +104,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     return reply.status(204).send();
   });
 
-  app.get('/api/auth/me', { schema: { tags, summary: '当前用户 The signed-in user' } }, async (req) => {
+  app.get('/api/auth/me', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '当前用户 The signed-in user' } }, async (req) => {
     const p = requireUser(req);
     return me(p, await unitOf(p));
   });
 
   app.post(
     '/api/auth/otp/request',
-    { schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', body: z.strictObject({ phone: PHONE }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', body: z.strictObject({ phone: PHONE }) } },
     async (req, reply) => {
       await issueOtp(db, otpSender, req.body.phone);
       return reply.status(202).send({ sent: true });
@@ -117,7 +120,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
 
   app.post(
     '/api/auth/otp/verify',
-    { schema: { tags, summary: '验证码登录 Sign in with the one-time code', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
     async (req, reply) => {
       const p = await verifyOtp(db, req.body.phone, req.body.code);
       if (!p) throw unauthorized('验证码错误或已过期 (wrong or expired code)');
@@ -151,7 +154,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   // --- API tokens for integrations ---
   app.post(
     '/api/tokens',
-    {
+    { config: { access: allow.signedIn('own') },
       schema: {
         tags,
         summary: '创建接口令牌 Create an API token (shown once)',
@@ -175,14 +178,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return reply.status(201).send({ id, name: req.body.name, token });
     },
   );
-  app.get('/api/tokens', { schema: { tags, summary: '我的接口令牌 My API tokens' } }, async (req) => {
+  app.get('/api/tokens', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '我的接口令牌 My API tokens' } }, async (req) => {
     const p = requireUser(req);
     return db.query(
       `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt" FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`,
       [p.id],
     );
   });
-  app.delete('/api/tokens/:id', { schema: { tags, summary: '吊销令牌 Revoke a token', params: ID } }, async (req, reply) => {
+  app.delete('/api/tokens/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '吊销令牌 Revoke a token', params: ID } }, async (req, reply) => {
     const p = requireUser(req);
     let admin = p.roles.includes('admin');
     if (admin && !seesEverything(p)) {
@@ -205,7 +208,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   const dtags = ['divisions'];
   app.get(
     '/api/divisions',
-    {
+    { config: { access: allow.signedIn('none') },
       schema: {
         tags: dtags,
         summary: '行政区划 Divisions: children of a parent, or search by name',
@@ -260,7 +263,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return db.query(`${DIVISION_LIST} WHERE d.parent_code IS NULL OR d.parent_code NOT IN (SELECT code FROM divisions) ORDER BY d.code LIMIT $1`, [limit]);
     },
   );
-  app.get('/api/divisions/:code', { schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }) } }, async (req) => {
+  app.get('/api/divisions/:code', { config: { access: allow.signedIn('none') }, schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }) } }, async (req) => {
     requireUser(req);
     const chain = await db.query(`SELECT code, name, level FROM divisions WHERE code = ANY($1) ORDER BY length(code)`, [divisionChain(req.params.code)]);
     const self = chain.find((d) => d.code === req.params.code);
@@ -270,7 +273,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   });
   app.put(
     '/api/divisions',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       schema: {
         tags: dtags,
         summary: '导入/更新区划 Upsert divisions (admin)',
@@ -291,7 +294,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   const utags = ['units'];
   app.get(
     '/api/units',
-    {
+    { config: { access: allow.signedIn('jurisdiction') },
       schema: {
         tags: utags,
         summary: '单位 Units',
@@ -317,13 +320,13 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return db.query(`${UNIT_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.code LIMIT $${params.push(req.query.limit)}`, params);
     },
   );
-  app.get('/api/units/:id', { schema: { tags: utags, summary: '单位详情 A unit', params: ID } }, async (req) => {
+  app.get('/api/units/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit', params: ID } }, async (req) => {
     requireUser(req);
     const r = await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [req.params.id]);
     if (!r[0]) throw notFound('unit');
     return r[0];
   });
-  app.post('/api/units', { schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT } }, async (req, reply) => {
+  app.post('/api/units', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     assertInScope(p, req.body.divisionCodes ?? [], 'divisionCodes');
     if (!seesEverything(p)) {
@@ -341,7 +344,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   const ustags = ['users'];
   app.get(
     '/api/users',
-    {
+    { config: { access: allow.roles(['admin', 'supervisor', 'dispatcher'], 'jurisdiction') },
       schema: {
         tags: ustags,
         summary: '用户 Users (admin; within jurisdiction)',
@@ -367,7 +370,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return rows.map((r) => ({ ...r, phone: maskPhone(r.phone) }));
     },
   );
-  app.post('/api/users', { schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT } }, async (req, reply) => {
+  app.post('/api/users', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const scope = req.body.scopeCodes ?? [];
     if (scope.includes('*') && !seesEverything(p)) throw forbidden('scopeCodes: only a global admin may grant global scope');
@@ -403,7 +406,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   const gtags = ['grids'];
   app.get(
     '/api/grids',
-    {
+    { config: { access: allow.signedIn('jurisdiction') },
       schema: {
         tags: gtags,
         summary: '网格 Grids (with GeoJSON geometry)',
@@ -421,13 +424,13 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return rows;
     },
   );
-  app.get('/api/grids/:id', { schema: { tags: gtags, summary: '网格详情 A grid', params: ID } }, async (req) => {
+  app.get('/api/grids/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid', params: ID } }, async (req) => {
     requireUser(req);
     const r = await db.query(`${GRID_SELECT} WHERE g.id = $1`, [req.params.id]);
     if (!r[0]) throw notFound('grid');
     return r[0];
   });
-  app.post('/api/grids', { schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT } }, async (req, reply) => {
+  app.post('/api/grids', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     if (!inScope(p, req.body.divisionCode)) throw forbidden('divisionCode: outside your jurisdiction');
     const existing = await db.query<{ division_code: string }>(`SELECT division_code FROM grids WHERE code = $1`, [req.body.code]);

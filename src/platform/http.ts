@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Kernel } from './context.ts';
+import { allow, installAccessControl, type HttpAuth } from './access.ts';
 import { Problem, problemFromPg, type FieldError } from './errors.ts';
 
 export type { Ctx, Kernel, Services } from './context.ts';
@@ -70,7 +71,8 @@ export function findNul(value: unknown, path: string, depth = 0): string | undef
   return undefined;
 }
 
-export async function createHttp(ctx: Kernel): Promise<App> {
+/** The HTTP server with its error handling, docs and access control; `auth` says who is calling (see access.ts). */
+export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
     bodyLimit: BODY_LIMIT,
@@ -83,6 +85,10 @@ export async function createHttp(ctx: Kernel): Promise<App> {
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // Cookies are parsed first (access control reads the session cookie); then
+  // access control, before any route, so that every route (plugins' too) is checked.
+  await app.register(cookie);
+  installAccessControl(app, auth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -122,7 +128,6 @@ export async function createHttp(ctx: Kernel): Promise<App> {
     ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  await app.register(cookie);
   // Map layers and exports run to megabytes; small JSON answers are not worth the CPU.
   await app.register(compress, { global: true, threshold: 8192, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 10 } });
@@ -147,8 +152,8 @@ export async function createHttp(ctx: Kernel): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/healthz', { config: { access: allow.public() }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) => {
     try {
       await ctx.db.query('select 1');
       return { status: 'ready' };
@@ -156,7 +161,7 @@ export async function createHttp(ctx: Kernel): Promise<App> {
       return reply.status(503).send({ status: 'unavailable' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) => {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import ExcelJS from 'exceljs';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { requireRole, requireStaff, type Principal } from '../org/auth.ts';
 import { assertInScope, seesEverything } from '../org/scope.ts';
 import { audit } from '../platform/audit.ts';
@@ -82,7 +83,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/stats/rates',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '响应率、解决率、满意率、按期率 Rates for a period, overall or ranked by lead unit or division',
@@ -123,7 +124,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/stats/volumes',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '受理量 Volumes by day, channel, type, category (first level), status, urgency or lead unit; optionally split by a second dimension',
@@ -156,7 +157,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/stats/overdue',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '超期工单 Open cases past their deadline, most overdue first, with the total',
@@ -199,7 +200,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/stats/settings',
-    {
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags,
         summary: '统计口径 The definitions\' settings that apply to an area, and the rows they come from',
@@ -220,7 +221,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
 
   app.put(
     '/api/stats/settings',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags,
         summary: '设置统计口径 Sets the definitions\' settings for everywhere (*) or for a division and below (admin)',
@@ -255,7 +256,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
 
   app.delete(
     '/api/stats/settings/:scope',
-    {
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags,
         summary: '删除统计口径 Removes a division\'s (or the global) settings row, so the general one applies again (admin)',

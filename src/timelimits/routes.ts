@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
+import { allow } from '../platform/access.ts';
 import { invalid, notFound } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
 import { requireRole, requireUser } from '../org/auth.ts';
@@ -16,7 +17,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
   const tags = ['time limits'];
   const tl = () => ctx.services.timeLimits;
 
-  app.get('/api/calendars', { schema: { tags, summary: '工作日历 Calendars' } }, async (req) => {
+  app.get('/api/calendars', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '工作日历 Calendars' } }, async (req) => {
     requireUser(req);
     return db.query(
       `SELECT c.name, c.mode, c.working_hours AS "workingHours", c.description, c.updated_at AS "updatedAt",
@@ -26,7 +27,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     );
   });
 
-  app.put('/api/calendars', { schema: { tags, summary: '新建/修改日历 Create or change a calendar (admin)', body: CALENDAR_INPUT } }, async (req) => {
+  app.put('/api/calendars', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改日历 Create or change a calendar (admin)', body: CALENDAR_INPUT } }, async (req) => {
     const p = requireRole(req, 'admin');
     try {
       await upsertCalendar(db, req.body);
@@ -41,7 +42,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/calendars/:name/days',
-    {
+    { config: { access: allow.signedIn('none') },
       schema: {
         tags,
         summary: '节假日与调休 Holidays and make-up working days, or every day of a range with its kind',
@@ -70,7 +71,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
 
   app.put(
     '/api/calendars/:name/days',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       schema: {
         tags,
         summary: '设置节假日 Set holidays and make-up days (admin); replaceYears clears those years first',
@@ -91,7 +92,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
 
   app.delete(
     '/api/calendars/:name/days/:day',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       schema: {
         tags,
         summary: '恢复为普通日 Remove a holiday or make-up day, so the day follows the weekday rule again (admin)',
@@ -116,7 +117,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/calendars/:name/import',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       schema: {
         tags,
         summary: '导入国务院节假日安排 Import a holiday schedule ({ years: { "2027": { holidays: [...], workdays: [...] } } }), replacing those years (admin)',
@@ -158,7 +159,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/calendars/:name/deadline',
-    {
+    { config: { access: allow.signedIn('none') },
       schema: {
         tags,
         summary: '计算期限 The deadline a limit gives from an instant on this calendar',
@@ -174,14 +175,14 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.get('/api/time-limit-policies', { schema: { tags, summary: '时限策略 Time-limit policies' } }, async (req) => {
+  app.get('/api/time-limit-policies', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '时限策略 Time-limit policies' } }, async (req) => {
     requireUser(req);
     return loadPolicies(db);
   });
 
   app.get(
     '/api/time-limit-policies/match',
-    {
+    { config: { access: allow.signedIn('none') },
       schema: {
         tags,
         summary: '适用策略 The policy a case with these keys gets, and every policy that matches (most specific first)',
@@ -205,7 +206,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.put('/api/time-limit-policies', { schema: { tags, summary: '新建/修改时限策略 Create or change a policy by name (admin)', body: POLICY_INPUT } }, async (req) => {
+  app.put('/api/time-limit-policies', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改时限策略 Create or change a policy by name (admin)', body: POLICY_INPUT } }, async (req) => {
     const p = requireRole(req, 'admin');
     const cal = await db.query(`SELECT 1 FROM calendars WHERE name = $1`, [req.body.calendar]);
     if (!cal.length) throw invalid('calendar', '日历不存在 (no such calendar)');
@@ -219,7 +220,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     return { id, name: req.body.name };
   });
 
-  app.post('/api/time-limits/sweep', { schema: { tags, summary: '立即巡检 Run the time-limit sweep now (admin, supervisor)' } }, async (req) => {
+  app.post('/api/time-limits/sweep', { config: { access: allow.roles(['admin', 'supervisor'], 'none') }, schema: { tags, summary: '立即巡检 Run the time-limit sweep now (admin, supervisor)' } }, async (req) => {
     requireRole(req, 'admin', 'supervisor');
     return ctx.services.sweeper.sweep();
   });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
+import { allow } from '../../platform/access.ts';
 import type { Queryable } from '../../platform/db.ts';
 import { isStaff, requireRole, requireUser, requireStaff } from '../../org/auth.ts';
 import type { FastifyRequest } from 'fastify';
@@ -103,7 +104,7 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
 
   app.post(
     '/api/dispatch/classify',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '智能分类 Propose categories and lead units for a message',
@@ -124,7 +125,7 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
 
   app.post(
     '/api/dispatch/classifier/train',
-    {
+    { config: { access: allow.roles(['dispatcher'], 'none') },
       schema: {
         tags,
         summary: '重新训练 Retrain the classifier now (admin, dispatcher)',
@@ -143,7 +144,7 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
 
   app.get(
     '/api/dispatch/classifier',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '分类模型 Models: training date, samples, measured and live accuracy',

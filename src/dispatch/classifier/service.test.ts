@@ -19,7 +19,7 @@ import { loadConfig } from '../../platform/config.ts';
 import { createMetrics } from '../../platform/metrics.ts';
 import { LocalDiskStorage } from '../../platform/storage.ts';
 import { createSession, SESSION_COOKIE } from '../../org/auth.ts';
-import { registerAuthHook } from '../../org/routes.ts';
+import { httpAuth } from '../../org/routes.ts';
 import { upsertUser } from '../../org/store.ts';
 import { defaultCategories, upsertCategories } from '../../cases/categories.ts';
 import { seedWorld, type World } from '../../../test/helpers.ts';
@@ -273,8 +273,7 @@ describe('HTTP', () => {
     const config = loadConfig(process.env, { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')) });
     const kernel: Kernel = { db, config, log: pino({ level: 'silent' }), metrics: createMetrics(), storage: new LocalDiskStorage(config.filesDir) };
     const ctx: Ctx = { ...kernel, services: await createServices(kernel) };
-    app = await createHttp(ctx);
-    registerAuthHook(app, ctx);
+    app = await createHttp(ctx, httpAuth(ctx));
     service = registerClassifierRoutes(app, ctx);
     expect(ctx.services.classifier).toBe(service);
     await app.ready();

@@ -1,6 +1,7 @@
 /** HTTP API of the gazetteer: list, edit, import/export, geocode an address. */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
+import { allow } from '../../platform/access.ts';
 import { audit } from '../../platform/audit.ts';
 import { isStaff, requireRole, requireUser, requireStaff } from '../../org/auth.ts';
 import { DIVISION_CODE } from '../../org/store.ts';
@@ -28,7 +29,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/gazetteer',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '地名地址库 Gazetteer entries: search by name, filter by division and kind',
@@ -49,7 +50,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/gazetteer/geocode',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '地址匹配 Place a typed address: the known road/landmark it names, preferring the given division; match is null when nothing is known',
@@ -66,7 +67,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/gazetteer/export',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '导出地名 Export the gazetteer as JSON (the import format) or xlsx',
@@ -86,7 +87,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.put('/api/gazetteer', { schema: { tags, summary: '新建/修改地名 Create or change an entry (by id, else by division and name; admin)', body: GAZETTEER_INPUT } }, async (req, reply) => {
+  app.put('/api/gazetteer', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改地名 Create or change an entry (by id, else by division and name; admin)', body: GAZETTEER_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const r = await db.tx(async (q) => {
       const res = await upsertGazetteer(q, req.body, p);
@@ -97,7 +98,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     return reply.status(r.created ? 201 : 200).send(row[0]);
   });
 
-  app.delete('/api/gazetteer/:id', { schema: { tags, summary: '删除地名 Delete an entry (admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/gazetteer/:id', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '删除地名 Delete an entry (admin)', params: ID } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     await db.tx(async (q) => {
       await deleteGazetteer(q, req.params.id, p);
@@ -108,7 +109,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/gazetteer/import',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags,

@@ -1,6 +1,7 @@
 /** HTTP API of the responsibility list and of dispatch proposals. */
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
+import { allow } from '../../platform/access.ts';
 import { Problem, badRequest, invalid, notFound } from '../../platform/errors.ts';
 import { audit } from '../../platform/audit.ts';
 import { requireRole, requireStaff } from '../../org/auth.ts';
@@ -44,7 +45,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/responsibilities',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '权责清单 The responsibility list: rules, filtered by category, division, unit, role, active',
@@ -69,7 +70,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/responsibilities/export',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags,
         summary: '导出权责清单 Export the list as JSON (the import format) or xlsx',
@@ -90,7 +91,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.get('/api/responsibilities/:id', { schema: { tags, summary: '一条规则 One rule', params: ID } }, async (req) => {
+  app.get('/api/responsibilities/:id', { config: { access: allow.staff('none') }, schema: { tags, summary: '一条规则 One rule', params: ID } }, async (req) => {
     requireStaff(req);
     const r = await getRule(db, req.params.id);
     if (!r) throw notFound('responsibility rule');
@@ -99,7 +100,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.put(
     '/api/responsibilities',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       schema: {
         tags,
         summary: '新建/修改规则 Create a rule, or change one by id (or rule number) (admin, within jurisdiction)',
@@ -119,7 +120,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.delete('/api/responsibilities/:id', { schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/responsibilities/:id', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     await db.tx(async (q) => {
       await deactivateRule(q, req.params.id, p);
@@ -130,7 +131,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/responsibilities/import',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags,
@@ -156,7 +157,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/dispatch/propose',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags: ['dispatch'],
         summary: '派单建议 Propose the lead and assisting units for a category at a place, with the rule that says so',
@@ -221,7 +222,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/dispatch/propose',
-    {
+    { config: { access: allow.staff('none') },
       schema: {
         tags: ['dispatch'],
         summary: '按描述试派 Which unit a described matter would go to, and why',
@@ -285,7 +286,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
   if (!app.hasContentTypeParser(XLSX_MIME)) app.addContentTypeParser(XLSX_MIME, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post(
     '/api/responsibilities/import.xlsx',
-    {
+    { config: { access: allow.roles(['admin'], 'none') },
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags,

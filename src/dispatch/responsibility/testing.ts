@@ -14,7 +14,7 @@ import { LocalDiskStorage } from '../../platform/storage.ts';
 import { createHttp, type App, type Ctx, type Kernel } from '../../platform/http.ts';
 import { createServices } from '../../services.ts';
 import { LogOtpSender } from '../../org/auth.ts';
-import { registerAuthHook, registerOrgRoutes } from '../../org/routes.ts';
+import { httpAuth, registerOrgRoutes } from '../../org/routes.ts';
 import { defaultCategories, upsertCategories } from '../../cases/categories.ts';
 import { registerResponsibilityRoutes } from './routes.ts';
 import { registerGazetteerRoutes } from '../gazetteer/routes.ts';
@@ -31,8 +31,7 @@ export async function dispatchApp(db: Db) {
   };
   const ctx: Ctx = { ...kernel, services: await createServices(kernel) };
   const locator = ctx.services.locator;
-  const app: App = await createHttp(ctx);
-  registerAuthHook(app, ctx);
+  const app: App = await createHttp(ctx, httpAuth(ctx));
   registerOrgRoutes(app, ctx, new LogOtpSender(() => {}));
   registerResponsibilityRoutes(app, ctx);
   registerGazetteerRoutes(app, ctx);
