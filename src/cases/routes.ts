@@ -7,7 +7,7 @@ import { Problem, invalid, notFound } from '../platform/errors.ts';
 import { ALLOWED_TYPES } from '../platform/storage.ts';
 import { isStaff, requireUser, requireRole } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
-import { ACTIONS, ACTION_LABELS, STATUSES, STATUS_LABELS, type Action } from './lifecycle.ts';
+import { ACTIONS, ACTION_LABELS, CREATE_ROLES, RULES, STATUSES, STATUS_LABELS, type Action } from './lifecycle.ts';
 import { ACTION_BODIES, CASE_TYPES, CASE_TYPE_LABELS, CHANNELS, CHANNEL_LABELS, CREATE_CASE, LIST_CASES, URGENCIES, URGENCY_LABELS } from './model.ts';
 import { CaseService } from './service.ts';
 import { upsertCategories, CATEGORY_INPUT } from './categories.ts';
@@ -24,7 +24,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
 
   app.post(
     '/api/cases',
-    { config: { access: allow.signedIn('jurisdiction') },
+    { config: { access: allow.roles(CREATE_ROLES, 'jurisdiction') },
       schema: {
         tags,
         summary: '登记工单 Register a case',
@@ -55,7 +55,8 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     const path = `/api/cases/:ref/${action.replace(/_/g, '-')}`;
     app.post(
       path,
-      { config: { access: allow.signedIn('jurisdiction') },
+      // Who may act is the lifecycle's rule for the action; the case's state and the actor's relation to it are checked there.
+      { config: { access: allow.roles(RULES[action as Action].roles, 'jurisdiction') },
         schema: {
           tags,
           summary: `${ACTION_LABELS[action]} (${action})`,

@@ -47,7 +47,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
 
   app.post(
     '/api/kb/articles',
-    { config: { access: allow.roles(KB_WRITE_ROLES, 'none') },
+    { config: { access: allow.roles(KB_WRITE_ROLES, 'jurisdiction') },
       schema: {
         tags,
         summary: '新增知识 Create an article (admin, supervisor, operator)',
@@ -65,7 +65,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
 
   app.put(
     '/api/kb/articles/:id',
-    { config: { access: allow.roles(KB_WRITE_ROLES, 'none') },
+    { config: { access: allow.roles(KB_WRITE_ROLES, 'jurisdiction') },
       schema: {
         tags,
         summary: '修改知识 Update an article (the fields given; admin, supervisor, operator)',
@@ -88,7 +88,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  app.delete('/api/kb/articles/:id', { config: { access: allow.roles(KB_WRITE_ROLES, 'none') }, schema: { tags, summary: '停用知识 Withdraw an article (soft: active=false)', params: ID } }, async (req) => {
+  app.delete('/api/kb/articles/:id', { config: { access: allow.roles(KB_WRITE_ROLES, 'jurisdiction') }, schema: { tags, summary: '停用知识 Withdraw an article (soft: active=false)', params: ID } }, async (req) => {
     const p = requireWriter(req);
     return db.tx((q) => deactivateArticle(q, p, req.params.id, req.ip));
   });

@@ -21,7 +21,7 @@ import {
   type Principal,
 } from './auth.ts';
 import { ROLES, ROLE_LABELS } from './roles.ts';
-import { assertInScope, inScope, seesEverything } from './scope.ts';
+import { assertInScope, gridVisibility, inScope, seesEverything, unitVisibility } from './scope.ts';
 import {
   DIVISION_CODE,
   GEOMETRY,
@@ -294,7 +294,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   const utags = ['units'];
   app.get(
     '/api/units',
-    { config: { access: allow.signedIn('jurisdiction') },
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags: utags,
         summary: '单位 Units',
@@ -310,7 +310,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       const p = requireUser(req);
       if (!isStaff(p)) throw forbidden('staff only');
       const params: unknown[] = [];
-      const where: string[] = ['TRUE'];
+      const where: string[] = [unitVisibility(p, 'u', params)];
       if (req.query.kind) where.push(`u.kind = $${params.push(req.query.kind)}`);
       if (req.query.divisionCode) {
         // Units serving this division or any of its ancestors (a city department serves its counties).
@@ -320,9 +320,11 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return db.query(`${UNIT_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.code LIMIT $${params.push(req.query.limit)}`, params);
     },
   );
-  app.get('/api/units/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit', params: ID } }, async (req) => {
-    requireUser(req);
-    const r = await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [req.params.id]);
+  app.get('/api/units/:id', { config: { access: allow.staff('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit (staff; within jurisdiction)', params: ID } }, async (req) => {
+    const p = requireUser(req);
+    const params: unknown[] = [req.params.id];
+    // A unit outside the caller's jurisdiction looks absent.
+    const r = await db.query(`${UNIT_SELECT} WHERE u.id = $1 AND ${unitVisibility(p, 'u', params)}`, params);
     if (!r[0]) throw notFound('unit');
     return r[0];
   });
@@ -406,7 +408,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
   const gtags = ['grids'];
   app.get(
     '/api/grids',
-    { config: { access: allow.signedIn('jurisdiction') },
+    { config: { access: allow.staff('jurisdiction') },
       schema: {
         tags: gtags,
         summary: '网格 Grids (with GeoJSON geometry)',
@@ -417,16 +419,19 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       const p = requireUser(req);
       if (!isStaff(p)) throw forbidden('staff only');
       const params: unknown[] = [];
-      const where = ['TRUE'];
+      // Grids carry their worker, households and population: staff of the jurisdiction only.
+      const where = [gridVisibility(p, 'g', params)];
       if (req.query.divisionCode) where.push(`g.division_code LIKE $${params.push(`${req.query.divisionCode}%`)}`);
       const rows = await db.query<Record<string, unknown>>(`${GRID_SELECT} WHERE ${where.join(' AND ')} ORDER BY g.code LIMIT $${params.push(req.query.limit)}`, params);
       if (req.query.geometry === 'false') for (const r of rows) delete r.geometry;
       return rows;
     },
   );
-  app.get('/api/grids/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid', params: ID } }, async (req) => {
-    requireUser(req);
-    const r = await db.query(`${GRID_SELECT} WHERE g.id = $1`, [req.params.id]);
+  app.get('/api/grids/:id', { config: { access: allow.staff('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid (staff; within jurisdiction)', params: ID } }, async (req) => {
+    const p = requireUser(req);
+    const params: unknown[] = [req.params.id];
+    // A grid outside the caller's jurisdiction looks absent; citizens have /api/public/grids.
+    const r = await db.query(`${GRID_SELECT} WHERE g.id = $1 AND ${gridVisibility(p, 'g', params)}`, params);
     if (!r[0]) throw notFound('grid');
     return r[0];
   });

@@ -47,3 +47,36 @@ export function caseVisibility(p: Principal, alias: string, params: unknown[]): 
   if (staff) parts.push(`${alias}.created_by = $${n}`);
   return `(${parts.join(' OR ')})`;
 }
+
+/**
+ * The caller's jurisdiction as an SQL text[] of division-code prefixes,
+ * appending its parameters to `params`: their scope codes or, with none (a
+ * department handler), the divisions their unit serves. Callers handle
+ * `seesEverything` themselves.
+ */
+function jurisdictionArray(p: Principal, params: unknown[]): string {
+  const n = params.push(p.scopeCodes);
+  const u = params.push(p.unitId);
+  return `(CASE WHEN cardinality($${n}::text[]) > 0 THEN $${n}::text[] ELSE coalesce((SELECT un.division_codes FROM units un WHERE un.id = $${u}::uuid), '{}') END)`;
+}
+
+/** SQL predicate over a grids row aliased `alias`: grids inside the caller's jurisdiction, and the grids they work. */
+export function gridVisibility(p: Principal, alias: string, params: unknown[]): string {
+  if (seesEverything(p)) return 'TRUE';
+  const j = jurisdictionArray(p, params);
+  const me = params.push(p.id);
+  return `(EXISTS (SELECT 1 FROM unnest(${j}) s WHERE ${alias}.division_code LIKE s || '%') OR ${alias}.worker_user_id = $${me}::uuid)`;
+}
+
+/**
+ * SQL predicate over a units row aliased `alias`: the caller's own unit, units
+ * serving a division inside the caller's jurisdiction, and units above it (a
+ * city department serves every county); units tied to no division are shared.
+ */
+export function unitVisibility(p: Principal, alias: string, params: unknown[]): string {
+  if (seesEverything(p)) return 'TRUE';
+  const j = jurisdictionArray(p, params);
+  const u = params.push(p.unitId);
+  return `(${alias}.id = $${u}::uuid OR cardinality(${alias}.division_codes) = 0
+    OR EXISTS (SELECT 1 FROM unnest(${alias}.division_codes) d, unnest(${j}) s WHERE d LIKE s || '%' OR s LIKE d || '%'))`;
+}

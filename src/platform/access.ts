@@ -30,9 +30,20 @@ export type Access =
   /** Holders of these roles (an admin holds every role). */
   | { readonly who: 'roles'; readonly roles: readonly string[]; readonly scope: Scope };
 
+/** One row of the route table: what a route is and who may call it. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly access: Access;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+  }
+  interface FastifyInstance {
+    /** Every route registered so far with its declaration (filled as routes are added; complete once the app is ready). */
+    readonly routeTable: readonly RouteEntry[];
   }
 }
 
@@ -68,15 +79,18 @@ export function permits(a: Access, roles: readonly string[] | null): 'ok' | 'una
  * `config.access` stops the start) and the one enforcing hook.
  */
 export function installAccessControl(app: FastifyInstance<any, any, any, any, any>, auth: HttpAuth): void {
+  // The table the route-table and authorisation matrix tests walk; filled here
+  // rather than read from Fastify's internals.
+  const table: RouteEntry[] = [];
+  app.decorate('routeTable', table);
   app.addHook('onRoute', (route: RouteOptions) => {
     const config = (route.config ??= {}) as { access?: Access; rootPath?: string };
-    if (config.access) return;
-    // @fastify/static marks each file's route with its root; the console's files are public.
-    if (PLUGIN_PUBLIC.some((re) => re.test(route.url)) || config.rootPath !== undefined) {
-      config.access = allow.public();
-      return;
+    if (!config.access) {
+      // @fastify/static marks each file's route with its root; the console's files are public.
+      if (PLUGIN_PUBLIC.some((re) => re.test(route.url)) || config.rootPath !== undefined) config.access = allow.public();
+      else throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access): every route must say who may call it`);
     }
-    throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access): every route must say who may call it`);
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, access: config.access });
   });
 
   app.addHook('onRequest', async (req: FastifyRequest) => {

@@ -87,7 +87,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.put('/api/gazetteer', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改地名 Create or change an entry (by id, else by division and name; admin)', body: GAZETTEER_INPUT } }, async (req, reply) => {
+  app.put('/api/gazetteer', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '新建/修改地名 Create or change an entry (by id, else by division and name; admin)', body: GAZETTEER_INPUT } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const r = await db.tx(async (q) => {
       const res = await upsertGazetteer(q, req.body, p);
@@ -98,7 +98,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     return reply.status(r.created ? 201 : 200).send(row[0]);
   });
 
-  app.delete('/api/gazetteer/:id', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '删除地名 Delete an entry (admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/gazetteer/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '删除地名 Delete an entry (admin)', params: ID } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     await db.tx(async (q) => {
       await deleteGazetteer(q, req.params.id, p);
@@ -109,7 +109,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/gazetteer/import',
-    { config: { access: allow.roles(['admin'], 'none') },
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags,

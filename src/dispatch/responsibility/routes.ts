@@ -100,7 +100,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.put(
     '/api/responsibilities',
-    { config: { access: allow.roles(['admin'], 'none') },
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       schema: {
         tags,
         summary: '新建/修改规则 Create a rule, or change one by id (or rule number) (admin, within jurisdiction)',
@@ -120,7 +120,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.delete('/api/responsibilities/:id', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/responsibilities/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     await db.tx(async (q) => {
       await deactivateRule(q, req.params.id, p);
@@ -131,7 +131,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/responsibilities/import',
-    { config: { access: allow.roles(['admin'], 'none') },
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags,
@@ -286,7 +286,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
   if (!app.hasContentTypeParser(XLSX_MIME)) app.addContentTypeParser(XLSX_MIME, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post(
     '/api/responsibilities/import.xlsx',
-    { config: { access: allow.roles(['admin'], 'none') },
+    { config: { access: allow.roles(['admin'], 'jurisdiction') },
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags,
