@@ -30,6 +30,7 @@ const COUNTY: Record<County, { code: string; unit: string; phone: string; citize
   A: { code: '430602', unit: 'MX-UNIT-A', phone: '0730-7770001', citizenPhone: '13900000001' },
   B: { code: '430603', unit: 'MX-UNIT-B', phone: '0730-7770002', citizenPhone: '13900000002' },
 };
+const UNIT_NAME: Record<County, string> = { A: '矩阵甲区城管局', B: '矩阵乙区城管局' };
 const GRID_WORKER_A = { username: 'mx_grid_worker_a', displayName: '网格员甲MX', phone: '13700000007' };
 const CASE_TITLE_A = 'MX甲区东茅岭路路灯不亮';
 const NOTE_TITLE_A = 'MX-NOTE-A 交办通知';
@@ -48,6 +49,7 @@ function markersOf(e: Entities) {
       CASE_TITLE_A,
       COUNTY.A.citizenPhone,
       COUNTY.A.unit,
+      UNIT_NAME.A,
       COUNTY.A.phone,
       GRID_WORKER_A.username,
       GRID_WORKER_A.displayName,
@@ -67,7 +69,13 @@ function markersOf(e: Entities) {
  * published document: that county A's street lights are the MX-UNIT-A's job
  * is what it says, to every dispatcher.
  */
-const BY_DESIGN: [RegExp, string[]][] = [[/^\/api\/responsibilities(\/|$)/, [COUNTY.A.unit]]];
+const BY_DESIGN: [RegExp, string[]][] = [
+  [/^\/api\/responsibilities(\/|$)/, [COUNTY.A.unit, UNIT_NAME.A]],
+  // The answer to "which unit is responsible here": the list's rule for the place asked about.
+  [/^\/api\/dispatch\/propose$/, [COUNTY.A.unit, UNIT_NAME.A]],
+  // A point's grid by its public name and code, as the citizen map shows it.
+  [/^\/api\/dispatch\/locate$/, ['MX-G-430602005001', 'MX甲区学坡第一网格']],
+];
 
 interface Entities {
   caseNo: string;
@@ -118,6 +126,18 @@ function fill(url: string, e: Entities): string {
   });
 }
 
+/** Query strings that let GET routes with required parameters reach their handler (a county-A place or period). */
+const PERIOD = 'from=2026-01-01T00:00:00Z&to=2028-01-01T00:00:00Z';
+const QUERY: Record<string, string> = {
+  '/api/stats/rates': `${PERIOD}&groupBy=unit`,
+  '/api/stats/volumes': `${PERIOD}&by=unit`,
+  '/api/calendars/:name/deadline': 'from=2026-12-07T09:00:00%2B08:00&limit=5d',
+  '/api/time-limit-policies/match': 'type=complaint&categoryCode=0101',
+  '/api/dispatch/locate': 'lng=113.125&lat=29.365',
+  '/api/gazetteer/geocode': `address=${encodeURIComponent('岳阳楼区矩阵甲区地标')}`,
+  '/api/dispatch/propose': 'categoryCode=0101&divisionCode=430602005',
+};
+
 /** Minimal bodies that pass validation where that is cheap; other writes get {} and may answer 400. */
 function bodyFor(r: RouteEntry): unknown {
   if (r.method === 'GET' || r.method === 'DELETE') return undefined;
@@ -161,7 +181,7 @@ interface Caller {
 
 async function seedMatrix(db: Db, t: TestServer, hours: number) {
   for (const c of ['A', 'B'] as const) {
-    await upsertUnit(db, { code: COUNTY[c].unit, name: `矩阵${c}区城管局`, kind: 'department', divisionCodes: [COUNTY[c].code], phone: COUNTY[c].phone });
+    await upsertUnit(db, { code: COUNTY[c].unit, name: UNIT_NAME[c], kind: 'department', divisionCodes: [COUNTY[c].code], phone: COUNTY[c].phone });
   }
   const users: Record<County, Partial<Record<Role, { id: string; cookie: string }>>> = { A: {}, B: {} };
   for (const c of ['A', 'B'] as const) {
@@ -264,6 +284,7 @@ for (const tdb of TEST_DATABASES) {
       // The control: county A's own users do see every marker (and read exports), so their absence for county B means something.
       const seenInA = new Set<string>();
       let business = 0;
+      const statuses: string[] = [];
       let calls = 0;
 
       const call = async (r: RouteEntry, who: Caller) => {
@@ -271,7 +292,7 @@ for (const tdb of TEST_DATABASES) {
         const body = bodyFor(r);
         const res = await t.app.inject({
           method: r.method as any,
-          url: fill(r.url, entities),
+          url: fill(r.url, entities) + (r.method === 'GET' && QUERY[r.url] ? `?${QUERY[r.url]}` : ''),
           payload: body === undefined ? undefined : JSON.stringify(body),
           headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(who.cookie ? { cookie: who.cookie } : {}) },
         });
@@ -327,13 +348,14 @@ for (const tdb of TEST_DATABASES) {
         const inA = await Promise.all(ROLES.map(async (role) => ({ role, res: await call(r, { role, county: 'A', cookie: users.A[role]!.cookie }) })));
         const ownOf = new Map(inA.map((x) => [x.role, x.res.status]));
         for (const x of inA) check({ role: x.role, county: 'A' }, x.res);
+        if (process.env.MATRIX_OUT) statuses.push(`${r.method} ${r.url} A:${inA.map((x) => x.res.status).join(',')} B:${inB.map((x) => x.res.status).join(',')}`);
         for (const x of inB) check({ role: x.role, county: 'B' }, x.res, ownOf.get(x.role));
       }
 
       expect([...markers.always, ...markers.nonPublic, 'xlsx'].filter((m) => !seenInA.has(m)), 'markers no county-A user saw').toEqual([]);
       const size = `${routes.length} routes x ${ROLES.length} roles x 2 counties + anonymous = ${calls} calls`;
       console.log(`authz matrix (${tdb.name}): ${size}; ${failures.length} failures; ${business} refusals by the case's facts (lead unit, summons...)`);
-      if (process.env.MATRIX_OUT) (await import('node:fs')).writeFileSync(`${process.env.MATRIX_OUT}.${tdb.name}`, failures.join('\n'));
+      if (process.env.MATRIX_OUT) (await import('node:fs')).writeFileSync(`${process.env.MATRIX_OUT}.${tdb.name}`, [...failures, ...statuses].join('\n'));
       expect(failures, size).toEqual([]);
     }, 300_000);
   });
