@@ -11,7 +11,9 @@ import { buildServer } from '../src/server.ts';
 import { issueOtp, otpSenderFor, LogOtpSender, UnconfiguredOtpSender, GatewayOtpSender } from '../src/org/auth.ts';
 import { loadSmsGatewayConfig, SmsGateway, SmsGatewayError, parseAuthHeader, renderSmsBody } from '../src/platform/sms.ts';
 import { Problem } from '../src/platform/errors.ts';
-import { TEST_DATABASES, seedWorld } from './helpers.ts';
+import { TEST_DATABASES, seedWorld, silentLogger } from './helpers.ts';
+import { loadNotifyConfig, Notifier, SmsGatewaySender } from '../src/notify/index.ts';
+import { createMetrics } from '../src/platform/metrics.ts';
 
 interface Received {
   method: string;
@@ -131,6 +133,24 @@ describe('SMS gateway adapter over HTTP', () => {
     expect(hung).toMatchObject({ kind: 'unreachable' });
     expect(hung.message).toContain('no answer within 300 ms');
     expect(Date.now() - t0).toBeLessThan(3000);
+    gw.state.mode = 'ok';
+  });
+
+  it('is shared by the notification SMS channel (ZHILI_NOTIFY_SMS=gateway), with its own template for notices', async () => {
+    expect(() => loadNotifyConfig({ ZHILI_NOTIFY_SMS: 'gateway' })).toThrow(/ZHILI_SMS_URL/);
+    expect(() => loadNotifyConfig({ ZHILI_NOTIFY_SMS: 'gateway', ZHILI_SMS_URL: gw.url, ZHILI_SMS_BODY_TEMPLATE: '{"to":"{phone}","c":"{code}"}' })).toThrow(
+      /ZHILI_SMS_BODY_TEMPLATE \(used for notices\): has no \{text\}/,
+    );
+    const env = { ZHILI_NOTIFY_SMS: 'gateway', ZHILI_SMS_URL: gw.url, ZHILI_SMS_BODY_TEMPLATE: '{"to":"{phone}","c":"{code}"}', ZHILI_NOTIFY_SMS_BODY_TEMPLATE: '{"to":"{phone}","msg":"{text}"}' };
+    const cfg = loadNotifyConfig(env);
+    expect(cfg).toMatchObject({ sms: 'gateway', smsGateway: { url: gw.url, bodyTemplate: '{"to":"{phone}","msg":"{text}"}' } });
+    const notifier = new Notifier({ db: undefined as never, log: silentLogger(), metrics: createMetrics() }, { env });
+    expect(notifier.senders.sms).toBeInstanceOf(SmsGatewaySender);
+    gw.state.mode = 'ok';
+    await notifier.senders.sms!.send('13900000002', { title: '请报到 "东茅岭"', body: '', data: null });
+    expect(JSON.parse(gw.received.at(-1)!.body)).toEqual({ to: '13900000002', msg: '请报到 "东茅岭"' });
+    gw.state.mode = 'fail';
+    await expect(notifier.senders.sms!.send('13900000002', { title: 'x', body: '', data: null })).rejects.toThrow(/HTTP 500/);
     gw.state.mode = 'ok';
   });
 });

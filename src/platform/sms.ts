@@ -59,6 +59,24 @@ export function renderSmsBody(template: string, contentType: SmsContentType, var
   return template.replace(/\{(phone|code|text)\}/g, (_m, k: keyof SmsVars) => esc(vars[k] ?? ''));
 }
 
+/**
+ * Why a body template will not do, or undefined: it needs {phone}, and
+ * `needs` of {code}/{text} (by default either), and as JSON it must parse once filled in.
+ */
+export function checkSmsTemplate(template: string, contentType: SmsContentType, needs: 'code-or-text' | 'text' = 'code-or-text'): string | undefined {
+  if (!template.includes('{phone}')) return 'has no {phone} placeholder';
+  if (needs === 'text' && !template.includes('{text}')) return 'has no {text} placeholder';
+  if (needs === 'code-or-text' && !/\{(code|text)\}/.test(template)) return 'has neither a {code} nor a {text} placeholder';
+  if (contentType === 'json') {
+    try {
+      JSON.parse(renderSmsBody(template, 'json', { phone: '13800000000', code: '123456', text: 'x"y' }));
+    } catch (err) {
+      return `not JSON once filled in (${(err as Error).message}); placeholders go inside strings, e.g. {"to":"{phone}"}`;
+    }
+  }
+  return undefined;
+}
+
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const SMS_ENV = z
@@ -91,15 +109,8 @@ const SMS_ENV = z
     }
     const template = env.ZHILI_SMS_BODY_TEMPLATE;
     if (template === undefined) return;
-    if (!template.includes('{phone}')) ctx.addIssue({ code: 'custom', path: ['ZHILI_SMS_BODY_TEMPLATE'], message: 'has no {phone} placeholder' });
-    if (!/\{(code|text)\}/.test(template)) ctx.addIssue({ code: 'custom', path: ['ZHILI_SMS_BODY_TEMPLATE'], message: 'has neither a {code} nor a {text} placeholder' });
-    if (env.ZHILI_SMS_CONTENT_TYPE === 'json') {
-      try {
-        JSON.parse(renderSmsBody(template, 'json', { phone: '13800000000', code: '123456', text: 'x"y' }));
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['ZHILI_SMS_BODY_TEMPLATE'], message: `not JSON once filled in (${(err as Error).message}); placeholders go inside strings, e.g. {"to":"{phone}"}` });
-      }
-    }
+    const problem = checkSmsTemplate(template, env.ZHILI_SMS_CONTENT_TYPE);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['ZHILI_SMS_BODY_TEMPLATE'], message: problem });
   });
 
 /** Formats zod issues as `VARIABLE: reason` lines. */
