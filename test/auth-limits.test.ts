@@ -141,6 +141,16 @@ describe.each(TEST_DATABASES)('guessing limits on $name', (tdb) => {
       expect(await t.server.ctx.db.query(`SELECT 1 FROM auth_throttle WHERE key = 'login-user:operator_b'`)).toEqual([]);
     });
 
+    it('a burst of parallel guesses gets exactly the free attempts', async () => {
+      const all = await Promise.all(Array.from({ length: 10 }, (_, i) => login(`198.51.100.${60 + i}`, 'operator', `guess-${i}`)));
+      const statuses = all.map((r) => r.status);
+      expect(statuses.filter((s) => s === 401).length, statuses.join()).toBe(3);
+      expect(statuses.filter((s) => s === 429).length, statuses.join()).toBe(7);
+      // The refused ones were not counted against their addresses.
+      const counted = await t.server.ctx.db.query<{ n: number }>(`SELECT coalesce(sum(failures), 0)::int AS n FROM auth_throttle WHERE key LIKE 'login-client:198.51.100.6_'`);
+      expect(counted[0].n).toBe(3);
+    });
+
     it('unknown usernames are throttled alike (no probing which accounts exist)', async () => {
       const ip = '198.51.100.4';
       for (let i = 0; i < 3; i++) expect((await login(ip, 'no_such_user', 'x')).status).toBe(401);

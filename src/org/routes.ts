@@ -104,14 +104,23 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       withRetryAfter(reply, async () => {
         const accountKey = `login-user:${req.body.username}`;
         const clientKeyOf = `login-client:${clientKey(req.ip)}`;
-        // Checked before any hashing: a blocked attempt costs one indexed read, not 19 MiB of argon2.
-        await throttle.check([accountKey, clientKeyOf]);
-        const p = await authenticate(db, req.body.username, req.body.password);
-        if (!p) {
-          // Unknown usernames count too, so the answers do not tell which accounts exist.
-          await Promise.all([throttle.fail(accountKey, cfg.loginAccount), throttle.fail(clientKeyOf, cfg.loginClient)]);
-          throw unauthorized('用户名或密码错误 (wrong username or password)');
+        // Counted before any hashing (as a failure until it succeeds): a blocked attempt costs a row lock, not 19 MiB of argon2,
+        // and parallel guesses get the free attempts only. Unknown usernames count too, so answers do not tell which accounts exist.
+        await throttle.acquireAll([
+          [clientKeyOf, cfg.loginClient],
+          [accountKey, cfg.loginAccount],
+        ]);
+        let p: Principal | undefined;
+        try {
+          p = await authenticate(db, req.body.username, req.body.password);
+        } catch (err) {
+          // Not tried (hashing busy): the attempt does not count.
+          await throttle.release(clientKeyOf, cfg.loginClient);
+          await throttle.release(accountKey, cfg.loginAccount);
+          throw err;
         }
+        if (!p) throw unauthorized('用户名或密码错误 (wrong username or password)');
+        await throttle.release(clientKeyOf, cfg.loginClient);
         await throttle.reset(accountKey);
         const s = await createSession(db, p.id, ctx.config.sessionHours);
         reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
@@ -152,12 +161,13 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       withRetryAfter(reply, async () => {
         const phoneKey = `otp-phone:${req.body.phone}`;
         const clientKeyOf = `otp-client:${clientKey(req.ip)}`;
-        await throttle.check([phoneKey, clientKeyOf]);
+        await throttle.acquireAll([
+          [clientKeyOf, cfg.otpVerify],
+          [phoneKey, cfg.otpVerify],
+        ]);
         const p = await verifyOtp(db, req.body.phone, req.body.code);
-        if (!p) {
-          await Promise.all([throttle.fail(phoneKey, cfg.otpVerify), throttle.fail(clientKeyOf, cfg.otpVerify)]);
-          throw unauthorized('验证码错误或已过期 (wrong or expired code)');
-        }
+        if (!p) throw unauthorized('验证码错误或已过期 (wrong or expired code)');
+        await throttle.release(clientKeyOf, cfg.otpVerify);
         await throttle.reset(phoneKey);
         const s = await createSession(db, p.id, ctx.config.sessionHours);
         reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));

@@ -7,7 +7,7 @@
  * attacker can slow an account's sign-in, not shut its owner out.
  */
 import { isIPv6 } from 'node:net';
-import type { Queryable } from '../platform/db.ts';
+import type { Db } from '../platform/db.ts';
 import { Problem } from '../platform/errors.ts';
 import type { Backoff } from './config.ts';
 
@@ -36,49 +36,82 @@ export function clientKey(ip: string): string {
 export const tooManyAttempts = (seconds: number, detail = '尝试次数过多，请稍后再试 (too many attempts; try again later)') =>
   new Problem(429, 'Too Many Requests', `${detail}: ${seconds} s`, [], 'about:blank', { retryAfter: seconds });
 
+/**
+ * Each attempt takes a ticket before the expensive work: `acquire` counts it
+ * as a failure up front, in one locked step, and says whether the key is
+ * blocked. So a burst of parallel guesses gets exactly the free attempts, not
+ * as many as arrive before the first failure is written. A success hands the
+ * ticket back (`reset` for the account, `release` for the client address).
+ */
 export class Throttle {
-  constructor(private readonly q: Queryable) {}
+  constructor(private readonly db: Db) {}
 
   /** Seconds until every one of these keys is free again (0: go ahead). */
   async waitSeconds(keys: string[]): Promise<number> {
-    const r = await this.q.query<{ s: number | null }>(
+    const r = await this.db.query<{ s: number | null }>(
       `SELECT max(ceil(extract(epoch FROM blocked_until - now())))::int AS s FROM auth_throttle WHERE key = ANY($1::text[]) AND blocked_until > now()`,
       [keys],
     );
     return Math.max(0, r[0]?.s ?? 0);
   }
 
-  /** Throws 429 (with retryAfter) if any key is blocked. */
-  async check(keys: string[], detail?: string): Promise<void> {
-    const s = await this.waitSeconds(keys);
-    if (s > 0) throw tooManyAttempts(s, detail);
-  }
-
-  /** Counts a failure; returns the delay it now imposes (0 while free). */
-  async fail(key: string, b: Backoff): Promise<number> {
-    const r = await this.q.query<{ failures: number }>(
-      `INSERT INTO auth_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
-       ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN t.updated_at < now() - make_interval(secs => $2::double precision) THEN 1 ELSE t.failures + 1 END,
-         updated_at = now()
-       RETURNING failures`,
-      [key, b.windowSeconds],
-    );
-    const delay = delaySeconds(b, r[0].failures);
-    if (delay > 0) {
-      await this.q.query(
-        `UPDATE auth_throttle SET blocked_until = greatest(coalesce(blocked_until, now()), now() + make_interval(secs => $2::double precision)) WHERE key = $1`,
-        [key, delay],
+  /**
+   * Counts an attempt on `key` as a failure unless the key is blocked; returns
+   * the seconds to wait when it is (the attempt is then not counted), else 0.
+   */
+  async acquire(key: string, b: Backoff): Promise<number> {
+    return this.db.tx(async (q) => {
+      await q.query(`INSERT INTO auth_throttle (key) VALUES ($1) ON CONFLICT (key) DO NOTHING`, [key]);
+      const r = await q.query<{ failures: number; wait: number | null; stale: boolean }>(
+        `SELECT failures, CASE WHEN blocked_until > now() THEN ceil(extract(epoch FROM blocked_until - now()))::int END AS wait,
+                updated_at < now() - make_interval(secs => $2::double precision) AS stale
+           FROM auth_throttle WHERE key = $1 FOR UPDATE`,
+        [key, b.windowSeconds],
       );
-    }
-    // Now and then, drop counters nobody has touched for a day: the table stays the size of current trouble.
-    if (Math.random() < 0.02) {
-      await this.q.query(`DELETE FROM auth_throttle WHERE updated_at < now() - interval '1 day' AND (blocked_until IS NULL OR blocked_until < now())`);
-    }
-    return delay;
+      if (r[0].wait) return Math.max(1, r[0].wait);
+      const failures = r[0].stale ? 1 : r[0].failures + 1;
+      const delay = delaySeconds(b, failures);
+      await q.query(
+        `UPDATE auth_throttle SET failures = $2, updated_at = now(),
+                blocked_until = CASE WHEN $3::double precision > 0 THEN now() + make_interval(secs => $3::double precision) END
+          WHERE key = $1`,
+        [key, failures, delay],
+      );
+      return 0;
+    }).finally(() => this.prune());
   }
 
+  /** Acquires every key in order, or none: a blocked key hands back those already taken. Throws 429 with retryAfter. */
+  async acquireAll(keys: [string, Backoff][], detail?: string): Promise<void> {
+    const taken: [string, Backoff][] = [];
+    for (const [key, b] of keys) {
+      const wait = await this.acquire(key, b);
+      if (wait > 0) {
+        for (const [k, tb] of taken) await this.release(k, tb);
+        throw tooManyAttempts(wait, detail);
+      }
+      taken.push([key, b]);
+    }
+  }
+
+  /** Hands back one attempt's ticket (it succeeded): the count goes down by one, and a block it set goes. */
+  async release(key: string, b: Backoff): Promise<void> {
+    await this.db.query(
+      `UPDATE auth_throttle SET failures = greatest(failures - 1, 0),
+              blocked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE blocked_until END
+        WHERE key = $1`,
+      [key, b.free],
+    );
+  }
+
+  /** Forgets a key's failures (a successful sign-in clears its account). */
   async reset(key: string): Promise<void> {
-    await this.q.query(`DELETE FROM auth_throttle WHERE key = $1`, [key]);
+    await this.db.query(`DELETE FROM auth_throttle WHERE key = $1`, [key]);
+  }
+
+  // Now and then, drop counters nobody has touched for a day: the table stays the size of current trouble.
+  private async prune(): Promise<void> {
+    if (Math.random() >= 0.02) return;
+    await this.db.query(`DELETE FROM auth_throttle WHERE updated_at < now() - interval '1 day' AND (blocked_until IS NULL OR blocked_until < now())`);
   }
 }
