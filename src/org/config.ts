@@ -36,8 +36,13 @@ export interface AuthConfig {
   sms?: SmsGatewayConfig;
 }
 
-const int = (dflt: number, min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(dflt));
+const int = (dflt: number, min: number, max: number) => {
+  const message = `an integer from ${min} to ${max} (default ${dflt})`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }).default(dflt),
+  );
+};
 
 const AUTH_ENV = z.object({
   ZHILI_LOGIN_FREE_ATTEMPTS: int(5, 1, 1000),
@@ -54,7 +59,16 @@ const backoff = (free: number, maxSeconds: number): Backoff => ({ free, baseSeco
 
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AuthConfig> = {}): AuthConfig {
   const r = AUTH_ENV.safeParse(env);
-  if (!r.success) throw new Error(`invalid sign-in configuration:\n${envIssues(r.error)}`);
+  let sms: SmsGatewayConfig | undefined;
+  let smsError = '';
+  try {
+    if (!('sms' in overrides)) sms = loadSmsGatewayConfig(env);
+  } catch (err) {
+    smsError = (err as Error).message;
+  }
+  // Every wrong variable at once, each named, rather than one per start.
+  if (!r.success) throw new Error([`invalid sign-in configuration:\n${envIssues(r.error)}`, smsError].filter(Boolean).join('\n'));
+  if (smsError) throw new Error(smsError);
   const e = r.data;
   return {
     loginAccount: backoff(e.ZHILI_LOGIN_FREE_ATTEMPTS, e.ZHILI_LOGIN_MAX_DELAY_SECONDS),
@@ -64,7 +78,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env, overrides: 
     hashQueue: e.ZHILI_HASH_QUEUE,
     otpPhonePerHour: e.ZHILI_OTP_PHONE_PER_HOUR,
     otpClientPerHour: e.ZHILI_OTP_CLIENT_PER_HOUR,
-    sms: 'sms' in overrides ? undefined : loadSmsGatewayConfig(env),
+    sms,
     ...overrides,
   };
 }
