@@ -30,13 +30,15 @@ function zhili(args: string[], env: Record<string, string>): Promise<{ code: num
 }
 
 const lastLine = (s: string) => s.trim().split('\n').at(-1)!;
+// Each run starts tsx and the embedded database: three runs and a server take a while on a busy machine.
+const SLOW = { timeout: 180_000 };
 const serverOpts = { logger: silentLogger(), config: { demo: false, webDir: '/nonexistent', classifierSchedule: false, sweepSeconds: 0 } };
 
 describe('zhili token add on the embedded database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zhili-token-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints a token as the last line, which then authenticates API calls; an unknown user is refused naming --username', async () => {
+  it('prints a token as the last line, which then authenticates API calls; an unknown user is refused naming --username', SLOW, async () => {
     const env = { ZHILI_DATA_DIR: dir, ZHILI_PASSWORD: 'Token-test-1234' };
     const add = await zhili(['user', 'add', '--username', 'integrator', '--name', '110联动', '--roles', 'operator', '--scope', '4306'], env);
     expect(add.code, add.stderr).toBe(0);
@@ -71,7 +73,7 @@ describe('zhili token add on the embedded database', () => {
 });
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('zhili token add on PostgreSQL while the server runs', () => {
-  it('the new token works at once against the running server, over HTTP', async () => {
+  it('the new token works at once against the running server, over HTTP', SLOW, async () => {
     const scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL!);
     const db = await openDb(scratch.url, { poolSize: 4 });
     await seedWorld(db);
