@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +43,10 @@ export interface RunningServer {
   dataDir: string;
   /** Every log line the server printed so far. */
   lines: string[];
-  /** The last one-time code the (log) OTP sender "sent" to this phone. */
-  otpFor(phone: string, timeoutMs?: number): Promise<string>;
+  /** Text messages the server sent through its SMS gateway (a stand-in this harness runs). */
+  sms: { phone: string; code: string }[];
+  /** The last one-time code sent to this phone (after message number `since`, when given). */
+  otpFor(phone: string, timeoutMs?: number, since?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -52,11 +55,30 @@ export async function startServer(): Promise<RunningServer> {
   await seedE2E(join(dataDir, 'pglite'));
   const port = await freePort();
   const lines: string[] = [];
+  // The server is started as in production (no demo), so codes go out through an
+  // SMS gateway, never to the log: this stand-in gateway receives them.
+  const sms: { phone: string; code: string }[] = [];
+  const gateway = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      try {
+        const m = JSON.parse(body) as { phone: string; code: string };
+        sms.push({ phone: m.phone, code: m.code });
+        res.writeHead(200).end('{"ok":true}');
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+  gateway.unref();
+  const gatewayUrl = `http://127.0.0.1:${(gateway.address() as { port: number }).port}/send`;
   // The classifier's first scheduled training (60 s after start by default) would
   // compete with the browser for the CI machine's two cores in the middle of a test.
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'zhili.js'), 'serve', '--no-demo'], {
     cwd: ROOT,
-    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0', ZHILI_CLASSIFIER_FIRST_CHECK_SECONDS: '3600' },
+    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0', ZHILI_CLASSIFIER_FIRST_CHECK_SECONDS: '3600', ZHILI_SMS_URL: gatewayUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (buf: Buffer) => lines.push(...buf.toString('utf8').split('\n').filter(Boolean));
@@ -79,17 +101,15 @@ export async function startServer(): Promise<RunningServer> {
     url,
     dataDir,
     lines,
-    async otpFor(phone, timeoutMs = 10_000) {
+    sms,
+    async otpFor(phone, timeoutMs = 10_000, since = 0) {
       const end = Date.now() + timeoutMs;
-      const re = new RegExp(`one-time code for ${phone}: (\\d{6})`);
       while (Date.now() < end) {
-        for (let i = lines.length - 1; i >= 0; i--) {
-          const m = re.exec(lines[i]);
-          if (m) return m[1];
-        }
+        const m = sms.slice(since).findLast((x) => x.phone === phone);
+        if (m) return m.code;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`no one-time code logged for ${phone}`);
+      throw new Error(`no one-time code sent to ${phone}`);
     },
     async stop() {
       if (child.exitCode === null) {
@@ -105,6 +125,8 @@ export async function startServer(): Promise<RunningServer> {
           });
         });
       }
+      gateway.closeAllConnections();
+      await new Promise((r) => gateway.close(r));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

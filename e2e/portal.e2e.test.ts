@@ -68,19 +68,6 @@ describe.skipIf(!hasChromium)('citizen portal at 390 px (Chromium)', () => {
     expect(scroll, 'horizontal overflow').toBeLessThanOrEqual(client);
   }
 
-  /** The code sent to this phone after log line `since` (an earlier code for the same phone is stale). */
-  async function newOtp(phone: string, since: number): Promise<string> {
-    const re = new RegExp(`one-time code for ${phone}: (\\d{6})`);
-    for (let i = 0; i < 200; i++) {
-      for (const line of server.lines.slice(since)) {
-        const m = re.exec(line);
-        if (m) return m[1];
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`no new one-time code for ${phone}`);
-  }
-
   /** Lets a smooth scroll to the result finish, so the full-page shot is taken from a still page. */
   async function settle(page: Page) {
     let last = -1;
@@ -191,9 +178,9 @@ describe.skipIf(!hasChromium)('citizen portal at 390 px (Chromium)', () => {
     await shot(tp, 'portal-track');
 
     // --- the citizen proves the phone and rates from the tracking page ---
-    const since = server.lines.length;
+    const since = server.sms.length;
     await tp.getByRole('button', { name: '获取验证码' }).click();
-    await tp.getByRole('textbox', { name: '短信验证码' }).fill(await newOtp(phone, since));
+    await tp.getByRole('textbox', { name: '短信验证码' }).fill(await server.otpFor(phone, 20_000, since));
     await tp.getByRole('button', { name: /验证并评价/ }).click();
     await tp.locator('.rate-card .ant-rate-star').nth(3).click();
     await expect.poll(() => tp.locator('.rate-text').innerText()).toBe('满意');

@@ -9,6 +9,8 @@ import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { upsertUser, USER_INPUT } from './org/store.ts';
 import { ROLES } from './org/roles.ts';
+import { createApiToken } from './org/auth.ts';
+import { audit } from './platform/audit.ts';
 import { formatCalendarDays } from './timelimits/index.ts';
 import { registerResponsibilityCommands } from './dispatch/responsibility/index.ts';
 import { registerGazetteerCommands } from './dispatch/gazetteer/index.ts';
@@ -144,7 +146,7 @@ program
     `
 The database is DATABASE_URL (PostgreSQL) or, when unset, the embedded database in
 \${ZHILI_DATA_DIR:-./data}/pglite. Every command brings the schema up to date first.
-With the embedded database, stop the server before running import, seed or user add.
+With the embedded database, stop the server before running import, seed, user add or token add.
 数据库取自 DATABASE_URL，未设置时使用 ./data 下的内置数据库；使用内置数据库时请先停止服务再导入。`,
   );
 
@@ -279,6 +281,38 @@ Examples:
         `${r.created ? 'created' : 'updated'} user ${input.username}: roles ${input.roles.join(',')}; scope ${scope}` +
           `${input.unitCode ? `; unit ${input.unitCode}` : ''}${input.active ? '' : '; inactive'}${password ? '' : '; password unchanged'}`,
       );
+    });
+  });
+
+const token = program.command('token').description('API tokens for integrations 接口令牌');
+
+token
+  .command('add')
+  .description('create an API token for a user 创建接口令牌; the token is printed once, as the last line')
+  .requiredOption('--username <username>', 'the user the token acts as 令牌所属用户')
+  .requiredOption('--name <name>', 'what the token is for 用途 (e.g. "110 联动")')
+  .addHelpText(
+    'after',
+    `
+The token acts with the user's roles and jurisdiction. It is shown once (only
+its hash is kept): stdout carries nothing else, so it can be captured. Revoke
+it in the console or with DELETE /api/tokens/{id}. Works while the server runs.
+
+Example:
+  TOKEN=$(zhili token add --username op01 --name 110联动)
+  curl -H "Authorization: Bearer $TOKEN" https://zhili.example/api/cases`,
+  )
+  .action(async (o: { username: string; name: string }) => {
+    const name = o.name.trim();
+    if (!name || name.length > 100) throw new CliError('name (--name): 1 to 100 characters');
+    await withDb(async (db) => {
+      const u = await db.query<{ id: string; active: boolean }>(`SELECT id, active FROM users WHERE username = $1`, [o.username]);
+      if (!u[0]) throw new CliError(`username (--username): no user ${o.username} (create one first: zhili user add)`);
+      if (!u[0].active) throw new CliError(`username (--username): ${o.username} is inactive; a token would not work`);
+      const t = await createApiToken(db, u[0].id, name);
+      await audit(db, { userId: null, action: 'token_create', entity: 'api_token', entityId: t.id, detail: { username: o.username, via: 'cli' } });
+      console.error(`created API token "${name}" for ${o.username} (id ${t.id}); it is shown once, keep it secret:`);
+      console.log(t.token);
     });
   });
 

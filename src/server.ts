@@ -9,7 +9,8 @@ import { LocalDiskStorage } from './platform/storage.ts';
 import { createHttp, type App, type Ctx, type Kernel } from './platform/http.ts';
 import { allow } from './platform/access.ts';
 import { createServices } from './services.ts';
-import { LogOtpSender, type OtpSender } from './org/auth.ts';
+import { hashGate, otpSenderFor, type OtpSender } from './org/auth.ts';
+import { loadAuthConfig, type AuthConfig } from './org/config.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
@@ -41,11 +42,16 @@ export interface StartOptions {
   logger?: Logger;
   listen?: boolean;
   otpSender?: OtpSender;
+  /** Sign-in settings over those from the environment (tests). */
+  auth?: Partial<AuthConfig>;
 }
 
 /** Builds the whole product around one database: schema, reference data, routes. */
 export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server, 'url'>> {
   const config = loadConfig(process.env, opts.config);
+  // Validated before anything opens: a wrong sign-in or SMS variable stops the start, naming it.
+  const authConfig = loadAuthConfig(process.env, opts.auth);
+  hashGate.configure(authConfig.hashConcurrency, authConfig.hashQueue);
   const log = opts.logger ?? createLogger(config.logLevel);
   const ownDb = !opts.db;
   const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare }));
@@ -90,9 +96,10 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   }, 30_000);
   gridTimer.unref();
 
-  const otp = opts.otpSender ?? new LogOtpSender((m) => log.info(m));
+  // Codes go to the SMS gateway when one is configured; to the log only in the demo.
+  const otp = opts.otpSender ?? otpSenderFor({ sms: authConfig.sms, demo: config.demo, log });
   const app = await createHttp(ctx, httpAuth(ctx));
-  registerOrgRoutes(app, ctx, otp);
+  registerOrgRoutes(app, ctx, otp, authConfig);
   registerCaseRoutes(app, ctx);
   registerPublicCaseRoutes(app, ctx);
   registerMapRoutes(app, ctx);

@@ -73,7 +73,7 @@ describe.each(TEST_DATABASES)('duplicates and merging on $name', (tdb) => {
   it('merge keeps every reporter, counts the report, tells them at close; unmerge restores it', async () => {
     const phone = '13900001111';
     await t.request('POST', '/api/auth/otp/request', { body: { phone } });
-    const code = t.otp.sent.filter((s: any) => s.phone === phone).at(-1)!.code;
+    const code = t.otp.last(phone)!;
     const v = await t.request('POST', '/api/auth/otp/verify', { body: { phone, code } });
     const citizenCookie = (v.headers['set-cookie'] as any as string[] | string).toString().split(';')[0];
     const mine = await t.request('POST', '/api/cases', { cookie: citizenCookie, body: caseBody({ reporter: undefined, description: '东茅岭路88号路灯坏了', location: here }) });

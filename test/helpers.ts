@@ -10,7 +10,8 @@ import pino from 'pino';
 import { openDb, createScratchDatabase, type Db } from '../src/platform/db.ts';
 import { migrate } from '../src/platform/migrate.ts';
 import { buildServer } from '../src/server.ts';
-import { LogOtpSender } from '../src/org/auth.ts';
+import { MemoryOtpSender } from '../src/org/auth.ts';
+import type { AuthConfig } from '../src/org/config.ts';
 import { upsertDivisions, upsertUnit, upsertUser, upsertGrid } from '../src/org/store.ts';
 
 export interface TestDb {
@@ -98,12 +99,13 @@ export async function seedWorld(db: Db) {
 export type World = Awaited<ReturnType<typeof seedWorld>>;
 
 /** A running server over a test database, with a tiny HTTP client per user. */
-export async function startTestServer(db: Db) {
-  const otp = new LogOtpSender(() => {});
+export async function startTestServer(db: Db, opts: { auth?: Partial<AuthConfig>; logger?: pino.Logger } = {}) {
+  const otp = new MemoryOtpSender();
   const server = await buildServer({
     db,
-    logger: silentLogger(),
+    logger: opts.logger ?? silentLogger(),
     otpSender: otp,
+    auth: opts.auth,
     config: { demo: false, filesDir: mkdtempSync(join(tmpdir(), 'zhili-files-')), webDir: '/nonexistent', classifierSchedule: false },
   });
   const { app } = server;
@@ -175,11 +177,11 @@ export function clientFor(t: TestServer, auth: { cookie?: string; headers?: Reco
   };
 }
 
-/** Signs a citizen in by phone and one-time code (the test server's log sender holds the code). */
+/** Signs a citizen in by phone and one-time code (the test server's memory sender holds the code). */
 export async function loginCitizen(t: TestServer, phone: string): Promise<Client & { userId: string }> {
   const sent = await t.request('POST', '/api/auth/otp/request', { body: { phone } });
   if (sent.status !== 202) throw new Error(`otp request ${phone} failed: ${sent.status} ${sent.body}`);
-  const code = [...t.otp.sent].reverse().find((s) => s.phone === phone)!.code;
+  const code = t.otp.last(phone)!;
   const res = await t.request('POST', '/api/auth/otp/verify', { body: { phone, code } });
   if (res.status !== 200) throw new Error(`otp verify ${phone} failed: ${res.status} ${res.body}`);
   const setCookie = res.headers['set-cookie'];

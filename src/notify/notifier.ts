@@ -3,7 +3,8 @@ import client from 'prom-client';
 import type { Kernel } from '../platform/context.ts';
 import type { Queryable } from '../platform/db.ts';
 import { loadNotifyConfig, checkWebhookUrl, type NotifyConfig } from './config.ts';
-import { LogSender, WebhookSender, type Channel, type OutboundMessage, type Sender } from './senders.ts';
+import { LogSender, SmsGatewaySender, WebhookSender, type Channel, type OutboundMessage, type Sender } from './senders.ts';
+import { SmsGateway } from '../platform/sms.ts';
 import {
   KIND_RE,
   claimDue,
@@ -117,6 +118,7 @@ export class Notifier {
       this.senders = {};
       if (this.webhookUrls.length) this.senders.webhook = new WebhookSender({ secret: opts.webhookSecret ?? cfg().webhookSecret });
       if (cfg().sms === 'log') this.senders.sms = new LogSender('sms', log);
+      if (cfg().sms === 'gateway') this.senders.sms = new SmsGatewaySender(new SmsGateway(cfg().smsGateway!));
       if (cfg().email === 'log') this.senders.email = new LogSender('email', log);
     }
 

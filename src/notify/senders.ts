@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { SmsGateway } from '../platform/sms.ts';
 
 export const CHANNELS = ['webhook', 'sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -78,5 +79,14 @@ export class LogSender implements Sender {
     this.sent.push({ target, message });
     if (this.sent.length > this.keep) this.sent.shift();
     this.log({ channel: this.channel, to: this.channel === 'sms' ? maskPhone(target) : target, title: message.title }, `notification (${this.channel}): ${message.title}`);
+  }
+}
+
+/** Sends a notice's title as a text message through the HTTP SMS gateway shared with one-time codes; a failure throws (the worker retries). */
+export class SmsGatewaySender implements Sender {
+  constructor(private readonly gateway: SmsGateway) {}
+
+  async send(target: string, message: OutboundMessage): Promise<void> {
+    await this.gateway.send({ phone: target, text: message.title });
   }
 }

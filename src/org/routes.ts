@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { v7 as uuidv7 } from 'uuid';
+import type { FastifyReply } from 'fastify';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow, type HttpAuth } from '../platform/access.ts';
-import { conflict, notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
+import { Problem, conflict, notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
 import { audit } from '../platform/audit.ts';
 import {
   SESSION_COOKIE,
@@ -14,13 +14,14 @@ import {
   requireUser,
   requireRole,
   PrincipalCache,
-  newToken,
-  sha256,
+  createApiToken,
   isStaff,
   type OtpSender,
   type Principal,
 } from './auth.ts';
 import { ROLES, ROLE_LABELS } from './roles.ts';
+import { loadAuthConfig, type AuthConfig } from './config.ts';
+import { Throttle, clientKey } from './throttle.ts';
 import { assertInScope, gridVisibility, inScope, seesEverything, unitVisibility } from './scope.ts';
 import {
   DIVISION_CODE,
@@ -77,21 +78,55 @@ function me(p: Principal, unit?: { code: string; name: string } | null) {
   };
 }
 
-export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
+/**
+ * A problem that says when to come back (429 throttles, 503 busy) carries
+ * `retryAfter`; this puts it in the Retry-After header as well.
+ */
+async function withRetryAfter<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Problem && typeof err.extra.retryAfter === 'number') reply.header('retry-after', String(err.extra.retryAfter));
+    throw err;
+  }
+}
+
+export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, authConfig: AuthConfig = loadAuthConfig()) {
   const db = ctx.db;
   const tags = ['auth'];
+  const throttle = new Throttle(db);
+  const cfg = authConfig;
 
   app.post(
     '/api/auth/login',
-    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
-    async (req, reply) => {
-      const p = await authenticate(db, req.body.username, req.body.password);
-      if (!p) throw unauthorized('用户名或密码错误 (wrong username or password)');
-      const s = await createSession(db, p.id, ctx.config.sessionHours);
-      reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
-      await audit(db, { userId: p.id, action: 'login', entity: 'user', entityId: p.id, ip: req.ip });
-      return me(p, await unitOf(p));
-    },
+    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', description: 'Repeated failures for one account or from one client address are answered 429 with Retry-After (delays double, bounded); a busy server answers 503 with Retry-After.', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
+    async (req, reply) =>
+      withRetryAfter(reply, async () => {
+        const accountKey = `login-user:${req.body.username}`;
+        const clientKeyOf = `login-client:${clientKey(req.ip)}`;
+        // Counted before any hashing (as a failure until it succeeds): a blocked attempt costs a row lock, not 19 MiB of argon2,
+        // and parallel guesses get the free attempts only. Unknown usernames count too, so answers do not tell which accounts exist.
+        await throttle.acquireAll([
+          [clientKeyOf, cfg.loginClient],
+          [accountKey, cfg.loginAccount],
+        ]);
+        let p: Principal | undefined;
+        try {
+          p = await authenticate(db, req.body.username, req.body.password);
+        } catch (err) {
+          // Not tried (hashing busy): the attempt does not count.
+          await throttle.release(clientKeyOf, cfg.loginClient);
+          await throttle.release(accountKey, cfg.loginAccount);
+          throw err;
+        }
+        if (!p) throw unauthorized('用户名或密码错误 (wrong username or password)');
+        await throttle.release(clientKeyOf, cfg.loginClient);
+        await throttle.reset(accountKey);
+        const s = await createSession(db, p.id, ctx.config.sessionHours);
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
+        await audit(db, { userId: p.id, action: 'login', entity: 'user', entityId: p.id, ip: req.ip });
+        return me(p, await unitOf(p));
+      }),
   );
 
   app.post('/api/auth/logout', { config: { access: allow.public('own') }, schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
@@ -111,23 +146,33 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
 
   app.post(
     '/api/auth/otp/request',
-    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', body: z.strictObject({ phone: PHONE }) } },
-    async (req, reply) => {
-      await issueOtp(db, otpSender, req.body.phone);
-      return reply.status(202).send({ sent: true });
-    },
+    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', description: 'Limited per phone and per client address per hour (429 with Retry-After). A failing SMS gateway gives 502 or 503.', body: z.strictObject({ phone: PHONE }) } },
+    async (req, reply) =>
+      withRetryAfter(reply, async () => {
+        await issueOtp(db, otpSender, req.body.phone, clientKey(req.ip), { perPhone: cfg.otpPhonePerHour, perClient: cfg.otpClientPerHour });
+        return reply.status(202).send({ sent: true });
+      }),
   );
 
   app.post(
     '/api/auth/otp/verify',
-    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
-    async (req, reply) => {
-      const p = await verifyOtp(db, req.body.phone, req.body.code);
-      if (!p) throw unauthorized('验证码错误或已过期 (wrong or expired code)');
-      const s = await createSession(db, p.id, ctx.config.sessionHours);
-      reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
-      return me(p);
-    },
+    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', description: 'Each code allows 5 tries; repeated wrong codes for one phone or from one client address are answered 429 with Retry-After.', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
+    async (req, reply) =>
+      withRetryAfter(reply, async () => {
+        const phoneKey = `otp-phone:${req.body.phone}`;
+        const clientKeyOf = `otp-client:${clientKey(req.ip)}`;
+        await throttle.acquireAll([
+          [clientKeyOf, cfg.otpVerify],
+          [phoneKey, cfg.otpVerify],
+        ]);
+        const p = await verifyOtp(db, req.body.phone, req.body.code);
+        if (!p) throw unauthorized('验证码错误或已过期 (wrong or expired code)');
+        await throttle.release(clientKeyOf, cfg.otpVerify);
+        await throttle.reset(phoneKey);
+        const s = await createSession(db, p.id, ctx.config.sessionHours);
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookie(ctx, s.token, s.expiresAt));
+        return me(p);
+      }),
   );
 
   const userInJurisdiction = (p: Principal, userId: string) => userInJurisdictionIn(db, p, userId);
@@ -171,9 +216,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
         await assertUserInJurisdiction(p, u[0].id, 'username');
         userId = u[0].id;
       }
-      const token = newToken('zk_');
-      const id = uuidv7();
-      await db.query(`INSERT INTO api_tokens (id, token_hash, user_id, name) VALUES ($1, $2, $3, $4)`, [id, sha256(token), userId, req.body.name]);
+      const { id, token } = await createApiToken(db, userId, req.body.name);
       await audit(db, { userId: p.id, action: 'token_create', entity: 'api_token', entityId: id, ip: req.ip });
       return reply.status(201).send({ id, name: req.body.name, token });
     },
