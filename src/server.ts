@@ -12,6 +12,7 @@ import { createServices } from './services.ts';
 import { LogOtpSender, type OtpSender } from './org/auth.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
+import { startUploadSweeper } from './cases/uploads.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { registerMapRoutes } from './cases/map-routes.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
@@ -89,6 +90,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     }
   }, 30_000);
   gridTimer.unref();
+  // Uploads never attached to a case go after a day (safe with several instances).
+  const uploadSweeper = startUploadSweeper(kernel);
 
   const otp = opts.otpSender ?? new LogOtpSender((m) => log.info(m));
   const app = await createHttp(ctx, httpAuth(ctx));
@@ -145,6 +148,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       };
       clearInterval(gridTimer);
       timeLimits.stop();
+      await step('upload sweeper stopped', uploadSweeper.stop());
       await step('sweeper stopped', sweeper.stop());
       await step('notifier stopped', notifier.stop());
       // A training run in worker threads must not hold up a shutdown: give it a moment, then go.
