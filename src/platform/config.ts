@@ -205,8 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const onPostgres = e.DATABASE_URL !== undefined;
   // Demo data by default on the embedded database; a server start must opt in.
   const demo = e.ZHILI_DEMO ?? !onPostgres;
-  const publicUrl = e.ZHILI_PUBLIC_URL ?? null;
-  return {
+  const config: Config = {
     databaseUrl: e.DATABASE_URL ?? resolve(dataDir, 'pglite'),
     pgPrepare: e.ZHILI_PG_PREPARE ?? true,
     host: e.HOST ?? '0.0.0.0',
@@ -216,8 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxUploadBytes: Math.round((e.ZHILI_MAX_UPLOAD_MB ?? 20) * 1024 * 1024),
     uploadQuotaBytes: Math.round((e.ZHILI_UPLOAD_QUOTA_MB ?? 500) * 1024 * 1024),
     sessionHours: e.ZHILI_SESSION_HOURS ?? 12,
-    // A production start (PostgreSQL, no demo) is meant to sit behind HTTPS.
-    secureCookies: e.ZHILI_SECURE_COOKIES ?? (publicUrl?.startsWith('https:') || (onPostgres && !demo) ? true : 'auto'),
+    secureCookies: e.ZHILI_SECURE_COOKIES ?? 'auto',
     logLevel: e.LOG_LEVEL ?? 'info',
     webDir: resolve(e.ZHILI_WEB_DIR ?? 'web/dist'),
     sweepSeconds: e.ZHILI_SWEEP_SECONDS ?? 10,
@@ -228,10 +226,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mapCenter: e.ZHILI_MAP_CENTER ?? null,
     mapZoom: e.ZHILI_MAP_ZOOM ?? null,
     trustedProxies: e.ZHILI_TRUSTED_PROXIES ?? [],
-    publicUrl,
+    publicUrl: e.ZHILI_PUBLIC_URL ?? null,
     metricsToken: e.ZHILI_METRICS_TOKEN ?? null,
     metricsAllow: e.ZHILI_METRICS_ALLOW ?? NAMED_RANGES.loopback,
     docs: e.ZHILI_DOCS ?? true,
     ...overrides,
   };
+  // Unless set, the Secure flag follows the public address and the kind of start (overrides included):
+  // a production start (PostgreSQL, no demo) is meant to sit behind HTTPS.
+  if (e.ZHILI_SECURE_COOKIES === undefined && overrides.secureCookies === undefined) {
+    const production = /^postgres(ql)?:/.test(config.databaseUrl) && !config.demo;
+    config.secureCookies = config.publicUrl?.startsWith('https:') || production ? true : 'auto';
+  }
+  return config;
 }

@@ -45,8 +45,17 @@ export function checkSameOrigin(req: FastifyRequest, publicUrl: string | null): 
   } catch {
     throw crossSite(`Origin ${origin} is not this site`);
   }
-  const ok = publicUrl ? o.origin === publicUrl : o.host.toLowerCase() === req.host.toLowerCase();
+  const ok = publicUrl ? o.origin === publicUrl : o.host === sameHost(o.protocol, req.host);
   if (!ok) throw crossSite(`Origin ${origin} is not ${publicUrl ?? req.host}`);
+}
+
+/** The Host header as an origin with this scheme would spell it (lower case, no default port), or '' when it is not a host. */
+function sameHost(protocol: string, host: string): string {
+  try {
+    return new URL(`${protocol}//${host}`).host;
+  } catch {
+    return '';
+  }
 }
 
 /** The origin (with a wildcard for Leaflet's {s} subdomains) of the base-map tiles, for img-src; null for none or a path on this server. */
