@@ -48,7 +48,9 @@ describe.skipIf(!hasChromium)('console under its CSP (Chromium)', () => {
   beforeAll(async () => {
     ensureWebBuilt();
     const tilePort = await freePort();
-    tiles = createServer((_req, res) => {
+    // The tile server doubles as another site's page (same site as the console: same IP, other port).
+    tiles = createServer((req, res) => {
+      if (req.url === '/elsewhere') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>');
       tileHits++;
       res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*' }).end(PNG);
     });
@@ -100,6 +102,14 @@ describe.skipIf(!hasChromium)('console under its CSP (Chromium)', () => {
     await expect.poll(() => tileHits).toBeGreaterThan(0);
     await expect.poll(() => page.locator('img.leaflet-tile-loaded').count()).toBeGreaterThan(0);
     await csp('map tiles');
+
+    // A page of another origin on the same site (SameSite=Lax still sends the cookie) cannot sign the user out.
+    const other = await ctx.newPage();
+    await other.goto(`http://127.0.0.1:${(tiles.address() as { port: number }).port}/elsewhere`);
+    // (The opaque answer is then withheld by Cross-Origin-Resource-Policy, so the fetch rejects; the request went out.)
+    await other.evaluate((url) => fetch(`${url}/api/auth/logout`, { method: 'POST', mode: 'no-cors', credentials: 'include' }).catch(() => undefined), server.url);
+    expect((await ctx.request.get(`${server.url}/api/auth/me`)).status()).toBe(200);
+    await other.close();
 
     // Swagger UI runs under its own policy.
     await page.goto(`${server.url}/docs/`);
