@@ -50,7 +50,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** `env` adds settings to the server's environment (e.g. a tile server for the map). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zhili-e2e-'));
   await seedE2E(join(dataDir, 'pglite'));
   const port = await freePort();
@@ -78,7 +79,7 @@ export async function startServer(): Promise<RunningServer> {
   // compete with the browser for the CI machine's two cores in the middle of a test.
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'zhili.js'), 'serve', '--no-demo'], {
     cwd: ROOT,
-    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0', ZHILI_CLASSIFIER_FIRST_CHECK_SECONDS: '3600', ZHILI_SMS_URL: gatewayUrl },
+    env: { ...process.env, ZHILI_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ZHILI_DEMO: '0', ZHILI_CLASSIFIER_FIRST_CHECK_SECONDS: '3600', ZHILI_SMS_URL: gatewayUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (buf: Buffer) => lines.push(...buf.toString('utf8').split('\n').filter(Boolean));

@@ -13,6 +13,7 @@ import { hashGate, otpSenderFor, type OtpSender } from './org/auth.ts';
 import { loadAuthConfig, type AuthConfig } from './org/config.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
+import { startUploadSweeper } from './cases/uploads.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { registerMapRoutes } from './cases/map-routes.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
@@ -95,6 +96,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     }
   }, 30_000);
   gridTimer.unref();
+  // Uploads never attached to a case go after a day (safe with several instances).
+  const uploadSweeper = startUploadSweeper(kernel);
 
   // Codes go to the SMS gateway when one is configured; to the log only in the demo.
   const otp = opts.otpSender ?? otpSenderFor({ sms: authConfig.sms, demo: config.demo, log });
@@ -152,6 +155,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       };
       clearInterval(gridTimer);
       timeLimits.stop();
+      await step('upload sweeper stopped', uploadSweeper.stop());
       await step('sweeper stopped', sweeper.stop());
       await step('notifier stopped', notifier.stop());
       // A training run in worker threads must not hold up a shutdown: give it a moment, then go.

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { TEST_DATABASES, seedWorld, startTestServer, silentLogger, loginCitizen, caseBody, tinyPng, multipart, type Client, type TestServer, type World } from './helpers.ts';
 import { buildServer } from '../src/server.ts';
+import { sweepUnattached } from '../src/cases/uploads.ts';
 
 type Res = Awaited<ReturnType<TestServer['request']>>;
 
@@ -59,6 +60,7 @@ describe.each(TEST_DATABASES)('attachments API on $name', (tdb) => {
       expect(got.headers['content-type']).toBe('image/png');
       expect(got.headers['x-content-type-options']).toBe('nosniff');
       expect(got.headers['content-disposition']).toBe(`inline; filename*=UTF-8''${encodeURIComponent('现场照片.png')}`);
+      expect(got.headers['content-security-policy']).toBe('sandbox');
       // Not yet on a case: nobody else may fetch it, not even a city-wide operator.
       expectProblem(await (await t.login('dispatcher')).get(`/api/attachments/${res.json.id}`), 404);
     });
@@ -67,6 +69,31 @@ describe.each(TEST_DATABASES)('attachments API on $name', (tdb) => {
       expectProblem(await upload(op, Buffer.from('this is not an image'), 'image/png', 'fake.png'), 422, 'file');
       expectProblem(await upload(op, PNG, 'image/jpeg', 'photo.jpg'), 422, 'file');
       expectProblem(await upload(op, Buffer.alloc(0), 'image/png', 'empty.png'), 422, 'file');
+    });
+
+    it('serves files that are not images as downloads, sniff-proof and sandboxed', async () => {
+      const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+      const id = (await upload(op, pdf, 'application/pdf', '回访 记录.pdf')).json.id;
+      const got = await t.app.inject({ method: 'GET', url: `/api/attachments/${id}`, headers: { cookie: op.cookie } });
+      expect(got.statusCode).toBe(200);
+      expect(got.headers['content-type']).toBe('application/pdf');
+      expect(got.headers['content-disposition']).toBe(`attachment; filename*=UTF-8''${encodeURIComponent('回访 记录.pdf')}`);
+      expect(got.headers['x-content-type-options']).toBe('nosniff');
+      expect(got.headers['content-security-policy']).toBe('sandbox');
+    });
+
+    it('refuses SVG or HTML disguised as an image (422 naming file)', async () => {
+      const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
+      expectProblem(await upload(op, svg, 'image/png', 'photo.png'), 422, 'file');
+      // Polyglots: a real image header, then markup a browser would run if it took the file for HTML or SVG.
+      expectProblem(await upload(op, Buffer.concat([Buffer.from('GIF89a'), svg]), 'image/gif', 'photo.gif'), 422, 'file');
+      expectProblem(await upload(op, Buffer.concat([PNG, Buffer.from('<html><script>alert(1)</script></html>')]), 'image/png', 'photo.png'), 422, 'file');
+      expectProblem(await upload(op, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('<!DOCTYPE html><body>')]), 'image/jpeg', 'p.jpg'), 422, 'file');
+      // A real image under a name that would open as a page once saved.
+      expectProblem(await upload(op, PNG, 'image/png', 'photo.svg'), 422, 'file');
+      expectProblem(await upload(op, PNG, 'image/png', 'index.html'), 422, 'file');
+      const files = await t.server.ctx.db.query(`SELECT 1 FROM attachments WHERE filename IN ('photo.png', 'photo.gif', 'p.jpg', 'photo.svg', 'index.html')`);
+      expect(files).toEqual([]);
     });
 
     it('refuses types that are not accepted (415 naming file)', async () => {
@@ -163,6 +190,63 @@ describe.each(TEST_DATABASES)('attachments API on $name', (tdb) => {
       expectProblem(await op.get('/api/attachments/01900000-0000-7000-8000-000000000000'), 404);
       expectProblem(await op.get('/api/attachments/not-an-id'), 400, 'id');
       expectProblem(await t.request('GET', `/api/attachments/${photos[0]}`), 401);
+    });
+  });
+
+  describe('housekeeping', () => {
+    it('refuses an upload past the per-user daily quota with 429 naming file, and keeps no file of it', async () => {
+      const filesDir = mkdtempSync(join(tmpdir(), 'zhili-files-'));
+      const quota = await buildServer({
+        db: t.server.ctx.db,
+        logger: silentLogger(),
+        config: { demo: false, uploadQuotaBytes: 1000, filesDir, webDir: '/nonexistent', classifierSchedule: false, sweepSeconds: 0 },
+      });
+      try {
+        const township = await t.login('township_a');
+        const photo = Buffer.concat([PNG, Buffer.alloc(400)]);
+        const send = async () => {
+          const m = multipart({ data: photo, filename: 'q.png', mime: 'image/png' });
+          const res = await quota.app.inject({ method: 'POST', url: '/api/attachments', payload: m.body, headers: { ...m.headers, cookie: township.cookie } });
+          return { status: res.statusCode, headers: res.headers, json: res.json(), body: res.body };
+        };
+        expect((await send()).status).toBe(201);
+        expect((await send()).status).toBe(201);
+        const over = await send();
+        expectProblem(over, 429, 'file');
+        const stored = await t.server.ctx.db.query<{ storage_key: string }>(`SELECT storage_key FROM attachments WHERE uploaded_by = $1`, [world.users.township.id]);
+        expect(stored.length).toBe(2);
+        const { readdirSync } = await import('node:fs');
+        const onDisk = readdirSync(filesDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+        expect(onDisk.length).toBe(2);
+        // Other users have their own quota.
+        const m = multipart({ data: photo, filename: 'q.png', mime: 'image/png' });
+        const other = await t.login('supervisor');
+        expect((await quota.app.inject({ method: 'POST', url: '/api/attachments', payload: m.body, headers: { ...m.headers, cookie: other.cookie } })).statusCode).toBe(201);
+      } finally {
+        await quota.close();
+      }
+    });
+
+    it('removes uploads never attached to a case after a day, rows and files, once across instances', async () => {
+      const db = t.server.ctx.db;
+      const ids = { old1: (await upload(op, PNG)).json.id, old2: (await upload(op, PNG)).json.id, fresh: (await upload(op, PNG)).json.id, oldAttached: (await upload(op, PNG)).json.id };
+      const created = await op.post('/api/cases', caseBody({ attachmentIds: [ids.oldAttached] }));
+      expect(created.status, created.body).toBe(201);
+      await db.query(`UPDATE attachments SET created_at = now() - interval '25 hours' WHERE id = ANY ($1::uuid[])`, [[ids.old1, ids.old2, ids.oldAttached]]);
+      const keys = await db.query<{ id: string; storage_key: string }>(`SELECT id, storage_key FROM attachments WHERE id = ANY ($1::uuid[])`, [Object.values(ids)]);
+      const keyOf = (id: string) => keys.find((k) => k.id === id)!.storage_key;
+
+      // Two instances sweeping at once remove each row once.
+      const [a, b] = await Promise.all([sweepUnattached(t.server.ctx), sweepUnattached(t.server.ctx)]);
+      expect(a + b).toBeGreaterThanOrEqual(2);
+      const left = (await db.query<{ id: string }>(`SELECT id FROM attachments WHERE id = ANY ($1::uuid[])`, [Object.values(ids)])).map((r) => r.id).sort();
+      expect(left).toEqual([ids.fresh, ids.oldAttached].sort());
+      await expect(t.server.ctx.storage.get(keyOf(ids.old1))).rejects.toThrow();
+      await expect(t.server.ctx.storage.get(keyOf(ids.old2))).rejects.toThrow();
+      expect((await t.server.ctx.storage.get(keyOf(ids.fresh))).equals(PNG)).toBe(true);
+      expect((await t.server.ctx.storage.get(keyOf(ids.oldAttached))).equals(PNG)).toBe(true);
+      expectProblem(await op.get(`/api/attachments/${ids.old1}`), 404);
+      expect(await sweepUnattached(t.server.ctx)).toBe(0);
     });
   });
 });

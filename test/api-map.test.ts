@@ -203,14 +203,15 @@ describe.each(TEST_DATABASES)('map API on $name', (tdb) => {
 });
 
 describe('map settings from the environment', () => {
-  it('reads tile URL, attribution, centre and zoom; ignores malformed values', () => {
+  it('reads tile URL, attribution, centre and zoom; a malformed value stops the start naming the variable', () => {
     expect(loadConfig({})).toMatchObject({ mapTileUrl: null, mapTileAttribution: '', mapCenter: null, mapZoom: null });
     expect(loadConfig({ ZHILI_MAP_TILE_URL: ' https://t/{z}/{x}/{y}.png ', ZHILI_MAP_CENTER: '113.13, 29.37', ZHILI_MAP_ZOOM: '12' })).toMatchObject({
       mapTileUrl: 'https://t/{z}/{x}/{y}.png',
       mapCenter: [113.13, 29.37],
       mapZoom: 12,
     });
-    expect(loadConfig({ ZHILI_MAP_CENTER: '200,29', ZHILI_MAP_ZOOM: 'x' })).toMatchObject({ mapCenter: null, mapZoom: null });
-    expect(loadConfig({ ZHILI_MAP_CENTER: '113,29,1' }).mapCenter).toBeNull();
+    expect(() => loadConfig({ ZHILI_MAP_CENTER: '200,29' })).toThrow(/ZHILI_MAP_CENTER: expected/);
+    expect(() => loadConfig({ ZHILI_MAP_ZOOM: 'x' })).toThrow(/ZHILI_MAP_ZOOM: expected an integer 1-19/);
+    expect(() => loadConfig({ ZHILI_MAP_CENTER: '113,29,1' })).toThrow(/ZHILI_MAP_CENTER/);
   });
 });

@@ -4,13 +4,14 @@ import { v7 as uuidv7 } from 'uuid';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
 import { Problem, invalid, notFound } from '../platform/errors.ts';
-import { ALLOWED_TYPES } from '../platform/storage.ts';
+import { ALLOWED_TYPES, RISKY_NAME, isInlineType, looksLikeMarkup } from '../platform/storage.ts';
 import { isStaff, requireUser, requireRole } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { ACTIONS, ACTION_LABELS, CREATE_ROLES, RULES, STATUSES, STATUS_LABELS, type Action } from './lifecycle.ts';
 import { ACTION_BODIES, CASE_TYPES, CASE_TYPE_LABELS, CHANNELS, CHANNEL_LABELS, CREATE_CASE, LIST_CASES, URGENCIES, URGENCY_LABELS } from './model.ts';
 import { CaseService } from './service.ts';
 import { upsertCategories, CATEGORY_INPUT } from './categories.ts';
+import { checkUploadQuota } from './uploads.ts';
 
 const REF = z.strictObject({ ref: z.string().min(1).max(64).describe('case id (uuid) or case number') });
 const IDEMPOTENCY = z
@@ -111,20 +112,31 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
       const check = ALLOWED_TYPES[file.mimetype];
       if (!check) throw new Problem(415, 'Unsupported Media Type', `type ${file.mimetype} not accepted`, [{ field: 'file', message: `accepted: ${Object.keys(ALLOWED_TYPES).join(', ')}` }]);
       if (!data.length || !check(data)) throw invalid('file', `内容与类型 ${file.mimetype} 不符 (content does not match the declared type)`);
+      // An image is shown in place: markup behind an image header (an SVG or HTML polyglot) is refused, as is a name that would open as a page.
+      if (isInlineType(file.mimetype) && looksLikeMarkup(data)) throw invalid('file', '图片中含有网页或 SVG 内容 (the image holds HTML or SVG markup)');
+      const filename = (file.filename || 'file').slice(0, 200);
+      if (RISKY_NAME.test(filename)) throw invalid('file', `不接受此文件名后缀 (file name extension not accepted): ${filename}`);
       const id = uuidv7();
       const key = `${new Date().toISOString().slice(0, 10)}/${id}`;
-      await ctx.storage.put(key, data);
-      const filename = (file.filename || 'file').slice(0, 200);
       const sha = createHash('sha256').update(data).digest('hex');
-      await db.query(`INSERT INTO attachments (id, filename, mime, size, sha256, storage_key, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        id,
-        filename,
-        file.mimetype,
-        data.length,
-        sha,
-        key,
-        p.id,
-      ]);
+      await ctx.storage.put(key, data);
+      try {
+        await db.tx(async (q) => {
+          await checkUploadQuota(q, p.id, data.length, ctx.config.uploadQuotaBytes);
+          await q.query(`INSERT INTO attachments (id, filename, mime, size, sha256, storage_key, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+            id,
+            filename,
+            file.mimetype,
+            data.length,
+            sha,
+            key,
+            p.id,
+          ]);
+        });
+      } catch (err) {
+        await ctx.storage.delete(key).catch(() => {});
+        throw err;
+      }
       return reply.status(201).send({ id, filename, mime: file.mimetype, size: data.length, sha256: sha });
     },
   );
@@ -144,8 +156,10 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     if (!a) throw notFound('attachment');
     reply.header('content-type', a.mime);
     reply.header('content-length', a.size);
-    reply.header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
+    // Photos open in place; anything else is a download, and even opened it runs nothing (sandbox: no script, no same-origin access).
+    reply.header('content-disposition', `${isInlineType(a.mime) ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
     reply.header('x-content-type-options', 'nosniff');
+    reply.header('content-security-policy', 'sandbox');
     return reply.send(ctx.storage.stream(a.storage_key));
   });
 

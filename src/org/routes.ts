@@ -62,6 +62,8 @@ export function httpAuth(ctx: Ctx): HttpAuth {
 }
 
 function sessionCookie(ctx: Ctx, token: string, expires: Date) {
+  // 'auto' (the default off production) marks it Secure when the request came over HTTPS: req.protocol, which believes
+  // X-Forwarded-Proto from trusted proxies only. True when ZHILI_PUBLIC_URL is https, on a production start, or when set.
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.secureCookies, expires };
 }
 

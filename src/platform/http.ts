@@ -2,6 +2,7 @@ import compress from '@fastify/compress';
 import zlib from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,6 +16,7 @@ import {
 import type { Kernel } from './context.ts';
 import { allow, installAccessControl, type HttpAuth } from './access.ts';
 import { Problem, problemFromPg, type FieldError } from './errors.ts';
+import { checkSameOrigin, consoleCsp, metricsGate } from './security.ts';
 
 export type { Ctx, Kernel, Services } from './context.ts';
 
@@ -77,7 +79,9 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     loggerInstance: ctx.log,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' }),
-    trustProxy: true,
+    // X-Forwarded-For / -Proto / -Host are believed only from the configured proxies:
+    // from anyone else they would let a client choose its own address (per-IP limits, audit log).
+    trustProxy: ctx.config.trustedProxies.length ? [...ctx.config.trustedProxies] : false,
     // Several instances sit behind a load balancer; each request keeps its id.
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
@@ -88,6 +92,16 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
   // Cookies are parsed first (access control reads the session cookie); then
   // access control, before any route, so that every route (plugins' too) is checked.
   await app.register(cookie);
+  // Security headers on every answer (refusals included, so first); the CSP is the console's (API answers are JSON, which a CSP does not affect).
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: consoleCsp(ctx.config) },
+    // Browsers ignore it over plain http; over https it keeps them there. Other subdomains are not ours to decide.
+    strictTransportSecurity: { maxAge: 15552000, includeSubDomains: false },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  // A page on another site must not act with the user's cookie; checked before the caller is even resolved.
+  app.addHook('onRequest', async (req) => checkSameOrigin(req, ctx.config.publicUrl));
   installAccessControl(app, auth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -150,7 +164,13 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (ctx.config.docs) {
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      // Swagger UI's own policy: its scripts are files, but it writes inline styles.
+      staticCSP: "default-src 'self'; base-uri 'self'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; frame-ancestors 'self'; form-action 'self'",
+    });
+  }
 
   app.get('/healthz', { config: { access: allow.public() }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) => {
@@ -161,7 +181,9 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
       return reply.status(503).send({ status: 'unavailable' });
     }
   });
-  app.get('/metrics', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) => {
+  const metricsAllowed = metricsGate(ctx.config);
+  app.get('/metrics', { config: { access: allow.public() }, schema: { hide: true } }, async (req, reply) => {
+    metricsAllowed(req);
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });

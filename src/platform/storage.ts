@@ -50,3 +50,20 @@ export const ALLOWED_TYPES: Record<string, (b: Buffer) => boolean> = {
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': (b) => b[0] === 0x50 && b[1] === 0x4b,
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': (b) => b[0] === 0x50 && b[1] === 0x4b,
 };
+
+/** Types the browser may show in place (served inline); everything else is a download. */
+export const isInlineType = (mime: string) => /^image\/(jpeg|png|gif|webp)$/.test(mime);
+
+/**
+ * Markup that a browser could run if it ever took the file for HTML or SVG
+ * (a GIF or PNG header followed by `<svg onload=...>` is a valid polyglot). The
+ * start of a real photo does not hold these tags (XMP metadata in a JPEG is
+ * RDF, none of these).
+ */
+const MARKUP = /<(!doctype|html|head|body|svg|script|iframe|object|embed)[\s>/]/i;
+export function looksLikeMarkup(data: Buffer): boolean {
+  return MARKUP.test(data.subarray(0, 4096).toString('latin1'));
+}
+
+/** File names that a browser or desktop would open as a page or a script once saved. */
+export const RISKY_NAME = /\.(html?|xhtml|shtml|svgz?|xml|xsl|js|mjs|hta|php|asp|aspx|jsp)$/i;
