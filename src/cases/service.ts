@@ -22,7 +22,8 @@ import {
 import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
 import { geocode } from '../dispatch/gazetteer/index.ts';
 import { recordFeedback } from '../dispatch/classifier/index.ts';
-import { caseSearchPlan, caseSearchText, caseTextSearch, getArticleForCitation, rankedCaseIds } from '../kb/index.ts';
+import { getArticleForCitation } from '../kb/index.ts';
+import { caseSearchPlan, caseSearchText, caseTextSearch, rankedCaseIds } from './search.ts';
 import { CASE_TYPE_LABELS, CHANNEL_LABELS, TOTAL_CAP, URGENCY_LABELS, type Channel, type CreateCaseInput, type ListCasesQuery, type ListSort } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
 import { isPublicAction, publicEventData } from './public.ts';
