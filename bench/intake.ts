@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { migrate } from '../src/platform/migrate.ts';
 import { upsertDivisions, upsertUnit, upsertUser } from '../src/org/store.ts';
 import { openDb, type Db } from '../src/platform/db.ts';
-import { caseSearchText } from '../src/kb/index.ts';
+import { caseSearchText } from '../src/cases/search.ts';
 import { openBenchDb, spawnServer, percentile, fmt } from './lib.ts';
 
 const CONCURRENCY = 32;

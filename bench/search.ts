@@ -18,7 +18,7 @@ import { migrate } from '../src/platform/migrate.ts';
 import { upsertDivisions } from '../src/org/store.ts';
 import { defaultCategories, upsertCategories } from '../src/cases/categories.ts';
 import type { Principal } from '../src/org/auth.ts';
-import { caseSearchText, caseSearchMode, caseTextSearch, searchCases } from '../src/kb/index.ts';
+import { caseSearchText, caseSearchMode, caseTextSearch, searchCases } from '../src/cases/search.ts';
 import type { Db } from '../src/platform/db.ts';
 import { openBenchDb, percentile, fmt } from './lib.ts';
 

@@ -6,6 +6,7 @@
 import { assertWired, type Kernel, type Services } from './platform/context.ts';
 import { PrincipalCache } from './org/auth.ts';
 import { GridLocator } from './dispatch/locator.ts';
+import { classifierFeedback, gazetteerGeocoder } from './dispatch/case-ports.ts';
 import { ClassifierService, classifierPresenter } from './dispatch/classifier/index.ts';
 import { TimeLimits, Sweeper } from './timelimits/index.ts';
 import { Notifier, type NotifierOptions } from './notify/index.ts';
@@ -47,6 +48,9 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
     notifier,
     classifier,
     classifierSuggest: classifierPresenter(db, classifier).suggest,
+    // The case engine's ports (src/cases/ports.ts), supplied by dispatch.
+    geocoder: gazetteerGeocoder,
+    dispatchFeedback: classifierFeedback(classifier),
   };
   assertWired(services);
   return services;

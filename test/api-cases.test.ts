@@ -1,7 +1,7 @@
 /** Case intake, reading and listing over HTTP: numbers, idempotency, masking, location, filters, cursor pagination. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type Client, type TestServer, type World } from './helpers.ts';
-import { encodeCursor } from '../src/cases/service.ts';
+import { encodeCursor } from '../src/cases/cursors.ts';
 
 type Res = Awaited<ReturnType<TestServer['request']>>;
 

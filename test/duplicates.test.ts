@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { TEST_DATABASES, seedWorld, startTestServer, caseBody, type TestServer, type World, type Client, useTestServer } from './helpers.ts';
 import { cellsAround, cellOf, textSimilarity, categoryAffinity, duplicateScore } from '../src/dispatch/duplicates.ts';
-import { words } from '../src/dispatch/segment.ts';
+import { words } from '../src/text/index.ts';
 
 describe('duplicate scoring (pure)', () => {
   it('the 3x3 cells around a point include its own and reach 200 m', () => {

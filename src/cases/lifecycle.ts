@@ -5,10 +5,10 @@
  * together with one appended event.
  */
 import type { Role } from '../org/roles.ts';
-import { ACTIONS, STATUSES, type Action, type Status } from './vocabulary.ts';
+import { ACTIONS, OPEN_STATUSES, STATUSES, type Action, type Status } from './vocabulary.ts';
 
 // The statuses and actions live in vocabulary.ts (shared with the web console); re-exported here.
-export { ACTIONS, STATUSES, type Action, type Status };
+export { ACTIONS, OPEN_STATUSES, STATUSES, type Action, type Status };
 
 export const STATUS_LABELS: Record<Status, string> = {
   registered: '已受理',
@@ -27,8 +27,6 @@ export const STATUS_LABELS: Record<Status, string> = {
 
 /** States from which nothing but notes can follow (rated may still reopen, merged unmerge). */
 export const FINAL_STATUSES: readonly Status[] = ['transferred', 'cancelled'];
-/** States in which a case is still being worked on (clock running). */
-export const OPEN_STATUSES: readonly Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
 
 export const ACTION_LABELS: Record<Action, string> = {
   dispatch: '派单',

@@ -13,7 +13,7 @@ import { requireStaff, type Principal } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { STATUS_LABELS } from './lifecycle.ts';
 import { CASE_FILTERS, WARNINGS, csv } from './model.ts';
-import { caseFilterWhere } from './service.ts';
+import { caseFilterWhere } from './list.ts';
 
 export { WARNINGS };
 /** The most points one answer carries: a county's open cases, a few MB of JSON. */

@@ -4,6 +4,7 @@
  * of the public may see. The routes in public-routes.ts apply these.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { maskPhone } from '../platform/masking.ts';
 import type { Status } from './lifecycle.ts';
 import type { PublicEvent } from './types.ts';
 
@@ -48,10 +49,7 @@ export function phoneMatches(given: string, stored: string | null | undefined): 
 
 /** Masks a phone for the public page (it may be shown to whoever knows the number and phone). */
 export function maskPublicPhone(phone: string | null | undefined): string | null {
-  const p = normalisePhone(phone);
-  if (!p) return null;
-  if (p.length >= 11) return `${p.slice(0, 3)}****${p.slice(-4)}`;
-  return `${'*'.repeat(Math.max(0, p.length - 4))}${p.slice(-4)}`;
+  return maskPhone(normalisePhone(phone) || null);
 }
 
 /** Case numbers as the API issues them: a Shanghai date and a sequence (YYYYMMDD + 6 or more digits). */

@@ -3,10 +3,11 @@
  * actions, case types, channels, urgencies, time-limit warnings and list
  * sorts, in their canonical order.
  *
- * Constants only, no imports: the console imports this file directly
+ * Constants only: the console imports this file directly
  * (web/src/api/types.ts), so its bundle gets these arrays and nothing else of
- * the server. Keep it that way; labels and rules live in lifecycle.ts and
- * model.ts, which re-export these.
+ * the server. Keep it that way (its one import is the time-limit vocabulary,
+ * constants only too); labels and rules live in lifecycle.ts and model.ts,
+ * which re-export these.
  */
 
 export const STATUSES = [
@@ -24,6 +25,9 @@ export const STATUSES = [
   'merged', // 已并入另一工单 (并单)
 ] as const;
 export type Status = (typeof STATUSES)[number];
+
+/** States in which a case is still being worked on (clock running). */
+export const OPEN_STATUSES: readonly Status[] = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'];
 
 export const ACTIONS = [
   'dispatch',
@@ -63,9 +67,8 @@ export type CaseType = (typeof CASE_TYPES)[number];
 export const URGENCIES = ['normal', 'urgent'] as const;
 export type Urgency = (typeof URGENCIES)[number];
 
-/** A running clock's warning: yellow near the limit, red past it. */
-export const WARNINGS = ['none', 'yellow', 'red'] as const;
-export type Warning = (typeof WARNINGS)[number];
+/** A running clock's warning (yellow near the limit, red past it): time limits own the word. */
+export { WARNINGS, type Warning } from '../timelimits/vocabulary.ts';
 
 /** Orders a case list may be sorted in (GET /api/cases?sort=). */
 export const LIST_SORTS = ['created_desc', 'created_asc', 'updated_desc', 'due_asc', 'urgency'] as const;

@@ -8,7 +8,7 @@ import type { Queryable } from '../platform/db.ts';
 import type { Principal } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { OPEN_STATUSES } from '../cases/lifecycle.ts';
-import { words } from './segment.ts';
+import { words } from '../text/index.ts';
 
 export interface DuplicateQuery {
   caseId?: string;

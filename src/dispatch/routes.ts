@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
 import { requireUser, requireStaff } from '../org/auth.ts';
-import { loadVisible } from '../cases/service.ts';
+import { loadVisible } from '../cases/read.ts';
 import { LOCATION } from '../cases/model.ts';
 import { divisionChain } from '../org/store.ts';
 import { findDuplicates } from './duplicates.ts';

@@ -1,28 +1,6 @@
-/** Knowledge base and Chinese full-text search: what other features may use. */
+/** Knowledge base (知识库): what other features may use. Chinese text search itself is src/text; case search is src/cases/search.ts. */
 export { registerKbRoutes } from './routes.ts';
-export {
-  caseTextSearch,
-  caseSearchMode,
-  caseSearchPlan,
-  RECENT_ROWS,
-  type CaseSearchPlan,
-  type RankedCaseSearch,
-  type SearchMode,
-  caseSearchText,
-  articleSearchText,
-  buildTextQuery,
-  caseNumberOf,
-  searchCases,
-  backfillCaseSearch,
-  normalizeText,
-  rankedCaseIds,
-  RECENT_ENOUGH,
-  type RankedCase,
-  SEARCH_WINDOW,
-  type CaseTextSearch,
-  type CaseHit,
-  type TextQuery,
-} from './search.ts';
+export { articleSearchText } from './search.ts';
 export {
   KB_WRITE_ROLES,
   ensureDefaultArticles,

@@ -18,7 +18,8 @@ import { LogOtpSender, type Principal } from '../org/auth.ts';
 import { httpAuth, registerOrgRoutes } from '../org/routes.ts';
 import { registerCaseRoutes } from '../cases/routes.ts';
 import { defaultCategories, upsertCategories } from '../cases/categories.ts';
-import { registerKbRoutes, searchCases, caseTextSearch, rankedCaseIds, backfillCaseSearch, ensureDefaultArticles, getArticleForCitation, defaultArticles } from './index.ts';
+import { registerKbRoutes, ensureDefaultArticles, getArticleForCitation, defaultArticles } from './index.ts';
+import { searchCases, caseTextSearch, rankedCaseIds, backfillCaseSearch } from '../cases/search.ts';
 import { caseVisibility } from '../org/scope.ts';
 
 async function buildApp(db: Db): Promise<{ app: App; ctx: Ctx }> {

@@ -8,7 +8,8 @@ import { audit } from '../platform/audit.ts';
 import type { Principal } from '../org/auth.ts';
 import type { Role } from '../org/roles.ts';
 import { inScope, seesEverything } from '../org/scope.ts';
-import { articleSearchText, buildTextQuery, wellFormed } from './search.ts';
+import { buildTextQuery, wellFormed } from '../text/index.ts';
+import { articleSearchText } from './search.ts';
 
 /**
  * Who may write articles: the hotline's operators (they meet the questions),

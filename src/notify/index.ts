@@ -10,6 +10,6 @@
 
 export { Notifier, type NotifierOptions, type DeliveryReport } from './notifier.ts';
 export { registerNotifyRoutes } from './routes.ts';
-export { WebhookSender, LogSender, SmsGatewaySender, signBody, maskPhone, SIGNATURE_HEADER, DELIVERY_HEADER, CHANNELS, type Sender, type Channel, type OutboundMessage, type DeliveryMeta } from './senders.ts';
+export { WebhookSender, LogSender, SmsGatewaySender, signBody, SIGNATURE_HEADER, DELIVERY_HEADER, CHANNELS, type Sender, type Channel, type OutboundMessage, type DeliveryMeta } from './senders.ts';
 export { loadNotifyConfig, type NotifyConfig } from './config.ts';
 export { KIND_LABELS, type NotificationInput, type NotificationView } from './store.ts';

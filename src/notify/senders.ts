@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { SmsGateway } from '../platform/sms.ts';
+import { maskPhone } from '../platform/masking.ts';
 
 export const CHANNELS = ['webhook', 'sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -62,9 +63,6 @@ export class WebhookSender implements Sender {
     if (res.status < 200 || res.status >= 300) throw new Error(`webhook: HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
 }
-
-/** Masks a phone number for logs: 138****5678. */
-export const maskPhone = (s: string) => (/^\d{7,}$/.test(s) ? `${s.slice(0, 3)}****${s.slice(-4)}` : s);
 
 /** Writes messages to the log instead of a gateway (development, pilots); keeps the last few for tests. */
 export class LogSender implements Sender {

@@ -18,16 +18,11 @@ import { hashPassword, requireRole, type Principal } from './auth.ts';
 import { inScope, seesEverything } from './scope.ts';
 import { DIVISION_CODE, DIVISION_LEVEL_BY_LENGTH, GEOMETRY, USER_SELECT, parentCode as divisionParent } from './store.ts';
 import { ImportError, exportRows, importRows, readTable, validateRows, writeTable, type RowError } from './io.ts';
+// 138****5678: the users list never carries whole phone numbers; the detail (audited) does.
+import { maskPhone } from '../platform/masking.ts';
 
 const ID = z.strictObject({ id: z.uuid() });
 
-/** 138****5678: the users list never carries whole phone numbers; the detail (audited) does. */
-export function maskPhone(phone: string | null): string | null {
-  if (!phone) return phone;
-  if (phone.length >= 11) return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
-  if (phone.length > 4) return `${'*'.repeat(phone.length - 4)}${phone.slice(-4)}`;
-  return '****';
-}
 
 /**
  * A non-global admin acts only on users inside their jurisdiction: the user's

@@ -39,7 +39,8 @@ import {
   upsertUnit,
   upsertUser,
 } from './store.ts';
-import { gridsChanged, maskPhone, registerOrgAdminRoutes, userInJurisdiction as userInJurisdictionIn } from './admin-routes.ts';
+import { gridsChanged, registerOrgAdminRoutes, userInJurisdiction as userInJurisdictionIn } from './admin-routes.ts';
+import { maskPhone } from '../platform/masking.ts';
 
 /** Divisions as lists give them: hasChildren lets a tree know which nodes expand. */
 const DIVISION_LIST_PLAIN = `SELECT d.code, d.name, d.level, d.parent_code AS "parentCode",

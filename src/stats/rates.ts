@@ -24,6 +24,7 @@
  */
 import { z } from 'zod';
 import type { RateSettings, Rates } from './types.ts';
+import { OPEN_STATUSES } from '../cases/vocabulary.ts';
 
 export type { RateSettings, Rates };
 
@@ -35,8 +36,8 @@ export const RATE_SETTINGS = z.strictObject({
 
 export const DEFAULT_RATE_SETTINGS: RateSettings = { satisfiedMinStars: 4, threeStarsHalf: false, onTimeCountsOpenOverdue: false };
 
-/** Statuses in which a case is still being worked on. */
-export const OPEN_STATUSES = ['registered', 'dispatched', 'accepted', 'in_progress', 'replied', 'verified', 'returned'] as const;
+// Statuses in which a case is still being worked on: the cases folder's list, re-exported for the queries.
+export { OPEN_STATUSES };
 const OPEN = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
 
 /**

@@ -4,7 +4,7 @@
  * escalates. No I/O, no Date.now(): `now` is always passed in.
  */
 import { addWorkingDays, addWorkingMs, workingMsBetween, type Calendar } from './calendar.ts';
-import type { Warning } from '../cases/vocabulary.ts';
+import type { Warning } from './vocabulary.ts';
 
 /**
  * A limit: a number and a unit. `m` minutes, `h` hours (working time on a

@@ -13,7 +13,7 @@
  * keeps memory flat at any corpus size; the learner later keeps only buckets
  * seen in enough documents.
  */
-import { words } from '../segment.ts';
+import { words } from '../../text/index.ts';
 
 export const HASH_BITS = 22;
 export const HASH_SIZE = 1 << HASH_BITS;

@@ -4,7 +4,7 @@
  * two-character pieces occur in the text. Crude but explainable ("路灯" in
  * "东茅岭路路灯不亮" -> 路灯照明), and it says which words it matched.
  */
-import { searchTokens, words } from '../segment.ts';
+import { searchTokens, words } from '../../text/index.ts';
 
 export interface CategoryName {
   code: string;

@@ -39,29 +39,4 @@ CREATE TABLE time_limit_policies (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Every case carries its running clock and the deadlines that stats read later.
-ALTER TABLE cases
-  ADD COLUMN policy_id uuid REFERENCES time_limit_policies(id),
-  ADD COLUMN clock text,
-  ADD COLUMN clock_started_at timestamptz,
-  ADD COLUMN due_at timestamptz,
-  ADD COLUMN warn_at timestamptz,
-  ADD COLUMN escalate_at timestamptz,
-  ADD COLUMN warning text NOT NULL DEFAULT 'none' CHECK (warning IN ('none', 'yellow', 'red')),
-  ADD COLUMN escalated boolean NOT NULL DEFAULT false,
-  ADD COLUMN next_check_at timestamptz,
-  ADD COLUMN dispatched_at timestamptz,
-  ADD COLUMN accept_due_at timestamptz,
-  ADD COLUMN accepted_at timestamptz,
-  ADD COLUMN reply_due_at timestamptz,
-  ADD COLUMN replied_at timestamptz,
-  ADD COLUMN return_due_at timestamptz,
-  ADD COLUMN arrived_at timestamptz,
-  ADD COLUMN extension_count integer NOT NULL DEFAULT 0,
-  ADD COLUMN pending_extension jsonb,
-  ADD COLUMN return_count integer NOT NULL DEFAULT 0,
-  ADD COLUMN needs_arbitration boolean NOT NULL DEFAULT false;
-
--- The sweeper reads only cases whose next warning is due: a partial index keeps that cheap at millions of open cases.
-CREATE INDEX cases_next_check ON cases (next_check_at) WHERE next_check_at IS NOT NULL;
-CREATE INDEX cases_warning ON cases (warning, due_at) WHERE warning <> 'none';
+-- The clock columns of `cases` are declared by the cases folder (src/cases/migrations/202611232251_case_clocks.sql).

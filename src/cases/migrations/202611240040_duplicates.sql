@@ -1,4 +1,4 @@
--- 并单: how many reports were merged into a case (a repeated complaint is a hotspot signal).
+-- Duplicates (并单, found by src/dispatch/duplicates.ts): how many reports were merged into a case (a repeated complaint is a hotspot signal).
 ALTER TABLE cases ADD COLUMN merged_count integer NOT NULL DEFAULT 0;
 
 -- A ~200 m cell of the case's point (1/500 degree), so the duplicate finder reads

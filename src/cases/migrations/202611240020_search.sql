@@ -1,5 +1,5 @@
 -- Full-text search over cases in Chinese. PostgreSQL has no Chinese parser, so
--- the application segments the text (jieba, src/dispatch/segment.ts) and stores
+-- the application segments the text (jieba, src/text/segment.ts) and stores
 -- the tokens joined by spaces in search_text: "<title tokens>\n<description
 -- and address tokens>". The `simple` configuration then only lower-cases and
 -- splits on spaces, which works the same on PGlite and on a PostgreSQL server.

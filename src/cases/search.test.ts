@@ -1,6 +1,8 @@
-/** Query building: segmentation, escaping, odd input (no database). */
+/** Query building (src/text) and case search text: segmentation, escaping, odd input (no database). */
 import { describe, it, expect } from 'vitest';
-import { buildTextQuery, caseNumberOf, caseSearchText, caseTextSearch, articleSearchText, normalizeText } from './search.ts';
+import { caseNumberOf, caseSearchText, caseTextSearch } from './search.ts';
+import { buildTextQuery, normalizeText } from '../text/index.ts';
+import { articleSearchText } from '../kb/search.ts';
 import type { Principal } from '../org/auth.ts';
 
 const operator: Principal = {
