@@ -21,6 +21,8 @@ import {
   type Principal,
 } from './auth.ts';
 import { ROLES, ROLE_LABELS } from './roles.ts';
+import { DivisionDetailSchema, DivisionListItemSchema, GridSchema, MeSchema, NewTokenSchema, TokenSchema, UnitSchema, UserSchema } from './types.ts';
+import { NoContent, Upserted } from '../platform/schemas.ts';
 import { assertInScope, inScope, seesEverything } from './scope.ts';
 import {
   DIVISION_CODE,
@@ -83,7 +85,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
 
   app.post(
     '/api/auth/login',
-    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }), response: { 200: MeSchema } } },
     async (req, reply) => {
       const p = await authenticate(db, req.body.username, req.body.password);
       if (!p) throw unauthorized('用户名或密码错误 (wrong username or password)');
@@ -94,7 +96,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     },
   );
 
-  app.post('/api/auth/logout', { config: { access: allow.public('own') }, schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
+  app.post('/api/auth/logout', { config: { access: allow.public('own') }, schema: { tags, summary: '退出 Sign out', response: { 204: NoContent } } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) {
       await deleteSession(db, token);
@@ -104,14 +106,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
     return reply.status(204).send();
   });
 
-  app.get('/api/auth/me', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '当前用户 The signed-in user' } }, async (req) => {
+  app.get('/api/auth/me', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '当前用户 The signed-in user', response: { 200: MeSchema } } }, async (req) => {
     const p = requireUser(req);
     return me(p, await unitOf(p));
   });
 
   app.post(
     '/api/auth/otp/request',
-    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', body: z.strictObject({ phone: PHONE }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', body: z.strictObject({ phone: PHONE }), response: { 202: z.object({ sent: z.boolean() }) } } },
     async (req, reply) => {
       await issueOtp(db, otpSender, req.body.phone);
       return reply.status(202).send({ sent: true });
@@ -120,7 +122,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
 
   app.post(
     '/api/auth/otp/verify',
-    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }), response: { 200: MeSchema } } },
     async (req, reply) => {
       const p = await verifyOtp(db, req.body.phone, req.body.code);
       if (!p) throw unauthorized('验证码错误或已过期 (wrong or expired code)');
@@ -159,6 +161,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
         tags,
         summary: '创建接口令牌 Create an API token (shown once)',
         body: z.strictObject({ name: z.string().min(1).max(100), username: z.string().optional() }),
+        response: { 201: NewTokenSchema },
       },
     },
     async (req, reply) => {
@@ -178,14 +181,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return reply.status(201).send({ id, name: req.body.name, token });
     },
   );
-  app.get('/api/tokens', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '我的接口令牌 My API tokens' } }, async (req) => {
+  app.get('/api/tokens', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '我的接口令牌 My API tokens', response: { 200: z.array(TokenSchema) } } }, async (req) => {
     const p = requireUser(req);
     return db.query(
       `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt" FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`,
       [p.id],
     );
   });
-  app.delete('/api/tokens/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '吊销令牌 Revoke a token', params: ID } }, async (req, reply) => {
+  app.delete('/api/tokens/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '吊销令牌 Revoke a token', params: ID, response: { 204: NoContent } } }, async (req, reply) => {
     const p = requireUser(req);
     let admin = p.roles.includes('admin');
     if (admin && !seesEverything(p)) {
@@ -227,6 +230,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
             .describe('only divisions that have an outline, within the caller’s jurisdiction (under `parent` when given): the map’s boundary layer'),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
+        response: { 200: z.array(DivisionListItemSchema) },
       },
     },
     async (req) => {
@@ -263,7 +267,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return db.query(`${DIVISION_LIST} WHERE d.parent_code IS NULL OR d.parent_code NOT IN (SELECT code FROM divisions) ORDER BY d.code LIMIT $1`, [limit]);
     },
   );
-  app.get('/api/divisions/:code', { config: { access: allow.signedIn('none') }, schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }) } }, async (req) => {
+  app.get('/api/divisions/:code', { config: { access: allow.signedIn('none') }, schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }), response: { 200: DivisionDetailSchema } } }, async (req) => {
     requireUser(req);
     const chain = await db.query(`SELECT code, name, level FROM divisions WHERE code = ANY($1) ORDER BY length(code)`, [divisionChain(req.params.code)]);
     const self = chain.find((d) => d.code === req.params.code);
@@ -279,6 +283,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
         summary: '导入/更新区划 Upsert divisions (admin)',
         description: '`geometry` (optional): the outline as a GeoJSON Polygon or MultiPolygon in WGS84, as grids have; null clears it, absent keeps it.',
         body: z.array(z.strictObject({ code: DIVISION_CODE, name: z.string().min(1).max(100), geometry: GEOMETRY.nullish() })).min(1).max(50000),
+        response: { 200: Upserted },
       },
     },
     async (req) => {
@@ -304,6 +309,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
           q: z.string().max(50).optional(),
           limit: z.coerce.number().int().min(1).max(2000).default(500),
         }),
+        response: { 200: z.array(UnitSchema) },
       },
     },
     async (req) => {
@@ -320,13 +326,13 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return db.query(`${UNIT_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.code LIMIT $${params.push(req.query.limit)}`, params);
     },
   );
-  app.get('/api/units/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit', params: ID } }, async (req) => {
+  app.get('/api/units/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit', params: ID, response: { 200: UnitSchema } } }, async (req) => {
     requireUser(req);
     const r = await db.query(`${UNIT_SELECT} WHERE u.id = $1`, [req.params.id]);
     if (!r[0]) throw notFound('unit');
     return r[0];
   });
-  app.post('/api/units', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT } }, async (req, reply) => {
+  app.post('/api/units', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT, response: { 201: UnitSchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     assertInScope(p, req.body.divisionCodes ?? [], 'divisionCodes');
     if (!seesEverything(p)) {
@@ -349,6 +355,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
         tags: ustags,
         summary: '用户 Users (admin; within jurisdiction)',
         querystring: z.strictObject({ role: z.enum(ROLES).optional(), unitId: z.uuid().optional(), q: z.string().max(50).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+        response: { 200: z.array(UserSchema) },
       },
     },
     async (req) => {
@@ -370,7 +377,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return rows.map((r) => ({ ...r, phone: maskPhone(r.phone) }));
     },
   );
-  app.post('/api/users', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT } }, async (req, reply) => {
+  app.post('/api/users', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT, response: { 200: UserSchema, 201: UserSchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const scope = req.body.scopeCodes ?? [];
     if (scope.includes('*') && !seesEverything(p)) throw forbidden('scopeCodes: only a global admin may grant global scope');
@@ -411,6 +418,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
         tags: gtags,
         summary: '网格 Grids (with GeoJSON geometry)',
         querystring: z.strictObject({ divisionCode: DIVISION_CODE.optional(), geometry: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(10000).default(2000) }),
+        response: { 200: z.array(GridSchema) },
       },
     },
     async (req) => {
@@ -424,13 +432,13 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender) {
       return rows;
     },
   );
-  app.get('/api/grids/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid', params: ID } }, async (req) => {
+  app.get('/api/grids/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid', params: ID, response: { 200: GridSchema } } }, async (req) => {
     requireUser(req);
     const r = await db.query(`${GRID_SELECT} WHERE g.id = $1`, [req.params.id]);
     if (!r[0]) throw notFound('grid');
     return r[0];
   });
-  app.post('/api/grids', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT } }, async (req, reply) => {
+  app.post('/api/grids', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT, response: { 201: GridSchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     if (!inScope(p, req.body.divisionCode)) throw forbidden('divisionCode: outside your jurisdiction');
     const existing = await db.query<{ division_code: string }>(`SELECT division_code FROM grids WHERE code = $1`, [req.body.code]);
