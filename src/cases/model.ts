@@ -341,3 +341,13 @@ export const ClientConfigSchema = z.object({
 
 /** A grid outline for the citizen map pick (names and shapes only). */
 export const PublicGridSchema = z.object({ id: z.string(), code: z.string(), name: z.string(), geometry: Geometry });
+
+// Types of the answers as the server hands them over (dates as Date or string); the console reads them through Json<>.
+export type DeadlineOut = z.output<typeof DeadlineSchema>;
+export type CaseViewOut = z.output<typeof CaseViewSchema>;
+export type CaseAttachmentOut = z.output<typeof CaseAttachmentSchema>;
+export type TimelineEventOut = z.output<typeof TimelineEventSchema>;
+export type CaseDetailOut = z.output<typeof CaseDetailSchema>;
+export type CaseListOut = z.output<typeof CaseListSchema>;
+export type CategoryOut = z.output<typeof CategorySchema>;
+export type MetaOut = z.output<typeof MetaSchema>;

@@ -7,13 +7,14 @@ import { z } from 'zod';
 import { JsonObject, Timestamp } from '../platform/schemas.ts';
 import { ArticleSchema } from '../kb/types.ts';
 import { ProposalSchema } from './responsibility/types.ts';
+import { STATUSES } from '../cases/vocabulary.ts';
 
 /** An open case likely the same matter (findDuplicates in duplicates.ts). */
 export const DuplicateCandidateSchema = z.object({
   id: z.string(),
   no: z.string(),
   title: z.string(),
-  status: z.string(),
+  status: z.enum(STATUSES),
   categoryCode: z.string().nullable(),
   createdAt: Timestamp,
   mergedCount: z.number(),

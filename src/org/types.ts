@@ -32,13 +32,16 @@ export const DivisionListItemSchema = z.object({
   level: z.number(),
   parentCode: z.string().nullable(),
   hasChildren: z.boolean(),
-  geometry: Geometry.optional(),
+  /** With geometry=true: the outline, or null. */
+  geometry: Geometry.nullable().optional(),
 });
 const DivisionRef = z.object({ code: z.string(), name: z.string(), level: z.number() });
 /** GET /api/divisions/:code: the division with its chain of parents (itself last) and how many children it has. */
 export const DivisionDetailSchema = DivisionRef.extend({ chain: z.array(DivisionRef), childCount: z.number() });
+export type DivisionListItem = z.output<typeof DivisionListItemSchema>;
+export type DivisionDetail = z.output<typeof DivisionDetailSchema>;
 /** POST /api/divisions: the division as saved; geometry when it was given. */
-export const DivisionSavedSchema = DivisionRef.extend({ parentCode: z.string().nullable(), geometry: Geometry.optional() });
+export const DivisionSavedSchema = DivisionRef.extend({ parentCode: z.string().nullable(), geometry: Geometry.nullable().optional() });
 export type Division = z.output<typeof DivisionRef> & { chain?: z.output<typeof DivisionRef>[] };
 
 export const UnitSchema = z.object({
@@ -96,3 +99,4 @@ export const ImportResultSchema = z.object({
 
 /** POST /api/users/:id/password: the generated password, shown once, when none was given. */
 export const PasswordResetSchema = z.object({ reset: z.boolean(), password: z.string().optional() });
+export type ImportResult = z.output<typeof ImportResultSchema>;

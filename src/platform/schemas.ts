@@ -25,8 +25,10 @@ export const AnyJson = z.unknown();
 /** A free-form JSON object (event data, notification data). */
 export const JsonObject = z.record(z.string(), z.unknown());
 
-/** GeoJSON geometry as stored (Polygon / MultiPolygon in WGS84), passed on as it is. */
-export const Geometry = z.unknown().describe('GeoJSON geometry (Polygon or MultiPolygon, WGS84)');
+/** GeoJSON geometry as stored (Polygon / MultiPolygon in WGS84, checked on input), passed on as it is. */
+export const Geometry = z
+  .looseObject({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.unknown() })
+  .describe('GeoJSON geometry (Polygon or MultiPolygon, WGS84)');
 
 /** 204 and other answers without a body. */
 export const NoContent = z.null().describe('No Content');

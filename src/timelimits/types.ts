@@ -1,13 +1,13 @@
 /** Shapes of the time-limit API (calendars, policies, the sweep): the routes' response schemas (only what they name is sent). */
 import { z } from 'zod';
-import { AnyJson, Timestamp } from '../platform/schemas.ts';
+import { Timestamp } from '../platform/schemas.ts';
 
 /** GET /api/calendars */
 export const CalendarSchema = z.object({
   name: z.string(),
-  mode: z.string().describe('working | natural'),
-  /** The working periods of each weekday: as configured. */
-  workingHours: AnyJson,
+  mode: z.enum(['working', 'natural']),
+  /** The working periods of a working day. */
+  workingHours: z.array(z.object({ start: z.string(), end: z.string() })),
   description: z.string().nullable(),
   updatedAt: Timestamp,
   offDays: z.number(),
@@ -49,3 +49,6 @@ export const DeadlineAnswerSchema = z.object({ from: z.string(), limit: z.string
 
 /** POST /api/time-limits/sweep */
 export const SweepResultSchema = z.object({ processed: z.number(), yellow: z.number(), red: z.number(), escalated: z.number() });
+
+export type Calendar = z.output<typeof CalendarSchema>;
+export type Policy = z.output<typeof PolicySchema>;

@@ -60,6 +60,7 @@ export const RuleImportResultSchema = z.object({
   /** The xlsx import: columns it did not know and ignored. */
   ignoredColumns: z.array(z.string()).optional(),
 });
+export type RuleImportResult = z.output<typeof RuleImportResultSchema>;
 
 export const ProposedUnitSchema = z.object({
   unitId: z.string(),
