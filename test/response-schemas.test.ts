@@ -58,6 +58,38 @@ describe.each(TEST_DATABASES)('response schemas on $name', (tdb) => {
     expect(doc.paths['/api/auth/logout'].post.responses['204']).toBeDefined();
   });
 
+  it('answers through their schemas on the routes the feature suites do not call', async () => {
+    const admin = await t.login('admin');
+    const locate = await admin.get('/api/dispatch/locate?lng=113.105&lat=29.365');
+    expect(locate.status, locate.body).toBe(200);
+    expect(locate.json).toMatchObject({ inside: true, grid: { id: world.grid.id, code: 'G-430602005001-01' } });
+    const policies = await admin.get('/api/time-limit-policies');
+    expect(policies.status, policies.body).toBe(200);
+    expect(policies.json.length).toBeGreaterThan(0);
+    expect(typeof policies.json[0].replyLimit).toBe('string');
+    const cal = await admin.put('/api/calendars', { name: 'schema-test', mode: 'natural' });
+    expect(cal.status, cal.body).toBe(200);
+    expect(cal.json).toEqual({ name: 'schema-test' });
+    const sweep = await admin.post('/api/time-limits/sweep');
+    expect(sweep.status, sweep.body).toBe(200);
+    expect(Object.keys(sweep.json).sort()).toEqual(['escalated', 'processed', 'red', 'yellow']);
+    const token = await admin.post('/api/tokens', { name: 'schema-test' });
+    expect(token.status, token.body).toBe(201);
+    const revoked = await admin.del(`/api/tokens/${token.json.id}`);
+    expect(revoked.status).toBe(204);
+    expect(revoked.body).toBe('');
+    // Files and text go out as they are, past the serializer.
+    const units = await admin.get('/api/units/export');
+    expect(units.status).toBe(200);
+    expect(units.headers['content-type']).toMatch(/spreadsheetml/);
+    const grids = await admin.get('/api/grids/export');
+    expect(grids.status).toBe(200);
+    expect(JSON.parse(grids.body).type).toBe('FeatureCollection');
+    const metrics = await t.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^# HELP/m);
+  });
+
   it('a column added to a table does not leave the server', async () => {
     const db = t.server.ctx.db;
     // The unit's row gains a column a careless SELECT would carry along.
