@@ -318,7 +318,7 @@ export const MapPointSchema = z.object({
   title: z.string(),
   status: z.enum(STATUSES),
   statusLabel: z.string(),
-  warning: z.string().nullable(),
+  warning: z.enum(WARNINGS),
   dueAt: Timestamp.nullable(),
   categoryCode: z.string().nullable(),
   categoryName: z.string().nullable(),
@@ -332,8 +332,10 @@ export const MapPointSchema = z.object({
 /** GET /api/client-config */
 export const ClientConfigSchema = z.object({
   map: z.object({
+    /** Leaflet URL template ({z}/{x}/{y}, optional {s}); null = no base tiles, a plain background. */
     tileUrl: z.string().nullable(),
-    attribution: z.string().nullable(),
+    attribution: z.string(),
+    /** [lng, lat] where the map opens when it has nothing to fit; null = unknown. */
     center: z.tuple([z.number(), z.number()]).nullable(),
     zoom: z.number().nullable(),
   }),
@@ -351,3 +353,6 @@ export type CaseDetailOut = z.output<typeof CaseDetailSchema>;
 export type CaseListOut = z.output<typeof CaseListSchema>;
 export type CategoryOut = z.output<typeof CategorySchema>;
 export type MetaOut = z.output<typeof MetaSchema>;
+export type MapPointOut = z.output<typeof MapPointSchema>;
+export type ClientConfigOut = z.output<typeof ClientConfigSchema>;
+export type PublicGridOut = z.output<typeof PublicGridSchema>;
