@@ -6,13 +6,14 @@
  * which base tiles to draw, if any, and where the map opens.
  */
 import { z } from 'zod';
+import { ClientConfigSchema, MapCasesSchema, MapDensitySchema, MapPointSchema } from './model.ts';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
 import { Problem, notFound } from '../platform/errors.ts';
 import { requireStaff, type Principal } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { STATUS_LABELS } from './lifecycle.ts';
-import { CASE_FILTERS, WARNINGS, csv, ClientConfigSchema, MapCasesSchema, MapDensitySchema, MapPointSchema } from './model.ts';
+import { CASE_FILTERS, WARNINGS, csv } from './model.ts';
 import { caseFilterWhere } from './service.ts';
 
 export { WARNINGS };

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DivisionDetailSchema, DivisionListItemSchema, GridSchema, MeSchema, NewTokenSchema, TokenSchema, UnitSchema, UserSchema } from './types.ts';
+import { NoContent, Upserted } from '../platform/schemas.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow, type HttpAuth } from '../platform/access.ts';
@@ -21,8 +23,6 @@ import {
   type Principal,
 } from './auth.ts';
 import { ROLES, ROLE_LABELS } from './roles.ts';
-import { DivisionDetailSchema, DivisionListItemSchema, GridSchema, MeSchema, NewTokenSchema, TokenSchema, UnitSchema, UserSchema } from './types.ts';
-import { NoContent, Upserted } from '../platform/schemas.ts';
 import { assertInScope, inScope, seesEverything } from './scope.ts';
 import {
   DIVISION_CODE,

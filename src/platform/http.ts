@@ -87,17 +87,17 @@ export function findNul(value: unknown, path: string, depth = 0): string | undef
 }
 
 /** A route as registered: what the route table test (test/response-schemas.test.ts) reads. */
-export interface RouteEntry {
+export interface RegisteredRoute {
   method: string | string[];
   url: string;
   schema?: { response?: Record<string, unknown>; hide?: boolean };
   config?: { rootPath?: string };
 }
-const routeTables = new WeakMap<object, RouteEntry[]>();
+const registeredRouteLists = new WeakMap<object, RegisteredRoute[]>();
 
 /** Every route registered on an app made by createHttp (plugins' routes included), in order. */
-export function routeTable(app: App): readonly RouteEntry[] {
-  return routeTables.get(app) ?? [];
+export function registeredRoutes(app: App): readonly RegisteredRoute[] {
+  return registeredRouteLists.get(app) ?? [];
 }
 
 /** The HTTP server with its error handling, docs and access control; `auth` says who is calling (see access.ts). */
@@ -118,10 +118,10 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
   // access control, before any route, so that every route (plugins' too) is checked.
   await app.register(cookie);
   installAccessControl(app, auth);
-  const routes: RouteEntry[] = [];
-  routeTables.set(app, routes);
+  const routes: RegisteredRoute[] = [];
+  registeredRouteLists.set(app, routes);
   app.addHook('onRoute', (r) => {
-    routes.push({ method: r.method, url: r.url, schema: r.schema as RouteEntry['schema'], config: r.config as RouteEntry['config'] });
+    routes.push({ method: r.method, url: r.url, schema: r.schema as RegisteredRoute['schema'], config: r.config as RegisteredRoute['config'] });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
