@@ -8,6 +8,7 @@ import { createMetrics } from './platform/metrics.ts';
 import { LocalDiskStorage } from './platform/storage.ts';
 import { createHttp, type App, type Ctx, type Kernel } from './platform/http.ts';
 import { allow } from './platform/access.ts';
+import { Binary } from './platform/schemas.ts';
 import { createServices } from './services.ts';
 import { hashGate, otpSenderFor, type OtpSender } from './org/auth.ts';
 import { loadAuthConfig, type AuthConfig } from './org/config.ts';
@@ -130,13 +131,13 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       },
     });
     // Client-side routes fall back to the console's index.html; missing bundles and API paths are 404s.
-    app.get('/*', { config: { access: allow.public() }, schema: { hide: true } }, (req, reply) => {
+    app.get('/*', { config: { access: allow.public() }, schema: { hide: true, response: { 200: Binary("the web console's index.html") } } }, (req, reply) => {
       if (req.url.startsWith('/api/') || req.url.startsWith('/assets/')) return reply.callNotFound();
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });
   } else {
-    app.get('/', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) =>
+    app.get('/', { config: { access: allow.public() }, schema: { hide: true, response: { 200: Binary('a small HTML page pointing to /docs') } } }, async (_req, reply) =>
       reply.type('text/html').send('<!doctype html><meta charset="utf-8"><title>zhili</title><h1>zhili 治理</h1><p>API: <a href="/docs">/docs</a></p>'),
     );
   }

@@ -6,6 +6,7 @@
  * which base tiles to draw, if any, and where the map opens.
  */
 import { z } from 'zod';
+import { ClientConfigSchema, MapCasesSchema, MapDensitySchema, MapPointSchema } from './model.ts';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
 import { Problem, notFound } from '../platform/errors.ts';
@@ -116,6 +117,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
           `at most \`limit\` (≤ ${MAX_POINTS}). \`total\` counts every matching case, \`located\` those with a location (before bbox and limit); \`truncated\` says points were cut at the limit. ` +
           'No personal data and no text: open a point with GET /api/map/cases/{ref}.',
         querystring: MAP_CASES,
+        response: { 200: MapCasesSchema.describe('written as JSON text by the database (sent as it is)') },
       },
     },
     async (req, reply) => {
@@ -156,6 +158,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
         summary: '一张图热力网格 Case counts per grid cell (for the heat layer at any number of cases)',
         description: `Counts of matching located cases per square cell of \`cell\` degrees, as \`cells: [[lng, lat, count], ...]\` (cell centres). At most ${MAX_CELLS} cells; 422 on \`cell\` when finer than that.`,
         querystring: DENSITY,
+        response: { 200: MapDensitySchema },
       },
     },
     async (req) => {
@@ -193,6 +196,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '一张图点位详情 A map point\'s popup: number, title, status, deadline (no personal data)',
         params: z.strictObject({ ref: z.string().min(1).max(64).describe('case id (uuid) or case number') }),
+        response: { 200: MapPointSchema },
       },
     },
     async (req) => {
@@ -220,6 +224,7 @@ export function registerMapRoutes(app: App, ctx: Ctx) {
         tags: ['meta'],
         summary: '前端运行配置 Runtime settings for the web console (public): base tiles and where the map opens',
         description: '`map.tileUrl` is null when no base tiles are configured (ZHILI_MAP_TILE_URL): the map then draws grids and cases on a plain background. `center` is [lng, lat].',
+        response: { 200: ClientConfigSchema },
       },
     },
     async (_req, reply) => {

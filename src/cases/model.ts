@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JsonObject, Timestamp, Geometry } from '../platform/schemas.ts';
 import { STATUSES } from './lifecycle.ts';
 import { CASE_TYPES, CHANNELS, LIST_SORTS, URGENCIES, WARNINGS, type CaseType, type Channel, type Urgency } from './vocabulary.ts';
 
@@ -161,3 +162,197 @@ export const LIST_CASES = z.strictObject({
 export type ListCasesQuery = z.infer<typeof LIST_CASES>;
 
 export const STATUS_ENUM = z.enum(STATUSES);
+
+// --- Response schemas: what the case API answers (declared on each route; keys not named here never leave the server) ---
+
+const UnitRef = z.object({ id: z.string().nullable(), name: z.string().nullable() });
+
+/** The running clock (时限) of a case and its warning. */
+export const DeadlineSchema = z.object({
+  clock: z.string().nullable().describe('dispatch | accept | arrive | reply | verify'),
+  dueAt: Timestamp.nullable(),
+  warnAt: Timestamp.nullable(),
+  warning: z.enum(WARNINGS),
+  escalated: z.boolean(),
+  acceptDueAt: Timestamp.nullable(),
+  replyDueAt: Timestamp.nullable(),
+  returnDueAt: Timestamp.nullable(),
+  extensionCount: z.number(),
+  pendingExtension: z
+    .object({ duration: z.string(), reason: z.string().optional(), requestedAt: z.string().optional(), requestedBy: z.string().optional() })
+    .nullable(),
+});
+
+/** A case as the console sees it (caseView in service.ts); the reporter masked unless the caller may see them. */
+export const CaseViewSchema = z.object({
+  id: z.string(),
+  no: z.string(),
+  channel: z.string().describe(CHANNELS.join(' | ')),
+  channelLabel: z.string().optional(),
+  type: z.string().describe(CASE_TYPES.join(' | ')),
+  typeLabel: z.string().optional(),
+  categoryCode: z.string().nullable(),
+  categoryName: z.string().optional(),
+  urgency: z.string().describe(URGENCIES.join(' | ')),
+  urgencyLabel: z.string().optional(),
+  title: z.string(),
+  description: z.string(),
+  reporter: z.object({ name: z.string().nullable(), phone: z.string().nullable(), confidential: z.boolean(), masked: z.boolean() }),
+  location: z.object({
+    address: z.string().nullable(),
+    lng: z.number().nullable(),
+    lat: z.number().nullable(),
+    gridId: z.string().nullable(),
+    gridName: z.string().optional(),
+    divisionCode: z.string().nullable(),
+    divisionName: z.string().optional(),
+  }),
+  status: z.enum(STATUSES),
+  statusLabel: z.string().optional(),
+  leadUnitId: z.string().nullable(),
+  leadUnitName: z.string().optional(),
+  assistUnitIds: z.array(z.string()),
+  handlerUserId: z.string().nullable(),
+  reply: z.string().nullable(),
+  solved: z.boolean().nullable(),
+  rating: z.number().nullable(),
+  ratingComment: z.string().nullable(),
+  duplicateOf: z.string().nullable(),
+  externalRef: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  closedAt: Timestamp.nullable(),
+  version: z.number(),
+  /** The running clock (时限) and its warning. */
+  deadline: DeadlineSchema.optional(),
+  returnCount: z.number().optional(),
+  mergedCount: z.number().optional(),
+  needsArbitration: z.boolean().optional(),
+});
+
+/** An attachment of a case, as listed with it. */
+export const CaseAttachmentSchema = z.object({ id: z.string(), filename: z.string(), mime: z.string(), size: z.number(), createdAt: Timestamp });
+
+/** What POST /api/attachments answers. */
+export const UploadedAttachmentSchema = z.object({ id: z.string(), filename: z.string(), mime: z.string(), size: z.number(), sha256: z.string() });
+
+/** One step of a case's timeline (the append-only case_events). */
+export const TimelineEventSchema = z.object({
+  seq: z.number(),
+  at: Timestamp,
+  action: z.string(),
+  actionLabel: z.string(),
+  fromStatus: z.enum(STATUSES).nullable(),
+  toStatus: z.enum(STATUSES),
+  comment: z.string().nullable(),
+  /** What the action recorded besides the comment: free-form by action. */
+  data: JsonObject.nullable(),
+  attachmentIds: z.array(z.string()).nullable(),
+  actor: UnitRef.nullable(),
+  actorUnit: UnitRef.nullable(),
+});
+
+/** A unit summoned to a case (吹哨报到) or assisting it. */
+export const SummonSchema = z.object({
+  unitId: z.string(),
+  unitName: z.string(),
+  summonedAt: Timestamp,
+  dueAt: Timestamp.nullable(),
+  reportedAt: Timestamp.nullable(),
+  answeredAt: Timestamp.nullable(),
+  answer: z.string().nullable().optional(),
+});
+
+/** GET /api/cases/:ref and every action's answer: the case, its timeline and what the caller may do now. */
+export const CaseDetailSchema = CaseViewSchema.extend({
+  assistUnits: z.array(z.object({ id: z.string(), name: z.string() })),
+  attachments: z.array(CaseAttachmentSchema),
+  summons: z.array(SummonSchema),
+  /** Actions this user may take now. */
+  availableActions: z.array(z.string()),
+  timeline: z.array(TimelineEventSchema),
+});
+
+/** GET /api/cases */
+export const CaseListSchema = z.object({
+  items: z.array(CaseViewSchema),
+  nextCursor: z.string().nullable(),
+  /** With withTotal=true: the number of matches, exact up to TOTAL_CAP (then totalCapped). */
+  total: z.number().optional(),
+  totalCapped: z.boolean().optional(),
+});
+
+export const CategorySchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  parentCode: z.string().nullable(),
+  level: z.number(),
+  sort: z.number(),
+  active: z.boolean(),
+});
+
+const Labelled = z.array(z.object({ value: z.string(), label: z.string() }));
+/** GET /api/meta */
+export const MetaSchema = z.object({ statuses: Labelled, actions: Labelled, channels: Labelled, types: Labelled, urgencies: Labelled });
+
+/** GET /api/map/cases: compact tuples [id, no, lng, lat, status, warning, categoryCode]. */
+export const MapCasesSchema = z.object({
+  total: z.number(),
+  located: z.number(),
+  shown: z.number(),
+  truncated: z.boolean(),
+  limit: z.number(),
+  points: z.array(z.tuple([z.string(), z.string(), z.number(), z.number(), z.string(), z.string(), z.string().nullable()])),
+});
+
+export type MapCases = z.output<typeof MapCasesSchema>;
+
+/** GET /api/map/density: cells as [lng, lat, count]. */
+export const MapDensitySchema = z.object({ cell: z.number(), total: z.number(), max: z.number(), cells: z.array(z.array(z.number())) });
+
+/** GET /api/map/cases/:ref: a map point's popup (no personal data). */
+export const MapPointSchema = z.object({
+  id: z.string(),
+  no: z.string(),
+  title: z.string(),
+  status: z.enum(STATUSES),
+  statusLabel: z.string(),
+  warning: z.enum(WARNINGS),
+  dueAt: Timestamp.nullable(),
+  categoryCode: z.string().nullable(),
+  categoryName: z.string().nullable(),
+  address: z.string().nullable(),
+  createdAt: Timestamp,
+  gridName: z.string().nullable(),
+  leadUnitName: z.string().nullable(),
+  urgency: z.enum(URGENCIES),
+});
+
+/** GET /api/client-config */
+export const ClientConfigSchema = z.object({
+  map: z.object({
+    /** Leaflet URL template ({z}/{x}/{y}, optional {s}); null = no base tiles, a plain background. */
+    tileUrl: z.string().nullable(),
+    attribution: z.string(),
+    /** [lng, lat] where the map opens when it has nothing to fit; null = unknown. */
+    center: z.tuple([z.number(), z.number()]).nullable(),
+    zoom: z.number().nullable(),
+  }),
+});
+
+/** A grid outline for the citizen map pick (names and shapes only). */
+export const PublicGridSchema = z.object({ id: z.string(), code: z.string(), name: z.string(), geometry: Geometry });
+
+// Types of the answers as the server hands them over (dates as Date or string); the console reads them through Json<>.
+export type DeadlineOut = z.output<typeof DeadlineSchema>;
+export type CaseViewOut = z.output<typeof CaseViewSchema>;
+export type CaseAttachmentOut = z.output<typeof CaseAttachmentSchema>;
+export type TimelineEventOut = z.output<typeof TimelineEventSchema>;
+export type CaseDetailOut = z.output<typeof CaseDetailSchema>;
+export type CaseListOut = z.output<typeof CaseListSchema>;
+export type CategoryOut = z.output<typeof CategorySchema>;
+export type MetaOut = z.output<typeof MetaSchema>;
+export type MapPointOut = z.output<typeof MapPointSchema>;
+export type ClientConfigOut = z.output<typeof ClientConfigSchema>;
+export type PublicGridOut = z.output<typeof PublicGridSchema>;

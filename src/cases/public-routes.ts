@@ -16,7 +16,8 @@ import { CASE_TYPE_LABELS, type CaseType } from './model.ts';
 import { OPEN_STATUSES, decide } from './lifecycle.ts';
 import { applyTransition, loadEvents, type CaseRow } from './store.ts';
 import type { ClockRow, TimeLimits } from '../timelimits/index.ts';
-import type { PublicCaseView } from './types.ts';
+import { PublicCaseViewSchema, type PublicCaseView } from './types.ts';
+import { PublicGridSchema } from './model.ts';
 import {
   CASE_NO_RE,
   PUBLIC_STATUS_LABELS,
@@ -167,6 +168,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
           'Cases reported without a phone (anonymously) cannot be tracked this way.',
         body: TRACK_BODY,
         security: [],
+        response: { 200: PublicCaseViewSchema },
       },
     },
     async (req, reply) => {
@@ -207,6 +209,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '网格轮廓 Grid outlines for the citizen map pick (names and shapes only; no worker or household data)',
         security: [],
+        response: { 200: z.array(PublicGridSchema) },
       },
     },
     async (_req, reply) => {
@@ -230,6 +233,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
           'which has every reason to post a good rating). Rating needs the citizen session from /api/auth/otp/verify, ' +
           "whose phone must be the reporter's. A case registered by the hotline is linked to that citizen on rating.",
         body: RATE_BODY,
+        response: { 200: PublicCaseViewSchema },
       },
     },
     async (req) => {

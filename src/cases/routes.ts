@@ -9,6 +9,8 @@ import { isStaff, requireUser, requireRole } from '../org/auth.ts';
 import { caseVisibility } from '../org/scope.ts';
 import { ACTIONS, ACTION_LABELS, CREATE_ROLES, RULES, STATUSES, STATUS_LABELS, type Action } from './lifecycle.ts';
 import { ACTION_BODIES, CASE_TYPES, CASE_TYPE_LABELS, CHANNELS, CHANNEL_LABELS, CREATE_CASE, LIST_CASES, URGENCIES, URGENCY_LABELS } from './model.ts';
+import { CaseDetailSchema, CaseListSchema, CaseViewSchema, CategorySchema, MetaSchema, UploadedAttachmentSchema } from './model.ts';
+import { Binary, Upserted } from '../platform/schemas.ts';
 import { CaseService } from './service.ts';
 import { upsertCategories, CATEGORY_INPUT } from './categories.ts';
 import { checkUploadQuota } from './uploads.ts';
@@ -32,6 +34,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
         description: 'Send an `Idempotency-Key` header to make retries safe: the same key returns the first case (200) instead of a second one (201).',
         headers: IDEMPOTENCY,
         body: CREATE_CASE,
+        response: { 200: CaseViewSchema, 201: CaseViewSchema },
       },
     },
     async (req, reply) => {
@@ -44,11 +47,11 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     },
   );
 
-  app.get('/api/cases', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '工单列表 List cases (cursor pagination; sort, optional total)', querystring: LIST_CASES } }, async (req) => {
+  app.get('/api/cases', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '工单列表 List cases (cursor pagination; sort, optional total)', querystring: LIST_CASES, response: { 200: CaseListSchema } } }, async (req) => {
     return cases.list(requireUser(req), req.query);
   });
 
-  app.get('/api/cases/:ref', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '工单详情与时间线 A case with its timeline', params: REF } }, async (req) => {
+  app.get('/api/cases/:ref', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '工单详情与时间线 A case with its timeline', params: REF, response: { 200: CaseDetailSchema } } }, async (req) => {
     return cases.get(requireUser(req), req.params.ref, req.ip);
   });
 
@@ -64,6 +67,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
           params: REF,
           body: ACTION_BODIES[action],
           headers: z.object({ 'if-match': z.string().optional() }).passthrough(),
+          response: { 200: CaseDetailSchema },
         },
       },
       async (req) => {
@@ -88,6 +92,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
         tags,
         summary: '上传附件 Upload one attachment (multipart field "file"); reference its id when creating or acting on a case',
         consumes: ['multipart/form-data'],
+        response: { 201: UploadedAttachmentSchema },
       },
     },
     async (req, reply) => {
@@ -141,7 +146,7 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
     },
   );
 
-  app.get('/api/attachments/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '下载附件 Download an attachment', params: z.strictObject({ id: z.uuid() }) } }, async (req, reply) => {
+  app.get('/api/attachments/:id', { config: { access: allow.signedIn('jurisdiction') }, schema: { tags, summary: '下载附件 Download an attachment', params: z.strictObject({ id: z.uuid() }), response: { 200: Binary('the file, in its own content type') } } }, async (req, reply) => {
     const p = requireUser(req);
     const params: unknown[] = [req.params.id, p.id];
     const rows = await db.query<{ filename: string; mime: string; storage_key: string; size: number }>(
@@ -164,18 +169,18 @@ export function registerCaseRoutes(app: App, ctx: Ctx): CaseService {
   });
 
   // --- reference data ---
-  app.get('/api/categories', { config: { access: allow.public() }, schema: { tags: ['categories'], summary: '事项分类树 The category tree (flat, with parent codes)' } }, async () => {
+  app.get('/api/categories', { config: { access: allow.public() }, schema: { tags: ['categories'], summary: '事项分类树 The category tree (flat, with parent codes)', response: { 200: z.array(CategorySchema) } } }, async () => {
     return db.query(`SELECT code, name, parent_code AS "parentCode", level, sort, active FROM categories ORDER BY code`);
   });
   app.put(
     '/api/categories',
-    { config: { access: allow.roles(['admin'], 'none') }, schema: { tags: ['categories'], summary: '导入/更新分类 Upsert categories (admin)', body: z.array(CATEGORY_INPUT).min(1).max(10000) } },
+    { config: { access: allow.roles(['admin'], 'none') }, schema: { tags: ['categories'], summary: '导入/更新分类 Upsert categories (admin)', body: z.array(CATEGORY_INPUT).min(1).max(10000), response: { 200: Upserted } } },
     async (req) => {
       requireRole(req, 'admin');
       return { upserted: await db.tx((q) => upsertCategories(q, req.body)) };
     },
   );
-  app.get('/api/meta', { config: { access: allow.public() }, schema: { tags: ['meta'], summary: '枚举与标签 Enumerations with their Chinese labels' } }, async () => ({
+  app.get('/api/meta', { config: { access: allow.public() }, schema: { tags: ['meta'], summary: '枚举与标签 Enumerations with their Chinese labels', response: { 200: MetaSchema } } }, async () => ({
     statuses: STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
     actions: ACTIONS.map((a) => ({ value: a, label: ACTION_LABELS[a] })),
     channels: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),

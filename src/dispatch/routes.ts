@@ -6,6 +6,7 @@ import { loadVisible } from '../cases/read.ts';
 import { LOCATION } from '../cases/model.ts';
 import { divisionChain } from '../org/store.ts';
 import { findDuplicates } from './duplicates.ts';
+import { DuplicateCandidateSchema, LocateSchema, SuggestionsSchema } from './types.ts';
 import { proposeUnits } from './responsibility/index.ts';
 import { geocode } from './gazetteer/index.ts';
 import { searchArticles } from '../kb/index.ts';
@@ -23,7 +24,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
 
   app.get(
     '/api/cases/:ref/duplicates',
-    { config: { access: allow.staff('jurisdiction') }, schema: { tags, summary: '疑似重复工单 Open cases likely the same matter as this one', params: z.strictObject({ ref: z.string().min(1).max(64) }), querystring: OPTIONS } },
+    { config: { access: allow.staff('jurisdiction') }, schema: { tags, summary: '疑似重复工单 Open cases likely the same matter as this one', params: z.strictObject({ ref: z.string().min(1).max(64) }), querystring: OPTIONS, response: { 200: z.array(DuplicateCandidateSchema) } } },
     async (req) => {
       const p = requireStaff(req);
       const c = await loadVisible(ctx.db, p, req.params.ref);
@@ -49,6 +50,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
           location: LOCATION.optional(),
           ...OPTIONS.shape,
         }),
+        response: { 200: z.array(DuplicateCandidateSchema) },
       },
     },
     async (req) => {
@@ -83,6 +85,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
           categoryCode: z.string().regex(/^(\d{2})+$/).max(12).nullish(),
           location: LOCATION.optional(),
         }),
+        response: { 200: SuggestionsSchema },
       },
     },
     async (req) => {
@@ -128,6 +131,7 @@ export function registerDispatchRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '坐标定位网格 The grid and division chain of a point',
         querystring: z.strictObject({ lng: z.coerce.number().min(-180).max(180), lat: z.coerce.number().min(-90).max(90) }),
+        response: { 200: LocateSchema },
       },
     },
     async (req) => {

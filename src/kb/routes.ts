@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArticleSchema, ArticleSearchResultSchema } from './types.ts';
 import type { FastifyRequest } from 'fastify';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
@@ -35,12 +36,13 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
         description:
           'With `q`, the text is segmented into Chinese words; articles having every word are ranked by ts_rank_cd (question and keywords weigh more than the answer). When none has every word, articles having any of them are returned (`mode: "any"`). Without `q`, the newest first. By default only articles that apply in the caller\'s jurisdiction.',
         querystring: ARTICLE_SEARCH,
+        response: { 200: ArticleSearchResultSchema },
       },
     },
     async (req) => searchArticles(db, requireStaff(req), req.query),
   );
 
-  app.get('/api/kb/articles/:id', { config: { access: allow.staff('none') }, schema: { tags, summary: '知识详情 One article (also expired or withdrawn ones)', params: ID } }, async (req) => {
+  app.get('/api/kb/articles/:id', { config: { access: allow.staff('none') }, schema: { tags, summary: '知识详情 One article (also expired or withdrawn ones)', params: ID, response: { 200: ArticleSchema } } }, async (req) => {
     requireStaff(req);
     return getArticle(db, req.params.id);
   });
@@ -53,6 +55,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
         summary: '新增知识 Create an article (admin, supervisor, operator)',
         description: 'Divisions default to the writer\'s jurisdiction; an article for everywhere (no divisions) needs a global writer.',
         body: ARTICLE_CREATE,
+        response: { 201: ArticleSchema },
       },
     },
     async (req, reply) => {
@@ -72,6 +75,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
         description: 'Send `version` (or `If-Match`) to refuse the change with 409 when someone else changed the article first.',
         params: ID,
         body: ARTICLE_UPDATE,
+        response: { 200: ArticleSchema },
         headers: z.object({ 'if-match': z.string().max(40).optional() }).passthrough(),
       },
     },
@@ -88,7 +92,7 @@ export function registerKbRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  app.delete('/api/kb/articles/:id', { config: { access: allow.roles(KB_WRITE_ROLES, 'jurisdiction') }, schema: { tags, summary: '停用知识 Withdraw an article (soft: active=false)', params: ID } }, async (req) => {
+  app.delete('/api/kb/articles/:id', { config: { access: allow.roles(KB_WRITE_ROLES, 'jurisdiction') }, schema: { tags, summary: '停用知识 Withdraw an article (soft: active=false)', params: ID, response: { 200: ArticleSchema } } }, async (req) => {
     const p = requireWriter(req);
     return db.tx((q) => deactivateArticle(q, p, req.params.id, req.ip));
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InboxSchema, NotificationSchema, UnreadCountSchema } from './types.ts';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
 import { notFound } from '../platform/errors.ts';
@@ -28,6 +29,7 @@ export function registerNotifyRoutes(app: App, ctx: Ctx): void {
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: InboxSchema },
       },
     },
     async (req) => {
@@ -37,17 +39,17 @@ export function registerNotifyRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  app.get('/api/notifications/unread-count', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '未读数 Unread counts, in total and by kind' } }, async (req) => {
+  app.get('/api/notifications/unread-count', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '未读数 Unread counts, in total and by kind', response: { 200: UnreadCountSchema } } }, async (req) => {
     return unreadCount(db, reader(requireUser(req)));
   });
 
-  app.get('/api/notifications/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '消息详情 One notification', params: ID } }, async (req) => {
+  app.get('/api/notifications/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '消息详情 One notification', params: ID, response: { 200: NotificationSchema } } }, async (req) => {
     const n = await getVisible(db, reader(requireUser(req)), req.params.id);
     if (!n) throw notFound('notification');
     return n;
   });
 
-  app.post('/api/notifications/:id/read', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '标为已读 Mark one notification read (for this user)', params: ID } }, async (req) => {
+  app.post('/api/notifications/:id/read', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '标为已读 Mark one notification read (for this user)', params: ID, response: { 200: NotificationSchema } } }, async (req) => {
     const n = await markRead(db, reader(requireUser(req)), req.params.id);
     if (!n) throw notFound('notification');
     return n;
@@ -60,6 +62,7 @@ export function registerNotifyRoutes(app: App, ctx: Ctx): void {
         tags,
         summary: '全部已读 Mark all my notifications read (optionally of one kind)',
         querystring: z.strictObject({ kind: KIND.optional() }),
+        response: { 200: z.object({ marked: z.number() }) },
       },
     },
     async (req) => {

@@ -17,6 +17,8 @@ import { audit } from '../platform/audit.ts';
 import { hashPassword, requireRole, type Principal } from './auth.ts';
 import { inScope, seesEverything } from './scope.ts';
 import { DIVISION_CODE, DIVISION_LEVEL_BY_LENGTH, GEOMETRY, USER_SELECT, parentCode as divisionParent } from './store.ts';
+import { DivisionSavedSchema, ImportResultSchema, PasswordResetSchema, UserSchema } from './types.ts';
+import { Binary, NoContent } from '../platform/schemas.ts';
 import { ImportError, exportRows, importRows, readTable, validateRows, writeTable, type RowError } from './io.ts';
 // 138****5678: the users list never carries whole phone numbers; the detail (audited) does.
 import { maskPhone } from '../platform/masking.ts';
@@ -93,6 +95,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         summary: '新建/修改一个区划 Create or rename one division (admin; its parent must exist)',
         description: '`geometry` (optional): the outline as a GeoJSON Polygon or MultiPolygon in WGS84; null clears it, absent keeps it.',
         body: z.strictObject({ code: DIVISION_CODE, name: z.string().trim().min(1).max(100), parentCode: DIVISION_CODE.nullish(), geometry: GEOMETRY.nullish() }),
+        response: { 200: DivisionSavedSchema, 201: DivisionSavedSchema },
       },
     },
     async (req, reply) => {
@@ -135,6 +138,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
           'Each feature: properties code (or the feature id), name, divisionCode, optional workerUsername, households, population (English or Chinese names); geometry a Polygon or MultiPolygon. Any invalid feature fails the whole import with 422 naming `features.<index>.<field>`. `dryRun=true` validates without writing.',
         querystring: z.strictObject({ dryRun: z.enum(['true', 'false']).default('false') }),
         body: FEATURE_COLLECTION,
+        response: { 200: ImportResultSchema },
       },
     },
     async (req) => {
@@ -183,6 +187,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         tags: gtags,
         summary: '导出网格 GeoJSON Export grids as a GeoJSON FeatureCollection (admin; within jurisdiction)',
         querystring: z.strictObject({ divisionCode: DIVISION_CODE.optional() }),
+        response: { 200: Binary('a GeoJSON FeatureCollection (application/geo+json), as a download') },
       },
     },
     async (req, reply) => {
@@ -205,7 +210,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.delete('/api/grids/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '删除网格 Delete a grid with no cases (admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/grids/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '删除网格 Delete a grid with no cases (admin)', params: ID, response: { 204: NoContent } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const g = await db.query<{ code: string; division_code: string }>(`SELECT code, division_code FROM grids WHERE id = $1`, [req.params.id]);
     if (!g[0] || !inScope(p, g[0].division_code)) throw notFound('grid');
@@ -224,7 +229,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
   const utags = ['units'];
   app.get(
     '/api/units/export',
-    { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '导出单位 Excel Export units as xlsx (admin; within jurisdiction)' } },
+    { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '导出单位 Excel Export units as xlsx (admin; within jurisdiction)', response: { 200: Binary('the units as an .xlsx workbook') } } },
     async (req, reply) => {
       const p = requireRole(req, 'admin');
       const all = await exportRows(db, 'units');
@@ -253,6 +258,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         description: 'Header row with 代码, 名称, 类型, 上级单位, 服务区划, 电话, 启用 (or the English field names). Errors: 422 naming `rows.<spreadsheet row>.<field>`.',
         querystring: z.strictObject({ dryRun: z.enum(['true', 'false']).default('false') }),
         consumes: ['multipart/form-data'],
+        response: { 200: ImportResultSchema },
       },
     },
     async (req) => {
@@ -309,7 +315,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
     if (!(await userInJurisdiction(db, p, id))) throw notFound('user');
   }
 
-  app.get('/api/users/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '用户详情（含完整电话，留痕）A user with the full phone (admin; audited)', params: ID } }, async (req) => {
+  app.get('/api/users/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '用户详情（含完整电话，留痕）A user with the full phone (admin; audited)', params: ID, response: { 200: UserSchema } } }, async (req) => {
     const p = requireRole(req, 'admin');
     await userOr404(p, req.params.id);
     const r = await db.query<{ phone: string | null }>(`${USER_SELECT} WHERE u.id = $1 AND NOT ('citizen' = ANY (u.roles))`, [req.params.id]);
@@ -326,6 +332,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         summary: '重置密码 Reset a user’s password (admin); without a password one is generated and shown once. Signs the user out everywhere.',
         params: ID,
         body: z.strictObject({ password: z.string().min(8, '密码至少 8 位 (at least 8 characters)').max(200).optional() }),
+        response: { 200: PasswordResetSchema },
       },
     },
     async (req) => {
@@ -353,6 +360,7 @@ export function registerOrgAdminRoutes(app: App, ctx: Ctx) {
         summary: '启用/停用用户 Activate or deactivate a user (admin); deactivating ends their sessions',
         params: ID,
         body: z.strictObject({ active: z.boolean() }),
+        response: { 200: UserSchema },
       },
     },
     async (req) => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
+import { DivisionDetailSchema, DivisionListItemSchema, GridSchema, MeSchema, NewTokenSchema, TokenSchema, UnitSchema, UserSchema } from './types.ts';
+import { NoContent, Upserted } from '../platform/schemas.ts';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow, type HttpAuth } from '../platform/access.ts';
 import { Problem, conflict, notFound, unauthorized, forbidden, invalid } from '../platform/errors.ts';
@@ -102,7 +104,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
 
   app.post(
     '/api/auth/login',
-    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', description: 'Repeated failures for one account or from one client address are answered 429 with Retry-After (delays double, bounded); a busy server answers 503 with Retry-After.', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '用户名密码登录 Sign in with username and password', description: 'Repeated failures for one account or from one client address are answered 429 with Retry-After (delays double, bounded); a busy server answers 503 with Retry-After.', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }), response: { 200: MeSchema } } },
     async (req, reply) =>
       withRetryAfter(reply, async () => {
         const accountKey = `login-user:${req.body.username}`;
@@ -132,7 +134,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       }),
   );
 
-  app.post('/api/auth/logout', { config: { access: allow.public('own') }, schema: { tags, summary: '退出 Sign out' } }, async (req, reply) => {
+  app.post('/api/auth/logout', { config: { access: allow.public('own') }, schema: { tags, summary: '退出 Sign out', response: { 204: NoContent } } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) {
       await deleteSession(db, token);
@@ -142,14 +144,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
     return reply.status(204).send();
   });
 
-  app.get('/api/auth/me', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '当前用户 The signed-in user' } }, async (req) => {
+  app.get('/api/auth/me', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '当前用户 The signed-in user', response: { 200: MeSchema } } }, async (req) => {
     const p = requireUser(req);
     return me(p, await unitOf(p));
   });
 
   app.post(
     '/api/auth/otp/request',
-    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', description: 'Limited per phone and per client address per hour (429 with Retry-After). A failing SMS gateway gives 502 or 503.', body: z.strictObject({ phone: PHONE }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '群众手机验证码 Send a one-time code to a citizen phone', description: 'Limited per phone and per client address per hour (429 with Retry-After). A failing SMS gateway gives 502 or 503.', body: z.strictObject({ phone: PHONE }), response: { 202: z.object({ sent: z.boolean() }) } } },
     async (req, reply) =>
       withRetryAfter(reply, async () => {
         await issueOtp(db, otpSender, req.body.phone, clientKey(req.ip), { perPhone: cfg.otpPhonePerHour, perClient: cfg.otpClientPerHour });
@@ -159,7 +161,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
 
   app.post(
     '/api/auth/otp/verify',
-    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', description: 'Each code allows 5 tries; repeated wrong codes for one phone or from one client address are answered 429 with Retry-After.', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }) } },
+    { config: { access: allow.public() }, schema: { tags, summary: '验证码登录 Sign in with the one-time code', description: 'Each code allows 5 tries; repeated wrong codes for one phone or from one client address are answered 429 with Retry-After.', body: z.strictObject({ phone: PHONE, code: z.string().regex(/^\d{6}$/, '6 位数字 (6 digits)') }), response: { 200: MeSchema } } },
     async (req, reply) =>
       withRetryAfter(reply, async () => {
         const phoneKey = `otp-phone:${req.body.phone}`;
@@ -207,6 +209,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
         tags,
         summary: '创建接口令牌 Create an API token (shown once)',
         body: z.strictObject({ name: z.string().min(1).max(100), username: z.string().optional() }),
+        response: { 201: NewTokenSchema },
       },
     },
     async (req, reply) => {
@@ -224,14 +227,14 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       return reply.status(201).send({ id, name: req.body.name, token });
     },
   );
-  app.get('/api/tokens', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '我的接口令牌 My API tokens' } }, async (req) => {
+  app.get('/api/tokens', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '我的接口令牌 My API tokens', response: { 200: z.array(TokenSchema) } } }, async (req) => {
     const p = requireUser(req);
     return db.query(
       `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt" FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`,
       [p.id],
     );
   });
-  app.delete('/api/tokens/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '吊销令牌 Revoke a token', params: ID } }, async (req, reply) => {
+  app.delete('/api/tokens/:id', { config: { access: allow.signedIn('own') }, schema: { tags, summary: '吊销令牌 Revoke a token', params: ID, response: { 204: NoContent } } }, async (req, reply) => {
     const p = requireUser(req);
     let admin = p.roles.includes('admin');
     if (admin && !seesEverything(p)) {
@@ -273,6 +276,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
             .describe('only divisions that have an outline, within the caller’s jurisdiction (under `parent` when given): the map’s boundary layer'),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
+        response: { 200: z.array(DivisionListItemSchema) },
       },
     },
     async (req) => {
@@ -309,7 +313,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       return db.query(`${DIVISION_LIST} WHERE d.parent_code IS NULL OR d.parent_code NOT IN (SELECT code FROM divisions) ORDER BY d.code LIMIT $1`, [limit]);
     },
   );
-  app.get('/api/divisions/:code', { config: { access: allow.signedIn('none') }, schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }) } }, async (req) => {
+  app.get('/api/divisions/:code', { config: { access: allow.signedIn('none') }, schema: { tags: dtags, summary: '区划及其上级链 A division with its chain', params: z.strictObject({ code: DIVISION_CODE }), response: { 200: DivisionDetailSchema } } }, async (req) => {
     requireUser(req);
     const chain = await db.query(`SELECT code, name, level FROM divisions WHERE code = ANY($1) ORDER BY length(code)`, [divisionChain(req.params.code)]);
     const self = chain.find((d) => d.code === req.params.code);
@@ -325,6 +329,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
         summary: '导入/更新区划 Upsert divisions (admin)',
         description: '`geometry` (optional): the outline as a GeoJSON Polygon or MultiPolygon in WGS84, as grids have; null clears it, absent keeps it.',
         body: z.array(z.strictObject({ code: DIVISION_CODE, name: z.string().min(1).max(100), geometry: GEOMETRY.nullish() })).min(1).max(50000),
+        response: { 200: Upserted },
       },
     },
     async (req) => {
@@ -350,6 +355,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
           q: z.string().max(50).optional(),
           limit: z.coerce.number().int().min(1).max(2000).default(500),
         }),
+        response: { 200: z.array(UnitSchema) },
       },
     },
     async (req) => {
@@ -366,7 +372,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       return db.query(`${UNIT_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.code LIMIT $${params.push(req.query.limit)}`, params);
     },
   );
-  app.get('/api/units/:id', { config: { access: allow.staff('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit (staff; within jurisdiction)', params: ID } }, async (req) => {
+  app.get('/api/units/:id', { config: { access: allow.staff('jurisdiction') }, schema: { tags: utags, summary: '单位详情 A unit (staff; within jurisdiction)', params: ID, response: { 200: UnitSchema } } }, async (req) => {
     const p = requireUser(req);
     const params: unknown[] = [req.params.id];
     // A unit outside the caller's jurisdiction looks absent.
@@ -374,7 +380,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
     if (!r[0]) throw notFound('unit');
     return r[0];
   });
-  app.post('/api/units', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT } }, async (req, reply) => {
+  app.post('/api/units', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: utags, summary: '新建/更新单位 Create or update a unit by code (admin)', body: UNIT_INPUT, response: { 201: UnitSchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     assertInScope(p, req.body.divisionCodes ?? [], 'divisionCodes');
     if (!seesEverything(p)) {
@@ -397,6 +403,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
         tags: ustags,
         summary: '用户 Users (admin; within jurisdiction)',
         querystring: z.strictObject({ role: z.enum(ROLES).optional(), unitId: z.uuid().optional(), q: z.string().max(50).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+        response: { 200: z.array(UserSchema) },
       },
     },
     async (req) => {
@@ -418,7 +425,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       return rows.map((r) => ({ ...r, phone: maskPhone(r.phone) }));
     },
   );
-  app.post('/api/users', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT } }, async (req, reply) => {
+  app.post('/api/users', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: ustags, summary: '新建/更新用户 Create or update a user by username (admin)', body: USER_INPUT, response: { 200: UserSchema, 201: UserSchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const scope = req.body.scopeCodes ?? [];
     if (scope.includes('*') && !seesEverything(p)) throw forbidden('scopeCodes: only a global admin may grant global scope');
@@ -459,6 +466,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
         tags: gtags,
         summary: '网格 Grids (with GeoJSON geometry)',
         querystring: z.strictObject({ divisionCode: DIVISION_CODE.optional(), geometry: z.enum(['true', 'false']).default('true'), limit: z.coerce.number().int().min(1).max(10000).default(2000) }),
+        response: { 200: z.array(GridSchema) },
       },
     },
     async (req) => {
@@ -473,7 +481,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
       return rows;
     },
   );
-  app.get('/api/grids/:id', { config: { access: allow.staff('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid (staff; within jurisdiction)', params: ID } }, async (req) => {
+  app.get('/api/grids/:id', { config: { access: allow.staff('jurisdiction') }, schema: { tags: gtags, summary: '网格详情 A grid (staff; within jurisdiction)', params: ID, response: { 200: GridSchema } } }, async (req) => {
     const p = requireUser(req);
     const params: unknown[] = [req.params.id];
     // A grid outside the caller's jurisdiction looks absent; citizens have /api/public/grids.
@@ -481,7 +489,7 @@ export function registerOrgRoutes(app: App, ctx: Ctx, otpSender: OtpSender, auth
     if (!r[0]) throw notFound('grid');
     return r[0];
   });
-  app.post('/api/grids', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT } }, async (req, reply) => {
+  app.post('/api/grids', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags: gtags, summary: '新建/更新网格 Create or update a grid by code (admin)', body: GRID_INPUT, response: { 201: GridSchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     if (!inScope(p, req.body.divisionCode)) throw forbidden('divisionCode: outside your jurisdiction');
     const existing = await db.query<{ division_code: string }>(`SELECT division_code FROM grids WHERE code = $1`, [req.body.code]);

@@ -1,6 +1,7 @@
 import compress from '@fastify/compress';
 import zlib from 'node:zlib';
-import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyTypeProvider } from 'fastify';
+import type { $ZodType, output } from 'zod/v4/core';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -11,14 +12,28 @@ import {
   validatorCompiler,
   jsonSchemaTransform,
   hasZodFastifySchemaValidationErrors,
-  type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Kernel } from './context.ts';
+import { Binary } from './schemas.ts';
 import { allow, installAccessControl, type HttpAuth } from './access.ts';
 import { Problem, problemFromPg, type FieldError } from './errors.ts';
 import { checkSameOrigin, consoleCsp, metricsGate } from './security.ts';
 
 export type { Ctx, Kernel, Services } from './context.ts';
+
+/**
+ * Requests are typed from their zod schemas. Answers are checked at run time:
+ * every route declares its response schema (src/platform/schemas.ts), and the
+ * serializer sends only what the schema names, refusing (500) a value that does
+ * not fit; the route tests exercise them. Handlers' return values are not held
+ * to the schema's type at compile time: many answer rows straight from SQL,
+ * which the database layer types loosely.
+ */
+export interface ZodTypeProvider extends FastifyTypeProvider {
+  validator: this['schema'] extends $ZodType ? output<this['schema']> : unknown;
+  serializer: unknown;
+}
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
@@ -73,6 +88,20 @@ export function findNul(value: unknown, path: string, depth = 0): string | undef
   return undefined;
 }
 
+/** A route as registered: what the route table test (test/response-schemas.test.ts) reads. */
+export interface RegisteredRoute {
+  method: string | string[];
+  url: string;
+  schema?: { response?: Record<string, unknown>; hide?: boolean };
+  config?: { rootPath?: string };
+}
+const registeredRouteLists = new WeakMap<object, RegisteredRoute[]>();
+
+/** Every route registered on an app made by createHttp (plugins' routes included), in order. */
+export function registeredRoutes(app: App): readonly RegisteredRoute[] {
+  return registeredRouteLists.get(app) ?? [];
+}
+
 /** The HTTP server with its error handling, docs and access control; `auth` says who is calling (see access.ts). */
 export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
   const app = Fastify({
@@ -103,6 +132,11 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
   // A page on another site must not act with the user's cookie; checked before the caller is even resolved.
   app.addHook('onRequest', async (req) => checkSameOrigin(req, ctx.config.publicUrl));
   installAccessControl(app, auth);
+  const routes: RegisteredRoute[] = [];
+  registeredRouteLists.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    routes.push({ method: r.method, url: r.url, schema: r.schema as RegisteredRoute['schema'], config: r.config as RegisteredRoute['config'] });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -172,8 +206,8 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     });
   }
 
-  app.get('/healthz', { config: { access: allow.public() }, schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { access: allow.public() }, schema: { hide: true } }, async (_req, reply) => {
+  app.get('/healthz', { config: { access: allow.public() }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { access: allow.public() }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('unavailable') }) } } }, async (_req, reply) => {
     try {
       await ctx.db.query('select 1');
       return { status: 'ready' };
@@ -182,7 +216,7 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     }
   });
   const metricsAllowed = metricsGate(ctx.config);
-  app.get('/metrics', { config: { access: allow.public() }, schema: { hide: true } }, async (req, reply) => {
+  app.get('/metrics', { config: { access: allow.public() }, schema: { hide: true, response: { 200: Binary('Prometheus text exposition format') } } }, async (req, reply) => {
     metricsAllowed(req);
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();

@@ -9,6 +9,8 @@ import { badRequest, forbidden, notFound } from '../platform/errors.ts';
 import { RATE_SETTINGS, type RateSettings } from './rates.ts';
 import { previousPeriod, queryOverdue, queryRates, queryVolumes, SPLITS, VOLUME_KEYS } from './queries.ts';
 import type { ComparedRateItem, OverdueResponse, RateItem, RatesResponse, VolumesResponse } from './types.ts';
+import { EffectiveSettingsSchema, OverdueResponseSchema, RatesResponseSchema, SettingsOverviewSchema, VolumesResponseSchema } from './types.ts';
+import { NoContent } from '../platform/schemas.ts';
 import { PARTIAL_SETTINGS, areaOf, deleteSettings, effectiveSettings, envSettings, listSettings, merge, putSettings } from './settings.ts';
 
 const DIVISION = z.string().regex(/^\d{2,12}$/, '区划代码为 2–12 位数字 (2-12 digits)');
@@ -98,6 +100,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
           level: z.coerce.number().int().min(1).max(5).default(3).describe('division level for groupBy=division: 1 province, 2 city, 3 county, 4 township, 5 village'),
           compare: z.enum(['true', 'false']).default('false').describe('also compute the previous period of the same length'),
         }),
+        response: { 200: RatesResponseSchema.describe('format=json; format=xlsx answers an .xlsx workbook (sent as it is)') },
       },
     },
     async (req, reply) => {
@@ -133,6 +136,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
           by: z.enum(Object.keys(VOLUME_KEYS) as [keyof typeof VOLUME_KEYS, ...(keyof typeof VOLUME_KEYS)[]]).default('day'),
           split: z.enum(SPLITS).optional().describe('a second dimension: each item gets parts {value: count} (e.g. by=day&split=channel for a stacked chart)'),
         }),
+        response: { 200: VolumesResponseSchema.describe('format=json; format=xlsx answers an .xlsx workbook (sent as it is)') },
       },
     },
     async (req, reply) => {
@@ -167,6 +171,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
           limit: z.coerce.number().int().min(1).max(500).default(100),
           format: z.enum(['json', 'xlsx']).default('json'),
         }),
+        response: { 200: OverdueResponseSchema.describe('format=json; format=xlsx answers an .xlsx workbook (sent as it is)') },
       },
     },
     async (req, reply) => {
@@ -205,6 +210,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '统计口径 The definitions\' settings that apply to an area, and the rows they come from',
         querystring: z.strictObject({ divisionCode: DIVISION.optional() }),
+        response: { 200: SettingsOverviewSchema },
       },
     },
     async (req) => {
@@ -226,6 +232,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '设置统计口径 Sets the definitions\' settings for everywhere (*) or for a division and below (admin)',
         body: z.strictObject({ scope: z.union([z.literal('*'), DIVISION]).describe("'*' or a division code"), settings: PARTIAL_SETTINGS }),
+        response: { 200: EffectiveSettingsSchema },
       },
     },
     async (req) => {
@@ -261,6 +268,7 @@ export function registerStatsRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '删除统计口径 Removes a division\'s (or the global) settings row, so the general one applies again (admin)',
         params: z.strictObject({ scope: z.union([z.literal('*'), DIVISION]) }),
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CalendarDaySchema, CalendarSchema, DeadlineAnswerSchema, PolicyMatchSchema, PolicySchema, SweepResultSchema } from './types.ts';
+import { NoContent } from '../platform/schemas.ts';
 import type { App, Ctx } from '../platform/http.ts';
 import { allow } from '../platform/access.ts';
 import { invalid, notFound } from '../platform/errors.ts';
@@ -17,7 +19,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
   const tags = ['time limits'];
   const tl = () => ctx.services.timeLimits;
 
-  app.get('/api/calendars', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '工作日历 Calendars' } }, async (req) => {
+  app.get('/api/calendars', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '工作日历 Calendars', response: { 200: z.array(CalendarSchema) } } }, async (req) => {
     requireUser(req);
     return db.query(
       `SELECT c.name, c.mode, c.working_hours AS "workingHours", c.description, c.updated_at AS "updatedAt",
@@ -27,7 +29,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     );
   });
 
-  app.put('/api/calendars', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改日历 Create or change a calendar (admin)', body: CALENDAR_INPUT } }, async (req) => {
+  app.put('/api/calendars', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改日历 Create or change a calendar (admin)', body: CALENDAR_INPUT, response: { 200: z.object({ name: z.string() }) } } }, async (req) => {
     const p = requireRole(req, 'admin');
     try {
       await upsertCalendar(db, req.body);
@@ -48,6 +50,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
         summary: '节假日与调休 Holidays and make-up working days, or every day of a range with its kind',
         params: NAME,
         querystring: z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional(), all: z.enum(['true', 'false']).default('false') }),
+        response: { 200: z.array(CalendarDaySchema) },
       },
     },
     async (req) => {
@@ -77,6 +80,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
         summary: '设置节假日 Set holidays and make-up days (admin); replaceYears clears those years first',
         params: NAME,
         body: z.strictObject({ days: z.array(DAY_INPUT).max(2000), replaceYears: z.array(z.number().int().min(2000).max(2100)).max(10).default([]) }),
+        response: { 200: z.object({ updated: z.number() }) },
       },
     },
     async (req) => {
@@ -97,6 +101,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '恢复为普通日 Remove a holiday or make-up day, so the day follows the weekday rule again (admin)',
         params: z.strictObject({ name: NAME.shape.name, day: z.iso.date('日期格式为 YYYY-MM-DD (a date as YYYY-MM-DD)') }),
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {
@@ -128,6 +133,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
           source: z.string().trim().max(200, '来源最多 200 字 (at most 200 characters)').optional().describe('where the schedule comes from (e.g. 国务院办公厅关于2027年部分节假日安排的通知); kept as the note of each day'),
           years: z.record(z.string(), z.object({ holidays: z.array(z.string()), workdays: z.array(z.string()) })),
         }),
+        response: { 200: z.object({ updated: z.number(), years: z.array(z.number()) }) },
       },
     },
     async (req) => {
@@ -165,6 +171,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
         summary: '计算期限 The deadline a limit gives from an instant on this calendar',
         params: NAME,
         querystring: z.strictObject({ from: z.iso.datetime({ offset: true }), limit: z.string().regex(LIMIT_RE, 'e.g. 30m, 2h, 5d') }),
+        response: { 200: DeadlineAnswerSchema },
       },
     },
     async (req) => {
@@ -175,7 +182,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.get('/api/time-limit-policies', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '时限策略 Time-limit policies' } }, async (req) => {
+  app.get('/api/time-limit-policies', { config: { access: allow.signedIn('none') }, schema: { tags, summary: '时限策略 Time-limit policies', response: { 200: z.array(PolicySchema) } } }, async (req) => {
     requireUser(req);
     return loadPolicies(db);
   });
@@ -192,6 +199,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
           urgency: POLICY_INPUT.shape.urgency.unwrap().unwrap().default('normal'),
           channel: POLICY_INPUT.shape.channel.unwrap().unwrap().default('hotline'),
         }),
+        response: { 200: PolicyMatchSchema },
       },
     },
     async (req) => {
@@ -206,7 +214,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.put('/api/time-limit-policies', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改时限策略 Create or change a policy by name (admin)', body: POLICY_INPUT } }, async (req) => {
+  app.put('/api/time-limit-policies', { config: { access: allow.roles(['admin'], 'none') }, schema: { tags, summary: '新建/修改时限策略 Create or change a policy by name (admin)', body: POLICY_INPUT, response: { 200: z.object({ id: z.string(), name: z.string() }) } } }, async (req) => {
     const p = requireRole(req, 'admin');
     const cal = await db.query(`SELECT 1 FROM calendars WHERE name = $1`, [req.body.calendar]);
     if (!cal.length) throw invalid('calendar', '日历不存在 (no such calendar)');
@@ -220,7 +228,7 @@ export function registerTimeLimitRoutes(app: App, ctx: Ctx) {
     return { id, name: req.body.name };
   });
 
-  app.post('/api/time-limits/sweep', { config: { access: allow.roles(['admin', 'supervisor'], 'none') }, schema: { tags, summary: '立即巡检 Run the time-limit sweep now (admin, supervisor)' } }, async (req) => {
+  app.post('/api/time-limits/sweep', { config: { access: allow.roles(['admin', 'supervisor'], 'none') }, schema: { tags, summary: '立即巡检 Run the time-limit sweep now (admin, supervisor)', response: { 200: SweepResultSchema } } }, async (req) => {
     requireRole(req, 'admin', 'supervisor');
     return ctx.services.sweeper.sweep();
   });

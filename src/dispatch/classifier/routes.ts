@@ -3,6 +3,7 @@
  * worth (measured at training and live from operators' choices).
  */
 import { z } from 'zod';
+import { ClassifierStatusSchema, ClassifySchema, TrainReportSchema } from '../types.ts';
 import type { App, Ctx } from '../../platform/http.ts';
 import { allow } from '../../platform/access.ts';
 import type { Queryable } from '../../platform/db.ts';
@@ -113,6 +114,7 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
           '`abstained` is true when the best probability is below the threshold: show the proposals as hints only. ' +
           'Record the final choice so live accuracy is measured.',
         body: CLASSIFY_BODY,
+        response: { 200: ClassifySchema },
       },
     },
     async (req) => {
@@ -131,6 +133,7 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
         summary: '重新训练 Retrain the classifier now (admin, dispatcher)',
         description: 'Learns from answered cases, measures accuracy on cases it did not see, stores the model and makes it active. May take a while on a large history.',
         body: TRAIN_BODY,
+        response: { 200: z.object({ reports: z.array(TrainReportSchema) }) },
       },
     },
     async (req) => {
@@ -149,6 +152,7 @@ export function registerClassifierRoutes(app: App, ctx: Ctx): ClassifierService 
         tags,
         summary: '分类模型 Models: training date, samples, measured and live accuracy',
         querystring: z.strictObject({ since: z.iso.datetime({ offset: true }).optional().describe('live accuracy from this time (default: all feedback)') }),
+        response: { 200: ClassifierStatusSchema },
       },
     },
     async (req) => {

@@ -1,5 +1,7 @@
 /** HTTP API of the gazetteer: list, edit, import/export, geocode an address. */
 import { z } from 'zod';
+import { GazetteerEntrySchema, GazetteerExportRowSchema, GazetteerImportResultSchema, GazetteerListSchema, GeocodeAnswerSchema } from './types.ts';
+import { NoContent } from '../../platform/schemas.ts';
 import type { App, Ctx } from '../../platform/http.ts';
 import { allow } from '../../platform/access.ts';
 import { audit } from '../../platform/audit.ts';
@@ -40,6 +42,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
           limit: z.coerce.number().int().min(1).max(5000).default(500),
           offset: z.coerce.number().int().min(0).default(0),
         }),
+        response: { 200: GazetteerListSchema },
       },
     },
     async (req) => {
@@ -55,6 +58,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '地址匹配 Place a typed address: the known road/landmark it names, preferring the given division; match is null when nothing is known',
         querystring: z.strictObject({ address: z.string().trim().min(1).max(500), divisionCode: DIVISION_CODE.optional() }),
+        response: { 200: GeocodeAnswerSchema },
       },
     },
     async (req) => {
@@ -72,6 +76,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '导出地名 Export the gazetteer as JSON (the import format) or xlsx',
         querystring: z.strictObject({ format: z.enum(['json', 'xlsx']).default('json'), headers: z.enum(['en', 'zh']).default('en'), divisionCode: DIVISION_CODE.optional() }),
+        response: { 200: z.array(GazetteerExportRowSchema).describe('format=json: the entries in the import format; format=xlsx: an .xlsx workbook (sent as it is)') },
       },
     },
     async (req, reply) => {
@@ -87,7 +92,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.put('/api/gazetteer', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '新建/修改地名 Create or change an entry (by id, else by division and name; admin)', body: GAZETTEER_INPUT } }, async (req, reply) => {
+  app.put('/api/gazetteer', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '新建/修改地名 Create or change an entry (by id, else by division and name; admin)', body: GAZETTEER_INPUT, response: { 200: GazetteerEntrySchema, 201: GazetteerEntrySchema } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     const r = await db.tx(async (q) => {
       const res = await upsertGazetteer(q, req.body, p);
@@ -98,7 +103,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
     return reply.status(r.created ? 201 : 200).send(row[0]);
   });
 
-  app.delete('/api/gazetteer/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '删除地名 Delete an entry (admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/gazetteer/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '删除地名 Delete an entry (admin)', params: ID, response: { 204: NoContent } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     await db.tx(async (q) => {
       await deleteGazetteer(q, req.params.id, p);
@@ -116,6 +121,7 @@ export function registerGazetteerRoutes(app: App, ctx: Ctx) {
         summary: '导入地名 Import entries (JSON array in the export format; all or nothing; admin)',
         querystring: z.strictObject({ dryRun: z.enum(['true', 'false']).default('false') }),
         body: z.array(GAZETTEER_IMPORT_ROW).max(200_000),
+        response: { 200: GazetteerImportResultSchema },
       },
     },
     async (req) => {

@@ -1,5 +1,7 @@
 /** HTTP API of the responsibility list and of dispatch proposals. */
 import { z } from 'zod';
+import { PlacedProposalSchema, RuleExportRowSchema, RuleImportResultSchema, RuleListSchema, RuleRowSchema, TextProposalSchema } from './types.ts';
+import { NoContent } from '../../platform/schemas.ts';
 import type { App, Ctx } from '../../platform/http.ts';
 import { allow } from '../../platform/access.ts';
 import { Problem, badRequest, invalid, notFound } from '../../platform/errors.ts';
@@ -59,6 +61,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
           limit: z.coerce.number().int().min(1).max(5000).default(500),
           offset: z.coerce.number().int().min(0).default(0),
         }),
+        response: { 200: RuleListSchema },
       },
     },
     async (req) => {
@@ -75,6 +78,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '导出权责清单 Export the list as JSON (the import format) or xlsx',
         querystring: z.strictObject({ format: z.enum(['json', 'xlsx']).default('json'), headers: z.enum(['en', 'zh']).default('en'), active: BOOL.optional() }),
+        response: { 200: z.array(RuleExportRowSchema).describe('format=json: the rules in the import format; format=xlsx: an .xlsx workbook (sent as it is)') },
       },
     },
     async (req, reply) => {
@@ -91,7 +95,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.get('/api/responsibilities/:id', { config: { access: allow.staff('none') }, schema: { tags, summary: '一条规则 One rule', params: ID } }, async (req) => {
+  app.get('/api/responsibilities/:id', { config: { access: allow.staff('none') }, schema: { tags, summary: '一条规则 One rule', params: ID, response: { 200: RuleRowSchema } } }, async (req) => {
     requireStaff(req);
     const r = await getRule(db, req.params.id);
     if (!r) throw notFound('responsibility rule');
@@ -107,6 +111,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
         description:
           'A rule names a category prefix, optionally an area (divisionCode) and the level where the unit sits (divisionLevel), and either an explicit unit (unitId/unitCode) or a unit kind and/or name keyword (several separated by |) resolved along the case’s division chain.',
         body: RULE_INPUT,
+        response: { 200: RuleRowSchema, 201: RuleRowSchema },
       },
     },
     async (req, reply) => {
@@ -120,7 +125,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     },
   );
 
-  app.delete('/api/responsibilities/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID } }, async (req, reply) => {
+  app.delete('/api/responsibilities/:id', { config: { access: allow.roles(['admin'], 'jurisdiction') }, schema: { tags, summary: '停用规则 Deactivate a rule (soft delete; admin)', params: ID, response: { 204: NoContent } } }, async (req, reply) => {
     const p = requireRole(req, 'admin');
     await db.tx(async (q) => {
       await deactivateRule(q, req.params.id, p);
@@ -139,6 +144,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
         description: 'Rows are matched by id, else by rule number (no), else created. replace=true deactivates the active rules within your jurisdiction that the file does not name. For xlsx use the CLI: zhili responsibility import FILE.',
         querystring: z.strictObject({ replace: BOOL.default('false'), dryRun: BOOL.default('false') }),
         body: z.array(RULE_IMPORT_ROW).max(50_000),
+        response: { 200: RuleImportResultSchema },
       },
     },
     async (req) => {
@@ -170,6 +176,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
           lat: z.coerce.number().min(-90).max(90).optional(),
           address: z.string().trim().min(1).max(500).optional(),
         }),
+        response: { 200: PlacedProposalSchema },
       },
     },
     async (req) => {
@@ -237,6 +244,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
           lat: z.number().min(-90).max(90).optional(),
           address: z.string().trim().min(1).max(500).optional(),
         }),
+        response: { 200: TextProposalSchema },
       },
     },
     async (req) => {
@@ -293,6 +301,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
         summary: '导入权责清单 (Excel) Import rules from an xlsx workbook (the export format, English or Chinese headers; all or nothing; admin)',
         description: `Send the workbook as the body with Content-Type ${XLSX_MIME}. Unknown columns are ignored and reported in \`ignoredColumns\`; row errors name \`<row number>.<field>\` as the sheet numbers rows.`,
         querystring: z.strictObject({ replace: BOOL.default('false'), dryRun: BOOL.default('false') }),
+        response: { 200: RuleImportResultSchema },
       },
     },
     async (req) => {

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { MetaOut } from '../../../src/cases/model.ts';
 import { api, ApiError } from './client.ts';
 import type { CaseDetail, Category, Division, Grid, Me, Role, SuggestInput, Suggestions, Unit } from './types.ts';
 
@@ -135,13 +136,8 @@ export function useSuggestions(input: SuggestInput | null, enabled = true) {
 export const MERGE_ROLES: Role[] = ['operator', 'dispatcher', 'supervisor'];
 export const CLOSE_DIRECTLY_ROLES: Role[] = ['operator', 'grid_worker'];
 
-export interface Meta {
-  statuses: { value: string; label: string }[];
-  actions: { value: string; label: string }[];
-  channels: { value: string; label: string }[];
-  types: { value: string; label: string }[];
-  urgencies: { value: string; label: string }[];
-}
+/** GET /api/meta (the server's response schema). */
+export type Meta = MetaOut;
 
 /** Enumerations with their Chinese labels, for values this console does not know yet. */
 export function useMeta() {

@@ -1,7 +1,19 @@
-import type { Attachment } from './client.ts';
-import type { Proposal, ProposedUnit } from '../../../src/dispatch/responsibility/types.ts';
 import type { Role } from '../../../src/org/roles.ts';
-import type { Status, Channel, CaseType, Urgency, Warning } from '../../../src/cases/vocabulary.ts';
+import type { Status, Channel, CaseType, Urgency } from '../../../src/cases/vocabulary.ts';
+import type { Json } from '../../../src/platform/json.ts';
+import type {
+  CaseAttachmentOut,
+  CaseDetailOut,
+  CaseListOut,
+  CaseViewOut,
+  CategoryOut,
+  DeadlineOut,
+  TimelineEventOut,
+} from '../../../src/cases/model.ts';
+import type { Me as ServerMe, Unit as ServerUnit, Grid as ServerGrid, Division as ServerDivision } from '../../../src/org/types.ts';
+import type { Article } from '../../../src/kb/types.ts';
+import type { DuplicateCandidate as ServerDuplicateCandidate, Suggestions as ServerSuggestions } from '../../../src/dispatch/types.ts';
+import type { Proposal, ProposedUnit } from '../../../src/dispatch/responsibility/types.ts';
 
 /**
  * The server's vocabularies, not copies: vocabulary.ts holds constants only, so
@@ -11,198 +23,49 @@ export { STATUSES, ACTIONS, CASE_TYPES, CHANNELS, URGENCIES, WARNINGS, LIST_SORT
 export type { Status, Action, CaseType, Channel, Urgency, Warning, ListSort } from '../../../src/cases/vocabulary.ts';
 export type { Role };
 
-export interface Me {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: Role[];
-  roleLabels: string[];
-  unitId: string | null;
-  unit: { code: string; name: string } | null;
-  scopeCodes: string[];
-}
+/*
+ * The API's answers are the server's response schemas (zod, src/<feature>/types.ts
+ * or model.ts), read through Json<> (dates as ISO strings): no hand copies here,
+ * so a field the server stops sending is a type error in the console.
+ */
 
-export interface CaseView {
-  id: string;
-  no: string;
-  channel: Channel;
-  channelLabel?: string;
-  type: CaseType;
-  typeLabel?: string;
-  categoryCode: string | null;
-  categoryName?: string;
-  urgency: Urgency;
-  urgencyLabel?: string;
-  title: string;
-  description: string;
-  reporter: { name: string | null; phone: string | null; confidential: boolean; masked: boolean };
-  location: {
-    address: string | null;
-    lng: number | null;
-    lat: number | null;
-    gridId: string | null;
-    gridName?: string;
-    divisionCode: string | null;
-    divisionName?: string;
-  };
-  status: Status;
-  statusLabel?: string;
-  leadUnitId: string | null;
-  leadUnitName?: string;
-  assistUnitIds: string[];
-  handlerUserId: string | null;
-  reply: string | null;
-  solved: boolean | null;
-  rating: number | null;
-  ratingComment: string | null;
-  duplicateOf: string | null;
-  externalRef: string | null;
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-  version: number;
-  /** The running clock (时限) and its warning; absent on servers without time limits. */
-  deadline?: Deadline;
-  returnCount?: number;
-  mergedCount?: number;
-  needsArbitration?: boolean;
-  /** Fields a newer server may add; shown when present. */
-  [extra: string]: unknown;
-}
+export type Me = Json<ServerMe>;
+
+/** The case vocabularies travel as strings; the console reads them as the server's vocabularies (vocabulary.ts). */
+type Vocabularies = { channel: Channel; type: CaseType; urgency: Urgency };
+
+export type CaseView = Omit<Json<CaseViewOut>, keyof Vocabularies> & Vocabularies;
 
 export type Clock = 'dispatch' | 'accept' | 'arrive' | 'reply' | 'verify';
 
-export interface Deadline {
-  clock: Clock | string | null;
-  dueAt: string | null;
-  warnAt: string | null;
-  warning: Warning;
-  escalated: boolean;
-  acceptDueAt: string | null;
-  replyDueAt: string | null;
-  returnDueAt: string | null;
-  extensionCount: number;
-  pendingExtension: { duration: string; reason?: string; requestedAt?: string } | null;
-}
+/** The running clock (时限) and its warning. */
+export type Deadline = Json<DeadlineOut>;
 
-export interface TimelineEvent {
-  seq: number;
-  at: string;
-  action: string;
-  actionLabel: string;
-  fromStatus: Status | null;
-  toStatus: Status;
-  comment: string | null;
-  data: Record<string, unknown> | null;
-  attachmentIds: string[] | null;
-  actor: { id: string | null; name: string | null } | null;
-  actorUnit: { id: string | null; name: string | null } | null;
-}
+export type TimelineEvent = Json<TimelineEventOut>;
 
-export interface CaseDetail extends CaseView {
-  assistUnits: { id: string; name: string }[];
-  attachments: Attachment[];
-  /** Actions this user may take now; may include ones this console does not know yet. */
-  availableActions: string[];
-  timeline: TimelineEvent[];
-}
+export type CaseAttachment = Json<CaseAttachmentOut>;
 
-export interface CaseList {
-  items: CaseView[];
-  nextCursor: string | null;
-  /** With withTotal=true: the number of matches, exact up to a cap (then totalCapped). */
-  total?: number;
-  totalCapped?: boolean;
-}
+export type CaseDetail = Omit<Json<CaseDetailOut>, keyof Vocabularies> & Vocabularies;
 
+export type CaseList = Omit<Json<CaseListOut>, 'items'> & { items: CaseView[] };
 
-export interface Category {
-  code: string;
-  name: string;
-  parentCode: string | null;
-  level: number;
-  sort: number;
-  active: boolean;
-}
+export type Category = Json<CategoryOut>;
 
-export interface Unit {
-  id: string;
-  code: string;
-  name: string;
-  kind: string;
-  parentId: string | null;
-  parentCode: string | null;
-  divisionCodes: string[];
-  phone: string | null;
-  active: boolean;
-}
+export type Unit = Json<ServerUnit>;
 
-export interface Grid {
-  id: string;
-  code: string;
-  name: string;
-  divisionCode: string;
-  geometry?: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
-  workerUserId: string | null;
-  workerUsername: string | null;
-  workerName: string | null;
-  households: number;
-  population: number;
-}
+export type Grid = Json<ServerGrid>;
 
-export interface Division {
-  code: string;
-  name: string;
-  level: number;
-  chain?: { code: string; name: string; level: number }[];
-}
-
-/** A ranked guess of the classifier; `abstained` when it is not sure enough to propose anything. */
-export interface Ranked<T> {
-  top: (T & { probability: number })[];
-  abstained: boolean;
-}
+export type Division = Json<ServerDivision>;
 
 /** The responsibility list's answer (权责清单) for a category in a division: the server's type (no dates, so JSON carries it as it is). */
 export type { Proposal, ProposedUnit };
 
-export interface DuplicateCandidate {
-  id: string;
-  no: string;
-  title: string;
-  status: Status;
-  categoryCode: string | null;
-  createdAt: string;
-  mergedCount: number;
-  score: number;
-  textSimilarity: number;
-  distanceM: number | null;
-  sameGrid: boolean;
-  sameAddress: boolean;
-}
+export type DuplicateCandidate = Json<ServerDuplicateCandidate>;
 
-export interface KbArticle {
-  id: string;
-  question: string;
-  answer: string;
-  categoryCodes: string[];
-  source: string | null;
-  validTo: string | null;
-  valid: boolean;
-  /** Text-search rank when found by a query (higher is better). */
-  rank?: number;
-}
+export type KbArticle = Json<Article>;
 
 /** What POST /api/dispatch/suggest answers (src/dispatch/routes.ts). */
-export interface Suggestions {
-  place: { point: { lng: number; lat: number } | null; gridId: string | null; divisionCode: string | null };
-  categories: Ranked<{ code: string; name: string }> | null;
-  units: Ranked<{ id: string; name: string }> | null;
-  proposal: Proposal | null;
-  duplicates: DuplicateCandidate[];
-  articles: KbArticle[];
-}
+export type Suggestions = Json<ServerSuggestions>;
 
 /** What the intake screen sends for suggestions, as the call is typed. */
 export interface SuggestInput {

@@ -173,7 +173,7 @@ const CASES: Case[] = [
   },
   {
     action: 'decide_extension',
-    state: { status: 'in_progress', pendingExtension: { duration: '3d', reason: '需采购灯具' } },
+    state: { status: 'in_progress', deadline: { ...caseFixture().deadline, pendingExtension: { duration: '3d', reason: '需采购灯具' } } },
     fields: ['审批结果', '审批意见'],
     fill: async (user, d) => {
       expect(within(d).getByText('需采购灯具')).toBeTruthy();

@@ -314,7 +314,8 @@ export function ActionModal({
 /** The extension request awaiting a decision, if the case carries it. */
 function PendingExtension({ c }: { c: CaseDetail }) {
   const { t, lang } = useI18n();
-  const p = (c.pendingExtension ?? null) as { duration?: string; reason?: string } | null;
+  // The request rides on the running clock (deadline.pendingExtension), as the server sends it.
+  const p = c.deadline?.pendingExtension ?? null;
   if (!p) return null;
   return (
     <Alert

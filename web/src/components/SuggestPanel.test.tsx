@@ -2,7 +2,25 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { relevantArticles } from './SuggestPanel.tsx';
 
-const art = (id: string, rank?: number) => ({ id, question: id, answer: id, categoryCodes: [], source: null, validTo: null, valid: true, ...(rank === undefined ? {} : { rank }) });
+const art = (id: string, rank?: number) => ({
+  id,
+  question: id,
+  answer: id,
+  categoryCodes: [],
+  keywords: [],
+  divisionCodes: [],
+  source: null,
+  validFrom: '2026-01-01',
+  validTo: null,
+  active: true,
+  valid: true,
+  createdBy: null,
+  updatedBy: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
+  ...(rank === undefined ? {} : { rank }),
+});
 
 describe('relevantArticles', () => {
   it('drops the weak "any word" matches a call shares one word with', () => {

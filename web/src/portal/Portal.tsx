@@ -434,7 +434,7 @@ function PickMap({ picked, onPick }: { picked: { lng: number; lat: number } | nu
   const grids = useQuery<PublicGrid[]>({ queryKey: ['public-grids'], queryFn: () => api('/api/public/grids', { quiet401: true }), staleTime: 10 * 60_000 });
   // MapCanvas draws console grids; the public outlines carry no worker or household data.
   const shapes = useMemo<Grid[]>(
-    () => (grids.data ?? []).map((g) => ({ ...g, divisionCode: '', workerUserId: null, workerUsername: null, workerName: null, households: 0, population: 0 })),
+    () => (grids.data ?? []).map((g) => ({ ...g, divisionCode: '', workerUserId: null, workerUsername: null, workerName: null, households: 0, population: 0, updatedAt: '' })),
     [grids.data],
   );
   return (

@@ -1,5 +1,6 @@
 import type { Json } from '../../../src/platform/json.ts';
 import type { PublicCaseView, PublicEvent } from '../../../src/cases/types.ts';
+import type { PublicGridOut } from '../../../src/cases/model.ts';
 
 /** One step of the public timeline (POST /api/public/track): what happened and which unit, never who. */
 export type { PublicEvent };
@@ -8,9 +9,4 @@ export type { PublicEvent };
 export type PublicCase = Json<PublicCaseView>;
 
 /** Grid outlines for the map pick (GET /api/public/grids). */
-export interface PublicGrid {
-  id: string;
-  code: string;
-  name: string;
-  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
-}
+export type PublicGrid = Json<PublicGridOut>;

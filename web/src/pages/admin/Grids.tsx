@@ -5,6 +5,7 @@
  * (previewed and validated before anything is written, all or nothing);
  * export GeoJSON.
  */
+import type { ImportResult as ServerImportResult } from '../../../../src/org/types.ts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, InputNumber, Popconfirm, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -431,12 +432,8 @@ interface ImportRow {
   exists?: boolean;
 }
 
-interface ImportResult {
-  count: number;
-  dryRun: boolean;
-  warnings: string[];
-  existing?: string[];
-}
+/** What POST /api/grids/import answers (the server's response schema). */
+type ImportResult = ServerImportResult;
 
 /** Choose a file, see it on the map with each feature's problems, then import all of it or nothing. */
 function GridImport({ onPreview, onDone, onCancel }: { onPreview(p: PreviewFeature[] | undefined): void; onDone(): void; onCancel(): void }) {

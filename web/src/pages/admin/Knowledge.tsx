@@ -11,28 +11,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, ApiError, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
+import type { KbArticle } from '../../api/types.ts';
 import { useI18n } from '../../i18n.tsx';
 import { applyServerErrors, errorText } from '../../lib/forms.ts';
 import { fmtTime } from '../../lib/format.ts';
 import { EmptyState, ErrorState, Loading } from '../../components/States.tsx';
 import { CategoryPicker, DivisionPicker, PageHead, useCategoryPaths } from './rules-shared.tsx';
 
-export interface Article {
-  id: string;
-  question: string;
-  answer: string;
-  categoryCodes: string[];
-  keywords: string[];
-  divisionCodes: string[];
-  source: string | null;
-  validFrom: string;
-  validTo: string | null;
-  active: boolean;
-  valid: boolean;
-  updatedAt: string;
-  version: number;
-  rank?: number;
-}
+/** A knowledge article as the API answers it (the server's response schema). */
+export type Article = KbArticle;
 
 interface ArticleForm {
   question: string;

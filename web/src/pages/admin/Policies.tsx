@@ -13,42 +13,16 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { api, withQuery } from '../../api/client.ts';
 import { useMe } from '../../api/hooks.ts';
 import { CASE_TYPES, CHANNELS, URGENCIES } from '../../api/types.ts';
+import type { Json } from '../../../../src/platform/json.ts';
+import type { Calendar, Policy } from '../../../../src/timelimits/types.ts';
 import { CHANNEL_TEXT, TYPE_TEXT, URGENCY_TEXT, useI18n, useLabel } from '../../i18n.tsx';
 import { errorText } from '../../lib/forms.ts';
 import { EmptyState, ErrorState, Loading } from '../../components/States.tsx';
 import { CategoryPicker, EditDrawer, PageHead, isAdmin, limitText, useCategoryPaths } from './rules-shared.tsx';
 
-export interface PolicyRow {
-  id: string;
-  name: string;
-  caseType: string | null;
-  categoryCode: string | null;
-  urgency: string | null;
-  channel: string | null;
-  calendar: string;
-  dispatchLimit: string | null;
-  acceptLimit: string | null;
-  arriveLimit: string | null;
-  replyLimit: string;
-  verifyLimit: string | null;
-  returnLimit: string | null;
-  summonLimit: string | null;
-  yellowRatio: number;
-  escalateAfter: string | null;
-  maxExtensions: number;
-  maxExtension: string | null;
-  active: boolean;
-}
-
-export interface CalendarRow {
-  name: string;
-  mode: 'working' | 'natural';
-  workingHours: { start: string; end: string }[];
-  description: string | null;
-  updatedAt: string;
-  offDays: number;
-  workDays: number;
-}
+/** A time-limit policy and a calendar as the API answers them (the server's response schemas). */
+export type PolicyRow = Json<Policy>;
+export type CalendarRow = Json<Calendar>;
 
 const LIMIT_RE = /^\d{1,5}(m|h|d)$/;
 const LIMIT_FIELDS = ['dispatchLimit', 'acceptLimit', 'arriveLimit', 'replyLimit', 'verifyLimit', 'returnLimit', 'summonLimit', 'escalateAfter', 'maxExtension'] as const;

@@ -17,7 +17,7 @@ import { UnitSelect, UNIT_KIND_TEXT } from '../../components/UnitSelect.tsx';
 import { EmptyState, ErrorState } from '../../components/States.tsx';
 import { CategoryPicker, DivisionPicker, EditDrawer, PageHead, isAdmin } from './rules-shared.tsx';
 import type { Json } from '../../../../src/platform/json.ts';
-import type { RuleRow as ServerRuleRow } from '../../../../src/dispatch/responsibility/types.ts';
+import type { RuleImportResult, RuleRow as ServerRuleRow } from '../../../../src/dispatch/responsibility/types.ts';
 
 /** A rule as the API sends it: the server's type, dates as strings. */
 export type RuleRow = Json<ServerRuleRow>;
@@ -466,14 +466,8 @@ function TryText() {
   );
 }
 
-interface ImportResult {
-  count: number;
-  created: number;
-  updated: number;
-  deactivated: number;
-  dryRun: boolean;
-  ignoredColumns: string[];
-}
+/** What POST /api/responsibilities/import.xlsx answers (the server's response schema; the xlsx import always names the ignored columns). */
+type ImportResult = RuleImportResult & { ignoredColumns: string[] };
 
 /** Upload a workbook: check it first (dry run), then import; row errors name the sheet rows. */
 function ImportModal({ open, onClose }: { open: boolean; onClose(): void }) {

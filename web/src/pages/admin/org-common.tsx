@@ -10,35 +10,19 @@ import { CheckCircleOutlined, StopOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { api, withQuery } from '../../api/client.ts';
 import type { Me, Role } from '../../api/types.ts';
+import type { Json } from '../../../../src/platform/json.ts';
+import type { DivisionDetail as ServerDivisionDetail, DivisionListItem, User } from '../../../../src/org/types.ts';
 import { useI18n } from '../../i18n.tsx';
 import { applyServerErrors } from '../../lib/forms.ts';
 
-export interface DivisionRow {
-  code: string;
-  name: string;
-  level: number;
-  parentCode: string | null;
-  hasChildren?: boolean;
-}
+/** A division as GET /api/divisions lists it (the server's response schema); hasChildren is absent on rows the console makes itself. */
+export type DivisionRow = Omit<Json<DivisionListItem>, 'hasChildren' | 'geometry'> & { hasChildren?: boolean };
 
-export interface DivisionDetail extends DivisionRow {
-  chain: { code: string; name: string; level: number }[];
-  childCount: number;
-}
+/** GET /api/divisions/:code: the division with its chain and child count. */
+export type DivisionDetail = Json<ServerDivisionDetail> & { parentCode?: string | null; hasChildren?: boolean };
 
-export interface AdminUser {
-  id: string;
-  username: string;
-  displayName: string;
-  phone: string | null;
-  roles: Role[];
-  unitId: string | null;
-  unitCode: string | null;
-  unitName: string | null;
-  scopeCodes: string[];
-  active: boolean;
-  createdAt?: string;
-}
+/** A user as the admin API answers (phone masked except on GET /api/users/:id). */
+export type AdminUser = Json<User>;
 
 export const LEVEL_TEXT: Record<number, [string, string]> = {
   1: ['省', 'Province'],

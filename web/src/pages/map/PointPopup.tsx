@@ -8,26 +8,14 @@ import { Button, Space, Spin, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import { api } from '../../api/client.ts';
-import type { Status } from '../../api/types.ts';
+import type { Json } from '../../../../src/platform/json.ts';
+import type { MapPointOut } from '../../../../src/cases/model.ts';
 import { errorText } from '../../lib/forms.ts';
 import { STATUS_COLOR, STATUS_TEXT, useI18n, useLabel } from '../../i18n.tsx';
-import { WARNING_TAG_COLOR, WARNING_TEXT, type Warning } from './filters.ts';
+import { WARNING_TAG_COLOR, WARNING_TEXT } from './filters.ts';
 
-export interface MapCaseSummary {
-  id: string;
-  no: string;
-  title: string;
-  status: Status;
-  warning: Warning;
-  dueAt: string | null;
-  categoryCode: string | null;
-  categoryName: string | null;
-  address: string | null;
-  createdAt: string;
-  gridName: string | null;
-  leadUnitName: string | null;
-  urgency: 'normal' | 'urgent';
-}
+/** GET /api/map/cases/:ref (the server's response schema), dates as strings. */
+export type MapCaseSummary = Json<MapPointOut>;
 
 export function PointPopup({ id, no }: { id: string; no: string }) {
   const { t } = useI18n();

@@ -6,17 +6,10 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client.ts';
+import type { ClientConfigOut } from '../../../../src/cases/model.ts';
 
-export interface ClientConfig {
-  map: {
-    /** Leaflet URL template ({z}/{x}/{y}, optional {s}); null = no base tiles, a plain background. */
-    tileUrl: string | null;
-    attribution: string;
-    /** [lng, lat] where the map opens when it has nothing to fit; null = unknown. */
-    center: [number, number] | null;
-    zoom: number | null;
-  };
-}
+/** GET /api/client-config (the server's response schema). */
+export type ClientConfig = ClientConfigOut;
 
 /** Build-time fallback (VITE_TILE_URL), for a console served by a server without the setting. */
 const BUILD_TILE_URL: string | undefined = import.meta.env.VITE_TILE_URL;

@@ -5,14 +5,11 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client.ts';
+import type { Json } from '../../../../src/platform/json.ts';
+import type { DivisionListItem } from '../../../../src/org/types.ts';
 
-export interface DivisionOutline {
-  code: string;
-  name: string;
-  /** 1 province … 4 township/street, 5 village/community. */
-  level: number;
-  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown } | null;
-}
+/** A division with its outline, as GET /api/divisions?geometry=true lists it (the server's response schema). */
+export type DivisionOutline = Omit<Json<DivisionListItem>, 'geometry'> & { geometry: NonNullable<Json<DivisionListItem>['geometry']> | null };
 
 export function useDivisionOutlines(enabled = true) {
   return useQuery<DivisionOutline[]>({
