@@ -83,7 +83,15 @@ class SeedCaseService extends CaseService {
   }
 }
 
-export async function runPlans(db: Db, plans: Plan[], principals: Map<string, Principal>, unitId: Map<string, string>, timeLimits: TimeLimits) {
+export async function runPlans(
+  db: Db,
+  plans: Plan[],
+  principals: Map<string, Principal>,
+  unitId: Map<string, string>,
+  timeLimits: TimeLimits,
+  /** Called after every 50th work order with the number done. */
+  progress?: (done: number, of: number) => void,
+) {
   const service = new SeedCaseService(await seedCtx(db, timeLimits), db);
   const who = (u: string) => {
     const p = principals.get(u);
@@ -143,6 +151,8 @@ export async function runPlans(db: Db, plans: Plan[], principals: Map<string, Pr
       await track(version);
     }
     if (version !== p.steps.length + 1) throw new Error(`demo: case ${view.no} ended at version ${version}`);
+    const done = ids.filter(Boolean).length;
+    if (done % 50 === 0 && done < ordered.length) progress?.(done, ordered.length);
   }
   return { ids, events, stamps: tracker.stamps };
 }

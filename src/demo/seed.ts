@@ -174,7 +174,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     // (now()) then differs per step, so the tracker can tell which step wrote
     // which timestamp even when the engine stamps with now() in SQL.
     const [{ maxAudit }] = await db.query<{ maxAudit: number }>(`SELECT coalesce(max(id), 0)::int AS "maxAudit" FROM audit_log`);
-    const { events, stamps } = await runPlans(db, plans, principals, unitId, timeLimits);
+    const { events, stamps } = await runPlans(db, plans, principals, unitId, timeLimits, (done, of) => lap(`${done} of ${of} work orders`));
     lap(`${plans.length} work orders, ${events.length} events`);
     await backdate(db, events, stamps);
     // The engine audits every read of a reporter's personal data; the seed's own
