@@ -172,16 +172,17 @@ async function run(s: Started, retraining: boolean): Promise<RunResult> {
   const leader = await signIn(s.url, 'leader');
   const res: RunResult = { create: [], read: [], dashboard: [], healthz: [], rssMax: 0, trainerRssMax: 0, errors: 0, trainings: 0, trainSeconds: [] };
   const inflight = new Set<Promise<unknown>>();
+  const fail = (what: string) => {
+    if (res.errors++ < 3) console.error(`embedded: request failed: ${what}`);
+  };
   const timed = (into: number[], url: string, init: RequestInit = {}) => {
     const t0 = performance.now();
     const p = fetch(url, init)
       .then(async (r) => {
-        await r.arrayBuffer();
-        if (!r.ok) res.errors++;
+        const body = await r.text();
+        if (!r.ok) fail(`${r.status} ${init.method ?? 'GET'} ${url.replace(s.url, '').slice(0, 60)}: ${body.slice(0, 200)}`);
       })
-      .catch(() => {
-        res.errors++;
-      })
+      .catch((err) => fail(`${init.method ?? 'GET'} ${url.replace(s.url, '').slice(0, 60)}: ${err.message}`))
       .finally(() => {
         into.push(performance.now() - t0);
         inflight.delete(p);
