@@ -14,6 +14,9 @@
  * out on schedule whether or not earlier ones returned, so a stall shows in
  * the latencies instead of slowing the load down.
  *
+ * BENCH_EMBEDDED_INLINE=1 adds a run with training in the server's own thread
+ * (ZHILI_CLASSIFIER_TRAIN_IN=inline, the former way) for comparison.
+ *
  * Prints the baseline line, then, last:
  *   embedded: first_start_s=X create_p99_ms=Y read_p95_ms=Z healthz_p99_ms=W rss_max_mb=V
  */
@@ -150,6 +153,7 @@ interface RunResult {
   trainings: number;
   trainSeconds: number[];
   trainingAtEnd?: boolean;
+  slowest: number[];
 }
 
 /** A POST without fetch's 5-minute header timeout: a training on a busy machine may take longer. */
@@ -170,7 +174,7 @@ async function run(s: Started, retraining: boolean): Promise<RunResult> {
   const operator = await signIn(s.url, 'operator');
   const dispatcher = await signIn(s.url, 'dispatcher');
   const leader = await signIn(s.url, 'leader');
-  const res: RunResult = { create: [], read: [], dashboard: [], healthz: [], rssMax: 0, trainerRssMax: 0, errors: 0, trainings: 0, trainSeconds: [] };
+  const res: RunResult = { create: [], read: [], dashboard: [], healthz: [], rssMax: 0, trainerRssMax: 0, errors: 0, trainings: 0, trainSeconds: [], slowest: [] };
   const inflight = new Set<Promise<unknown>>();
   const fail = (what: string) => {
     if (res.errors++ < 3) console.error(`embedded: request failed: ${what}`);
@@ -184,12 +188,17 @@ async function run(s: Started, retraining: boolean): Promise<RunResult> {
       })
       .catch((err) => fail(`${init.method ?? 'GET'} ${url.replace(s.url, '').slice(0, 60)}: ${err.message}`))
       .finally(() => {
-        into.push(performance.now() - t0);
+        const ms = performance.now() - t0;
+        into.push(ms);
+        // the slowest request of each second of the window, to see when stalls happen
+        const sec = Math.floor((t0 - start) / 1000);
+        res.slowest[sec] = Math.max(res.slowest[sec] ?? 0, ms);
         inflight.delete(p);
       });
     inflight.add(p);
   };
   const t0 = performance.now();
+  const start = t0;
   const end = t0 + SECONDS * 1000;
   let stopTraining = false;
   // Retrainings back to back from the first second to the end of the window (one may still run at its end).
@@ -225,8 +234,9 @@ async function run(s: Started, retraining: boolean): Promise<RunResult> {
     every(100, (i) => timed(res.read, `${s.url}/api/cases?limit=50&${QUEUES[i % QUEUES.length]}`, { headers: cookieHeaders })),
     every(5000, () => {
       // the dashboard's panels, as the console requests them at once
-      for (const q of ['rates?groupBy=none&compare=true', 'overdue?limit=10', 'volumes?by=day&split=channel', 'rates?groupBy=division'])
-        timed(res.dashboard, `${s.url}/api/stats/${q}&${period}`, { headers: { cookie: leader } });
+      // (the overdue list takes no period: it is what is overdue now)
+      for (const q of ['rates?groupBy=none&compare=true&' + period, 'overdue?limit=10', 'volumes?by=day&split=channel&' + period, 'rates?groupBy=division&' + period])
+        timed(res.dashboard, `${s.url}/api/stats/${q}`, { headers: { cookie: leader } });
     }),
     every(100, () => timed(res.healthz, `${s.url}/healthz`)),
     every(250, () => {
@@ -250,7 +260,8 @@ function line(label: string, firstStart: number, r: RunResult): string {
     (r.trainingAtEnd
       ? `; retrainings completed ${r.trainings} (${r.trainSeconds.map((s) => fmt(s, 1)).join(', ')} s) and one running at the end, training process rss max ${fmt(r.trainerRssMax)} MB`
       : '') +
-    ')'
+    ')' +
+    (process.env.BENCH_EMBEDDED_TIMELINE === '1' ? `\n  slowest request per second: ${r.slowest.map((ms, s) => `${s}:${fmt(ms)}`).join(' ')}` : '')
   );
 }
 
@@ -265,6 +276,18 @@ export async function benchEmbedded(): Promise<string> {
     console.log(`embedded: ${added} answered cases of history added`);
     const b = join(root, 'b');
     cpSync(a, b, { recursive: true });
+    const lines: string[] = [];
+    if (process.env.BENCH_EMBEDDED_INLINE === '1') {
+      // for comparison: training in the server's own thread, in slices, as it was before
+      const c = join(root, 'c');
+      cpSync(a, c, { recursive: true });
+      const inl = await start(c, { ZHILI_CLASSIFIER_TRAIN_IN: 'inline' });
+      const r = await run(inl, true);
+      await inl.stop();
+      await (r as RunResult & { trainLoop: Promise<void> }).trainLoop;
+      lines.push(line("embedded (retraining in the server's thread)", first.seconds, r));
+      console.log(lines[0]);
+    }
 
     // B: retraining off, the baseline
     const off = await start(a, { ZHILI_CLASSIFIER_RETRAIN_HOURS: '0' });
@@ -276,7 +299,7 @@ export async function benchEmbedded(): Promise<string> {
     const loaded = await run(on, true);
     await on.stop();
     await (loaded as RunResult & { trainLoop: Promise<void> }).trainLoop;
-    return [line('embedded (retraining off)', first.seconds, baseline), line('embedded', first.seconds, loaded)].join('\n');
+    return [...lines, line('embedded (retraining off)', first.seconds, baseline), line('embedded', first.seconds, loaded)].join('\n');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -51,7 +51,12 @@ export async function discardIncompleteDemo(db: Db, log: (m: string) => void = (
   const tables = await db.query<{ name: string }>(
     `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
   );
-  await db.exec(`TRUNCATE ${tables.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
+  // sequences too (case numbers), so the demo reloads exactly as on a first start
+  const sequences = await db.query<{ name: string }>(`SELECT quote_ident(sequencename) AS name FROM pg_sequences WHERE schemaname = current_schema()`);
+  await db.tx(async (q) => {
+    await q.exec(`TRUNCATE ${tables.map((t) => t.name).join(', ')} CASCADE`);
+    for (const s of sequences) await q.exec(`ALTER SEQUENCE ${s.name} RESTART`);
+  });
   return true;
 }
 
