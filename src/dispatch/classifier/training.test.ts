@@ -117,7 +117,11 @@ describe.each(TEST_DATABASES)('classifier training on $name', (tdb) => {
     expect(duringRead).toBeGreaterThanOrEqual(pageAt.length - 1);
     expect(served).toBeGreaterThan(duringRead);
     // the model it trained is the one the service now proposes from
-    const p = await s.predict('category', '东茅岭路拖欠农民工工资三个月，包工头跑路了');
+    const text = '东茅岭路拖欠农民工工资三个月，包工头跑路了';
+    const p = await s.predict('category', text);
     expect(p.modelId).toBe(report.modelId);
+    // and it was stored whole: another instance loads it from the database and proposes the same
+    const other = await new ClassifierService({ db }, { retrainHours: 0 }).predict('category', text);
+    expect(other).toEqual(p);
   }, 300_000);
 });
