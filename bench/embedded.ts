@@ -120,6 +120,16 @@ function rssMb(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used, all its threads. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Processes the server started (the training process), by /proc. */
 function childPids(pid: number): number[] {
   try {
@@ -154,6 +164,9 @@ interface RunResult {
   trainSeconds: number[];
   trainingAtEnd?: boolean;
   slowest: number[];
+  /** CPU seconds the server used in the window, and the training processes. */
+  serverCpu?: number;
+  trainerCpu?: number;
 }
 
 /** A POST without fetch's 5-minute header timeout: a training on a busy machine may take longer. */
@@ -197,6 +210,8 @@ async function run(s: Started, retraining: boolean): Promise<RunResult> {
       });
     inflight.add(p);
   };
+  const cpu0 = cpuSeconds(s.child.pid!);
+  const trainerCpu = new Map<number, number>();
   const t0 = performance.now();
   const start = t0;
   const end = t0 + SECONDS * 1000;
@@ -241,9 +256,14 @@ async function run(s: Started, retraining: boolean): Promise<RunResult> {
     every(100, () => timed(res.healthz, `${s.url}/healthz`)),
     every(250, () => {
       res.rssMax = Math.max(res.rssMax, rssMb(s.child.pid!) || 0);
-      for (const c of childPids(s.child.pid!)) res.trainerRssMax = Math.max(res.trainerRssMax, rssMb(c) || 0);
+      for (const c of childPids(s.child.pid!)) {
+        res.trainerRssMax = Math.max(res.trainerRssMax, rssMb(c) || 0);
+        trainerCpu.set(c, cpuSeconds(c) || trainerCpu.get(c) || 0);
+      }
     }),
   ]);
+  res.serverCpu = cpuSeconds(s.child.pid!) - cpu0;
+  res.trainerCpu = [...trainerCpu.values()].reduce((a, b) => a + b, 0);
   stopTraining = true;
   await Promise.all([...inflight]);
   res.trainingAtEnd = retraining;
@@ -256,9 +276,9 @@ function line(label: string, firstStart: number, r: RunResult): string {
   return (
     `${label}: first_start_s=${fmt(firstStart, 1)} create_p99_ms=${p(r.create, 99)} read_p95_ms=${p(r.read, 95)} healthz_p99_ms=${p(r.healthz, 99)} rss_max_mb=${fmt(r.rssMax)}` +
     ` (creates ${r.create.length} p50/p95/p99 ${p(r.create, 50)}/${p(r.create, 95)}/${p(r.create, 99)} ms; reads ${r.read.length} p50/p95 ${p(r.read, 50)}/${p(r.read, 95)} ms;` +
-    ` dashboard max ${fmt(r.dashboard[r.dashboard.length - 1])} ms; healthz max ${fmt(r.healthz[r.healthz.length - 1])} ms; errors ${r.errors}` +
+    ` dashboard max ${fmt(r.dashboard[r.dashboard.length - 1])} ms; healthz max ${fmt(r.healthz[r.healthz.length - 1])} ms; errors ${r.errors}; server cpu ${fmt(r.serverCpu ?? NaN, 1)} s` +
     (r.trainingAtEnd
-      ? `; retrainings completed ${r.trainings} (${r.trainSeconds.map((s) => fmt(s, 1)).join(', ')} s) and one running at the end, training process rss max ${fmt(r.trainerRssMax)} MB`
+      ? `; retrainings completed ${r.trainings} (${r.trainSeconds.map((s) => fmt(s, 1)).join(', ')} s) and one running at the end, training process rss max ${fmt(r.trainerRssMax)} MB, cpu ${fmt(r.trainerCpu ?? NaN, 1)} s`
       : '') +
     ')' +
     (process.env.BENCH_EMBEDDED_TIMELINE === '1' ? `\n  slowest request per second: ${r.slowest.map((ms, s) => `${s}:${fmt(ms)}`).join(' ')}` : '')
