@@ -20,11 +20,11 @@ import { registerMapRoutes } from './cases/map-routes.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { ensureDefaultResponsibilities, registerResponsibilityRoutes } from './dispatch/responsibility/index.ts';
-import { ensureDefaultGazetteer, registerGazetteerRoutes } from './dispatch/gazetteer/index.ts';
+import { registerGazetteerRoutes } from './dispatch/gazetteer/index.ts';
 import { registerClassifierRoutes, stopClassifierWorkers } from './dispatch/classifier/index.ts';
 import { ensureDefaultArticles, registerKbRoutes } from './kb/index.ts';
 import { backfillCaseSearch } from './cases/search.ts';
-import { seedDemo, type DemoAccount } from './demo/seed.ts';
+import { discardIncompleteDemo, seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { registerTimeLimitRoutes } from './timelimits/routes.ts';
 import { registerNotifyRoutes } from './notify/index.ts';
@@ -59,6 +59,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const ownDb = !opts.db;
   const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare }));
   await migrate(db, (m) => log.info(m));
+  // A start killed while loading the demo left part of it: discard it, so it loads again below.
+  await discardIncompleteDemo(db, (m) => log.warn(m));
 
   // The category tree ships with the product; an empty table gets the default.
   const hasCategories = await db.query(`SELECT 1 FROM categories LIMIT 1`);
@@ -74,7 +76,6 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     if (!users.length) {
       log.info('empty database: loading demo data');
       demoAccounts = await seedDemo(db, { log: (m) => log.info(m) });
-      await db.tx((q) => ensureDefaultGazetteer(q));
     }
   }
   // Cases written before search existed (or by bulk loads) get their search tokens.

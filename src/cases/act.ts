@@ -19,8 +19,13 @@ import { applyTransition, type RowPatch } from './store.ts';
 
 export type ActRequest = ActionInput & { version?: number; attachmentIds?: string[] };
 
+export interface ActOptions {
+  /** Answer with the case view (default). The demo replay, which reads what it needs itself, turns it off. */
+  view?: boolean;
+}
+
 /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
-export async function actOnCase(ctx: Ctx, p: Principal, ref: string, action: Action, input: ActRequest) {
+export async function actOnCase(ctx: Ctx, p: Principal, ref: string, action: Action, input: ActRequest, opts: ActOptions = {}) {
   const row = await loadVisible(ctx.db, p, ref);
   if (input.version !== undefined && input.version !== row.version && !(await onlyRemarksSince(ctx, row.id, input.version, row.version))) {
     throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
@@ -79,6 +84,7 @@ export async function actOnCase(ctx: Ctx, p: Principal, ref: string, action: Act
   });
   if (!updated) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
   ctx.metrics.caseActions.inc({ action });
+  if (opts.view === false) return null;
   return getCase(ctx, p, row.id);
 }
 

@@ -15,7 +15,7 @@ import type { Principal } from '../org/auth.ts';
 import type { Action } from './lifecycle.ts';
 import type { CreateCaseInput, ListCasesQuery } from './model.ts';
 import { IntakeBatcher } from './intake-batcher.ts';
-import { actOnCase, type ActRequest } from './act.ts';
+import { actOnCase, type ActOptions, type ActRequest } from './act.ts';
 import { createCase } from './create.ts';
 import { getCase } from './detail.ts';
 import { listCases } from './list.ts';
@@ -41,7 +41,9 @@ export class CaseService {
   }
 
   /** Performs a lifecycle action: one transaction, version-checked, one appended event. */
-  act(p: Principal, ref: string, action: Action, input: ActRequest) {
-    return actOnCase(this.ctx, p, ref, action, input);
+  act(p: Principal, ref: string, action: Action, input: ActRequest): ReturnType<typeof getCase>;
+  act(p: Principal, ref: string, action: Action, input: ActRequest, opts: ActOptions & { view: false }): Promise<null>;
+  act(p: Principal, ref: string, action: Action, input: ActRequest, opts: ActOptions = {}) {
+    return actOnCase(this.ctx, p, ref, action, input, opts);
   }
 }

@@ -15,6 +15,7 @@ import { hashPassword } from '../org/auth.ts';
 import { upsertDivisions, upsertGrid, upsertUnit, upsertUser, type DivisionInput, type Geometry } from '../org/store.ts';
 import { defaultCategories, upsertCategories } from '../cases/categories.ts';
 import { TimeLimits } from '../timelimits/index.ts';
+import { ensureDefaultGazetteer } from '../dispatch/gazetteer/index.ts';
 import { loadCityDivisions } from './divisions.ts';
 import { cornersOf, mulberry32, outlineOf, ringOf } from './geo.ts';
 import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids, buildUnits, buildUsers } from './org.ts';
@@ -34,12 +35,43 @@ export interface DemoAccount {
 /** The one password of every demo account (listed in the README; demo data only). */
 export const DEMO_PASSWORD = 'zhili2026';
 
-/** Loads the demo county into an empty database (schema migrated); returns the demo accounts. */
+/**
+ * A start killed while loading the demo leaves a demo_load row without
+ * completed_at. The load only ever begins on an empty database (no users),
+ * and the server does not listen until it ends, so everything in the
+ * database then is the partial demo (plus reference data the start writes
+ * again right after: categories, articles, responsibilities; migrations
+ * insert no rows). It is all discarded, in one transaction, so this start
+ * finds an empty database and loads the demo again. Returns whether it did.
+ */
+export async function discardIncompleteDemo(db: Db, log: (m: string) => void = () => {}): Promise<boolean> {
+  const [marker] = await db.query<{ completed_at: Date | null }>(`SELECT completed_at FROM demo_load WHERE id = 1`);
+  if (!marker || marker.completed_at) return false;
+  log('demo: the previous start stopped while loading the demo; discarding the partial demo to load it again');
+  const tables = await db.query<{ name: string }>(
+    `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
+  );
+  // sequences too (case numbers), so the demo reloads exactly as on a first start
+  const sequences = await db.query<{ name: string }>(`SELECT quote_ident(sequencename) AS name FROM pg_sequences WHERE schemaname = current_schema()`);
+  await db.tx(async (q) => {
+    await q.exec(`TRUNCATE ${tables.map((t) => t.name).join(', ')} CASCADE`);
+    for (const s of sequences) await q.exec(`ALTER SEQUENCE ${s.name} RESTART`);
+  });
+  return true;
+}
+
+/**
+ * Loads the demo county into an empty database (schema migrated); returns the
+ * demo accounts. The load is all or nothing across restarts: it marks its
+ * start (demo_load) before writing and its end after, and a start that finds
+ * the mark without the end discards the partial load (discardIncompleteDemo).
+ */
 export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {}): Promise<DemoAccount[]> {
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const lap = (what: string) => log(`demo: ${what} (${Math.round(performance.now() - started)} ms)`);
   const rng = mulberry32(20261123);
+  await db.query(`INSERT INTO demo_load (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET started_at = now(), completed_at = NULL`);
 
   const hasCategories = await db.query(`SELECT 1 FROM categories LIMIT 1`);
   if (!hasCategories.length) await db.tx((q) => upsertCategories(q, defaultCategories()));
@@ -104,6 +136,8 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   const outlines = [...shapeOf].map(([code, shapes]) => ({ code, name: div.get(code)!, geometry: outlineOf(shapes) }));
   await db.tx((q) => upsertDivisions(q, outlines));
   lap(`${outlines.length} division outlines`);
+  // Place names of the demo county (the gazetteer), for locating addresses in messages.
+  await db.tx((q) => ensureDefaultGazetteer(q));
 
   const accounts: DemoAccount[] = users.map((u) => ({
     username: u.username,
@@ -117,6 +151,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   const existing = await db.query(`SELECT 1 FROM cases LIMIT 1`);
   if (existing.length) {
     log('demo: cases exist already; no demo work orders added');
+    await db.query(`UPDATE demo_load SET completed_at = now() WHERE id = 1`);
     return accounts;
   }
   const principals = await loadPrincipals(db);
@@ -144,7 +179,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     // (now()) then differs per step, so the tracker can tell which step wrote
     // which timestamp even when the engine stamps with now() in SQL.
     const [{ maxAudit }] = await db.query<{ maxAudit: number }>(`SELECT coalesce(max(id), 0)::int AS "maxAudit" FROM audit_log`);
-    const { events, stamps } = await runPlans(db, plans, principals, unitId, timeLimits);
+    const { events, stamps } = await runPlans(db, plans, principals, unitId, timeLimits, (done, of) => lap(`${done} of ${of} work orders`));
     lap(`${plans.length} work orders, ${events.length} events`);
     await backdate(db, events, stamps);
     // The engine audits every read of a reporter's personal data; the seed's own
@@ -154,6 +189,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     timeLimits.stop();
   }
   lap('timelines backdated over the last 60 days');
+  await db.query(`UPDATE demo_load SET completed_at = now() WHERE id = 1`);
   log(`demo: citizen account: phone ${DEMO_CITIZEN_PHONE}, sign in with a one-time code (printed to this log)`);
   return accounts;
 }

@@ -21,10 +21,10 @@
  * messages it did not see (5-fold CV up to 5,000 cases, else a hold-out).
  */
 import type { Db, Queryable } from '../../platform/db.ts';
-import { CorpusBuilder, relabel, type Corpus } from './corpus.ts';
 import { divisionTokens } from './features.ts';
-import { fit, measureQuality, type Quality, type TrainParams } from './learner.ts';
-import { makeTick } from './linear.ts';
+import type { Quality, TrainParams } from './learner.ts';
+import type { TrainingRow } from './trainer.ts';
+import { startTrainer, type TrainIn, type TrainerHandle } from './training.ts';
 import type { Prediction, TextClassifierModel } from './model.ts';
 import { KINDS, activeModelId, feedbackAccuracy, listModels, loadModel, recordFeedback, saveModel, type ClassifierKind, type LiveAccuracy, type ModelInfo } from './store.ts';
 
@@ -43,8 +43,10 @@ export interface ClassifierServiceOptions {
   reloadCheckSeconds?: number;
   /** Measure accuracy before storing a model (on by default). */
   measure?: boolean;
-  /** Cases read per query while collecting training data. */
+  /** Cases read per query while collecting training data (the most the server holds at once). */
   pageSize?: number;
+  /** Where training runs: its own process (default) or the server's thread in slices (ZHILI_CLASSIFIER_TRAIN_IN). */
+  trainIn?: TrainIn;
   params?: Partial<TrainParams>;
 }
 
@@ -69,6 +71,10 @@ export interface TrainReport {
   /** Set when nothing was trained, with the reason. */
   skipped?: string;
   labelScheme?: { fullCodes: number; firstLevel: number; minPerLeaf: number };
+  /** Where it trained: its own process or the server's thread. */
+  trainedIn?: TrainIn;
+  /** Peak memory of the training process. */
+  trainerPeakRssMb?: number;
 }
 
 interface LogLike {
@@ -90,6 +96,7 @@ export class ClassifierService {
   readonly threshold: number;
   readonly retrainHours: number;
   private readonly opts: Required<Omit<ClassifierServiceOptions, 'params' | 'threshold' | 'retrainHours'>> & { params: Partial<TrainParams> };
+  private readonly trainers = new Set<TrainerHandle>();
   private readonly db: Db;
   private readonly log?: LogLike;
   private readonly models = new Map<ClassifierKind, { id: string; model: TextClassifierModel }>();
@@ -109,7 +116,8 @@ export class ClassifierService {
       maxRows: options.maxRows ?? envNumber('ZHILI_CLASSIFIER_MAX_ROWS', 1_000_000),
       reloadCheckSeconds: options.reloadCheckSeconds ?? 30,
       measure: options.measure ?? true,
-      pageSize: options.pageSize ?? 5000,
+      pageSize: options.pageSize ?? envNumber('ZHILI_CLASSIFIER_PAGE_SIZE', 500),
+      trainIn: options.trainIn ?? (process.env.ZHILI_CLASSIFIER_TRAIN_IN === 'inline' ? 'inline' : 'process'),
       params: options.params ?? {},
     };
   }
@@ -198,69 +206,68 @@ export class ClassifierService {
     return p;
   }
 
-  private async readCases(kind: ClassifierKind): Promise<Corpus> {
-    const tick = makeTick();
-    const cb = new CorpusBuilder();
+  /**
+   * The training cases, newest first, in pages of `pageSize` by keyset
+   * (created_at, id): no page costs more than its own rows, whatever the
+   * table's size, and the server never holds more than one page. Between
+   * pages the event loop runs: on PGlite, where this thread owns the
+   * database, requests' queries go in between the training's reads.
+   */
+  async *trainingPages(kind: ClassifierKind): AsyncGenerator<TrainingRow[]> {
     const labelCol = kind === 'category' ? 'category_code' : 'lead_unit_id';
     let cursor: { at: Date; id: string } | undefined;
-    const page = this.opts.pageSize;
-    while (cb.size < this.opts.maxRows) {
+    let total = 0;
+    while (total < this.opts.maxRows) {
+      const limit = Math.min(this.opts.pageSize, this.opts.maxRows - total);
       const rows = await this.db.query<{ id: string; title: string; description: string; division_code: string | null; label: string; created_at: Date }>(
         `SELECT id, title, description, division_code, ${labelCol}::text AS label, created_at FROM cases
           WHERE status = ANY($1::text[]) AND ${labelCol} IS NOT NULL
             ${cursor ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
           ORDER BY created_at DESC, id DESC LIMIT $2`,
-        cursor ? [ANSWERED, Math.min(page, this.opts.maxRows - cb.size), cursor.at, cursor.id] : [ANSWERED, Math.min(page, this.opts.maxRows)],
+        cursor ? [ANSWERED, limit, cursor.at, cursor.id] : [ANSWERED, limit],
       );
-      for (const r of rows) {
-        const text = `${r.title ?? ''}\n${r.description ?? ''}`;
-        cb.add(text, r.label, kind === 'unit' ? divisionTokens(r.division_code) : undefined);
-        const w = tick();
-        if (w) await w;
-      }
-      if (rows.length < page) break;
+      total += rows.length;
+      if (rows.length) yield rows.map((r): TrainingRow => [`${r.title ?? ''}\n${r.description ?? ''}`, r.label, r.division_code]);
+      if (rows.length < limit) break;
       const last = rows[rows.length - 1];
       cursor = { at: last.created_at, id: last.id };
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return cb.build();
   }
 
   private async doTrain(kind: ClassifierKind): Promise<TrainReport> {
     const t0 = performance.now();
-    let corpus = await this.readCases(kind);
-    let labelScheme: TrainReport['labelScheme'];
-    if (kind === 'category') {
-      const minPerLeaf = this.opts.minPerLeaf;
-      let fullCodes = 0;
-      let firstLevel = 0;
-      corpus = relabel(corpus, (code, count) => {
-        const keep = code.length <= 2 || count >= minPerLeaf;
-        if (keep) fullCodes++;
-        else firstLevel++;
-        return keep ? code : code.slice(0, 2);
-      });
-      labelScheme = { fullCodes, firstLevel, minPerLeaf };
+    const log = (m: string) => this.log?.info(`classifier (${kind}): ${m}`);
+    const trainer = await startTrainer(
+      this.opts.trainIn,
+      { kind, minSamples: this.opts.minSamples, minPerLeaf: this.opts.minPerLeaf, measure: this.opts.measure, params: this.opts.params },
+      log,
+    );
+    this.trainers.add(trainer);
+    let outcome: Awaited<ReturnType<TrainerHandle['train']>>;
+    try {
+      for await (const page of this.trainingPages(kind)) await trainer.add(page);
+      outcome = await trainer.train();
+    } finally {
+      trainer.close();
+      this.trainers.delete(trainer);
     }
-    const nLabels = corpus.counts().filter((c) => c > 0).length;
-    if (corpus.n < this.opts.minSamples || nLabels < 2) {
-      const skipped = `${corpus.n} usable cases with ${nLabels} label${nLabels === 1 ? '' : 's'}; need at least ${this.opts.minSamples} cases and 2 labels`;
-      this.log?.info(`classifier (${kind}): not trained: ${skipped}`);
-      return { kind, nSamples: corpus.n, nLabels, skipped };
+    const { model, metrics, setting, labelScheme, nSamples, nLabels } = outcome;
+    if (outcome.skipped || !model) {
+      const skipped = outcome.skipped ?? 'no model';
+      log(`not trained: ${skipped}`);
+      return { kind, nSamples, nLabels, skipped };
     }
-    const hooks = { tick: makeTick(), log: (m: string) => this.log?.info(`classifier (${kind}): ${m}`) };
-    const metrics = this.opts.measure ? await measureQuality(corpus, this.opts.params, hooks) : undefined;
-    const { model, setting } = await fit(corpus, undefined, this.opts.params, hooks);
-    if (metrics) model.header.metrics = { top1: metrics.top1, top3: metrics.top3, macroF1: metrics.macroF1 };
     const params = { ...setting, temperature: model.header.temperature, labelScheme, threshold: this.threshold };
     const modelId = await this.db.tx((q) => saveModel(q, kind, model, metrics ?? {}, params));
     this.models.set(kind, { id: modelId, model });
     this.checkedAt.set(kind, Date.now());
     const seconds = (performance.now() - t0) / 1000;
-    this.log?.info(
-      `classifier (${kind}): trained on ${corpus.n} cases, ${model.K} labels in ${seconds.toFixed(1)} s` +
+    log(
+      `trained on ${nSamples} cases, ${model.K} labels in ${seconds.toFixed(1)} s (${trainer.where === 'process' ? `training process, peak ${Math.round(outcome.peakRssMb ?? 0)} MB` : "in the server's thread"})` +
         (metrics ? `; ${metrics.method}: top1=${metrics.top1.toFixed(3)} top3=${metrics.top3.toFixed(3)} macroF1=${metrics.macroF1.toFixed(3)}` : ''),
     );
-    return { kind, modelId, trainedAt: model.header.trainedAt, nSamples: corpus.n, nLabels: model.K, metrics, seconds, labelScheme };
+    return { kind, modelId, trainedAt: model.header.trainedAt, nSamples, nLabels: model.K, metrics, seconds, labelScheme, trainedIn: trainer.where, trainerPeakRssMb: outcome.peakRssMb };
   }
 
   /** Retrains each kind whose newest model is older than the retraining interval (or that has none). */
@@ -295,10 +302,11 @@ export class ClassifierService {
     this.start();
   }
 
-  /** Stops the schedule and waits for a training in progress to finish. */
+  /** Stops the schedule and any training in progress (its process is ended; nothing is stored). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    for (const t of this.trainers) t.close();
     await Promise.allSettled([...this.training.values()]);
   }
 }
