@@ -36,7 +36,7 @@ for (const tdb of TEST_DATABASES) {
       handler = await t.login('handler_a');
     });
 
-    const track = (body: unknown, ip = freshIp(), cookie?: string) => t.request('POST', '/api/public/track', { body, cookie, headers: { 'x-forwarded-for': ip } });
+    const track = (body: unknown, ip = freshIp(), cookie?: string) => t.request('POST', '/api/public/track', { body, cookie, remoteAddress: ip });
 
     async function newCase(over: Record<string, unknown> = {}) {
       const r = await operator.post('/api/cases', caseBody(over));

@@ -110,10 +110,11 @@ export async function startTestServer(db: Db, opts: { auth?: Partial<AuthConfig>
   });
   const { app } = server;
 
-  async function request(method: string, url: string, opts: { body?: unknown; cookie?: string; headers?: Record<string, string> } = {}) {
+  async function request(method: string, url: string, opts: { body?: unknown; cookie?: string; headers?: Record<string, string>; remoteAddress?: string } = {}) {
     const res = await app.inject({
       method: method as any,
       url,
+      ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}),
       payload: opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body),
       headers: {
         ...(opts.body !== undefined && !Buffer.isBuffer(opts.body) && typeof opts.body !== 'string' ? { 'content-type': 'application/json' } : {}),
