@@ -4,30 +4,15 @@
  * stopped) and on PostgreSQL while a server runs on it.
  */
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDb, createScratchDatabase } from '../src/platform/db.ts';
 import { buildServer } from '../src/server.ts';
-import { seedWorld, silentLogger } from './helpers.ts';
+import { runZhili, seedWorld, silentLogger } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function zhili(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const full: NodeJS.ProcessEnv = { ...process.env, ...env };
-  if (!env.DATABASE_URL) delete full.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/zhili.js', ...args], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const zhili = (args: string[], env: Record<string, string>) => runZhili(args, env);
 
 const lastLine = (s: string) => s.trim().split('\n').at(-1)!;
 // Each run starts tsx and the embedded database: three runs and a server take a while on a busy machine.

@@ -4,32 +4,18 @@
  * cases are few and share one directory, in order.
  */
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDb } from '../src/platform/db.ts';
 import { authenticate } from '../src/org/auth.ts';
 import { readTable } from '../src/org/io.ts';
+import { runZhili } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'zhili-cli-'));
 const PASSWORD = 'Cli-secret-9876';
 
-function zhili(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ZHILI_DATA_DIR: dir, ...extraEnv };
-  delete env.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/zhili.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const zhili = (args: string[], extraEnv: Record<string, string> = {}) => runZhili(args, { ZHILI_DATA_DIR: dir, ...extraEnv });
 
 describe('zhili CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,6 +4,8 @@ import { beforeAll, afterAll } from 'vitest';
  * TEST_DATABASE_URL is set, on a fresh database of that PostgreSQL server.
  */
 import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -283,5 +285,25 @@ export function useTestServer(tdb: TestDb, ready: (s: { t: TestServer; world: Wo
   afterAll(async () => {
     await t?.close();
     await t?.server.ctx.db.close();
+  });
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Runs the zhili command line as an operator does: a child process in the
+ * repository. The embedded database is used unless `env` names DATABASE_URL.
+ */
+export function runZhili(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const full: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (!env.DATABASE_URL) delete full.DATABASE_URL;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/zhili.js', ...args], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -23,19 +23,20 @@ export const GazetteerListSchema = z.object({
 export const GazetteerExportRowSchema = GazetteerEntrySchema.omit({ id: true }).extend({ divisionName: z.string().nullable() });
 
 /** GET /api/gazetteer/geocode: the entry an address names (null when none is known) and the grid it lies in. */
+/** A point the gazetteer found for an address, with what it matched. */
+export const GeocodedSchema = z.object({
+  lng: z.number(),
+  lat: z.number(),
+  divisionCode: z.string(),
+  matched: z.string(),
+  matchedText: z.string(),
+  kind: z.string(),
+  entryId: z.string(),
+  inDivision: z.boolean(),
+});
+
 export const GeocodeAnswerSchema = z.object({
-  match: z
-    .object({
-      lng: z.number(),
-      lat: z.number(),
-      divisionCode: z.string(),
-      matched: z.string(),
-      matchedText: z.string(),
-      kind: z.string(),
-      entryId: z.string(),
-      inDivision: z.boolean(),
-    })
-    .nullable(),
+  match: GeocodedSchema.nullable(),
   grid: z.object({ gridId: z.string(), divisionCode: z.string() }).nullable(),
 });
 

@@ -4,6 +4,7 @@
  * the types with `import type` (and reads them through Json<>, dates as strings), so they cannot drift.
  */
 import { z } from 'zod';
+import { GeocodedSchema } from '../gazetteer/types.ts';
 
 export const RuleRoleSchema = z.enum(['lead', 'assist']);
 export type RuleRole = z.output<typeof RuleRoleSchema>;
@@ -104,18 +105,7 @@ export type Proposal = z.output<typeof ProposalSchema>;
 const PlaceSchema = z.object({
   grid: z.object({ id: z.string(), code: z.string(), name: z.string(), divisionCode: z.string() }).nullable(),
   point: z.object({ lng: z.number(), lat: z.number() }).nullable(),
-  geocoded: z
-    .object({
-      lng: z.number(),
-      lat: z.number(),
-      divisionCode: z.string(),
-      matched: z.string(),
-      matchedText: z.string(),
-      kind: z.string(),
-      entryId: z.string(),
-      inDivision: z.boolean(),
-    })
-    .nullable(),
+  geocoded: GeocodedSchema.nullable(),
 });
 
 /** GET /api/dispatch/propose */
