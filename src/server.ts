@@ -27,6 +27,8 @@ import { seedDemo, type DemoAccount } from './demo/seed.ts';
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { registerTimeLimitRoutes } from './timelimits/routes.ts';
 import { registerNotifyRoutes } from './notify/index.ts';
+import { registerPersonRoutes } from './registers/kit/index.ts';
+import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes } from './registers/disputes/index.ts';
 
 export interface Server {
   app: App;
@@ -83,6 +85,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const services = await createServices(kernel);
   const ctx: Ctx = { ...kernel, services };
   const { locator, notifier, sweeper, classifier, timeLimits } = services;
+  // The registers' reference data (categories, time limits) on first start; edits are kept.
+  await db.tx((q) => ensureDisputeDefaults(q, services.entityClocks));
   // Other instances may change grids; a cheap periodic check keeps this one current.
   let gridStamp = '';
   const gridTimer = setInterval(async () => {
@@ -116,6 +120,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerClassifierRoutes(app, ctx);
   if (config.classifierSchedule) classifier.start();
   registerNotifyRoutes(app, ctx);
+  registerDisputeRoutes(app, ctx);
+  registerPersonRoutes(app, ctx, [disputePersonVisibility]);
   notifier.start();
 
   if (config.sweepSeconds > 0) sweeper.start();

@@ -4,3 +4,4 @@ export * from './links.ts';
 export * from './persons.ts';
 export * from './ledger.ts';
 export * from './rates.ts';
+export * from './routes.ts';
