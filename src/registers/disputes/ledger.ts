@@ -8,8 +8,7 @@ import type { Principal } from '../../org/auth.ts';
 import { inScope } from '../../org/scope.ts';
 import { maskName } from '../../platform/masking.ts';
 import { appendEvents, cellDate, ledgerDate, RowErrors, seesPersons, type Cell, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
-import type { DisputeRow } from './store.ts';
-import { ENTITY } from './store.ts';
+import { DISPUTE_SELECT, ENTITY, type DisputeRow } from './store.ts';
 import type { OrgKind, Status } from './lifecycle.ts';
 
 /** The template's headers: an import must have exactly these (more columns are allowed). */
@@ -32,8 +31,8 @@ const RISK_LABEL = { high: '高', medium: '中', low: '低' } as const;
 export type LedgerEntry = DisputeRow & { party_names: string[] };
 
 /** The export's columns: the template's, then details (the import ignores them). */
-export function ledgerColumns(p: Principal): LedgerColumn<LedgerEntry>[] {
-  const names = (r: LedgerEntry) => (seesPersons(p) ? r.party_names : r.party_names.map((n) => maskName(n))).join('、');
+export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerEntry>[] {
+  const names = (r: LedgerEntry) => (seesPersons(p as Principal) ? r.party_names : r.party_names.map((n) => maskName(n))).join('、');
   return [
     { header: '编号', value: (r) => r.no, width: 18 },
     { header: '类型', value: (r) => KIND_LABEL[r.kind], width: 10 },
@@ -64,6 +63,18 @@ export function orgKindOf(name: string): OrgKind {
   return 'other';
 }
 
+/** Who imports: a signed-in user, or the command line (no user, every division). */
+export type LedgerActor = { id: string | null; unitId: string | null; scopeCodes: string[] };
+
+/** The entries a ledger export holds, with their parties' names, for a WHERE clause over disputes d (and categories c). */
+export function ledgerEntries(q: Queryable, where: string, params: unknown[], max = 200_000): Promise<LedgerEntry[]> {
+  return q.query<LedgerEntry>(
+    `${DISPUTE_SELECT.replace('SELECT d.*,', `SELECT d.*, coalesce((SELECT array_agg(pe.name ORDER BY dp.ord) FROM dispute_parties dp JOIN persons pe ON pe.id = dp.person_id WHERE dp.dispute_id = d.id), '{}') AS party_names,`)}
+      WHERE ${where} ORDER BY d.registered_at, d.no LIMIT ${Math.floor(max)}`,
+    params,
+  );
+}
+
 interface Parsed {
   row: number;
   no: string;
@@ -84,7 +95,7 @@ interface Parsed {
  * Checks every row (all errors at once, as `rows.<row>.<header>`), then
  * writes them all in the caller's transaction; any error writes nothing.
  */
-export async function importLedger(q: Queryable, p: Principal, rows: LedgerRow[]): Promise<{ imported: number }> {
+export async function importLedger(q: Queryable, p: LedgerActor, rows: LedgerRow[]): Promise<{ imported: number }> {
   const errors = new RowErrors();
   const cats = await q.query<{ code: string; name: string }>(`SELECT code, name FROM dispute_categories WHERE active`);
   const catBy = new Map<string, string>();
@@ -114,7 +125,7 @@ export async function importLedger(q: Queryable, p: Principal, rows: LedgerRow[]
     const division = str(cells['区划代码']);
     if (!division) bad('区划代码', '必填 (required)');
     else if (!known.has(division)) bad('区划代码', `没有区划 ${division} (unknown division code)`);
-    else if (!inScope(p, division)) bad('区划代码', `${division} 不在您的管辖范围内 (outside your jurisdiction)`);
+    else if (!inScope(p as Principal, division)) bad('区划代码', `${division} 不在您的管辖范围内 (outside your jurisdiction)`);
     const catText = str(cells['类别']);
     const categoryCode = catText ? catBy.get(catText) : undefined;
     if (!categoryCode) bad('类别', `${catText ? `没有类别「${catText}」` : '必填'}；可填：${cats.map((c) => c.name).join('、')} (a category name or code)`);

@@ -21,7 +21,7 @@ import { COMPLEXITIES, decide, KINDS, ORG_KINDS, REFER_TO, RISKS, SOURCES, STATU
 import {
   DISPUTE_SELECT, DISPUTE_VIEW, ENTITY, actorFor, disputeView, disputeVisibility, factsOf, loadVisibleDispute, partiesOf, type DisputeRow,
 } from './store.ts';
-import { importLedger, ledgerColumns, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
+import { importLedger, ledgerColumns, ledgerEntries, TEMPLATE_HEADERS } from './ledger.ts';
 import { disputeStats, GROUP_BY, STATS_RESPONSE } from './stats.ts';
 
 /** Who works with the register: reads, lists, stats, exports. */
@@ -318,11 +318,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       if (req.query.template === 'true') return sendLedger(reply, '矛盾纠纷排查化解台账模板', '台账', columns.filter((c) => (TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
       const params: unknown[] = [];
       const where = filterSql(p, req.query, params);
-      const rows = await db.query<LedgerEntry>(
-        `${DISPUTE_SELECT.replace('SELECT d.*,', `SELECT d.*, coalesce((SELECT array_agg(pe.name ORDER BY dp.ord) FROM dispute_parties dp JOIN persons pe ON pe.id = dp.person_id WHERE dp.dispute_id = d.id), '{}') AS party_names,`)}
-          WHERE ${where} ORDER BY d.registered_at, d.no LIMIT 200000`,
-        params,
-      );
+      const rows = await ledgerEntries(db, where, params);
       await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count: rows.length, filters: req.query }, ip: req.ip });
       return sendLedger(reply, '矛盾纠纷排查化解台账', '台账', columns, rows);
     },

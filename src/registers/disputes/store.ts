@@ -18,6 +18,12 @@ const DEFAULTS = JSON.parse(readFileSync(new URL('./data/defaults.json', import.
 
 /** First start: the default categories and time limits (never overwriting edits). */
 export async function ensureDisputeDefaults(q: Queryable, clocks: EntityClocks): Promise<void> {
+  await ensureDisputeCategories(q);
+  await clocks.ensureLimits(q, ENTITY, DEFAULTS.timeLimits);
+}
+
+/** The default category list, on an empty table. */
+export async function ensureDisputeCategories(q: Queryable): Promise<void> {
   const have = await q.query(`SELECT 1 FROM dispute_categories LIMIT 1`);
   if (!have.length) {
     await q.query(`INSERT INTO dispute_categories (code, name, sort) SELECT c, n, s FROM unnest($1::text[], $2::text[], $3::int[]) AS x(c, n, s)`, [
@@ -26,7 +32,6 @@ export async function ensureDisputeDefaults(q: Queryable, clocks: EntityClocks):
       DEFAULTS.categories.map((_c, i) => i),
     ]);
   }
-  await clocks.ensureLimits(q, ENTITY, DEFAULTS.timeLimits);
 }
 
 /**
