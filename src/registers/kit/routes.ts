@@ -15,7 +15,7 @@ export function registerPersonRoutes(app: App, ctx: Ctx, visibility: readonly Pe
   app.get(
     '/api/persons/:id',
     {
-      config: { access: allow.roles(PERSON_PII_ROLES.filter((r) => r !== 'petition_officer'), 'jurisdiction') },
+      config: { access: allow.roles(PERSON_PII_ROLES, 'jurisdiction') },
       schema: {
         tags: ['registers'],
         summary: '当事人 A person (party) of an entry the caller may see; reveal=true shows the ID number (audited)',
