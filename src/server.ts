@@ -29,6 +29,7 @@ import { registerTimeLimitRoutes } from './timelimits/routes.ts';
 import { registerNotifyRoutes } from './notify/index.ts';
 import { registerPersonRoutes } from './registers/kit/index.ts';
 import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes } from './registers/disputes/index.ts';
+import { ensurePetitionDefaults, petitionPersonVisibility, registerPetitionRoutes } from './registers/petitions/index.ts';
 
 export interface Server {
   app: App;
@@ -87,6 +88,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const { locator, notifier, sweeper, classifier, timeLimits } = services;
   // The registers' reference data (categories, time limits) on first start; edits are kept.
   await db.tx((q) => ensureDisputeDefaults(q, services.entityClocks));
+  await db.tx((q) => ensurePetitionDefaults(q, services.entityClocks));
   // Other instances may change grids; a cheap periodic check keeps this one current.
   let gridStamp = '';
   const gridTimer = setInterval(async () => {
@@ -121,7 +123,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   if (config.classifierSchedule) classifier.start();
   registerNotifyRoutes(app, ctx);
   registerDisputeRoutes(app, ctx);
-  registerPersonRoutes(app, ctx, [disputePersonVisibility]);
+  registerPetitionRoutes(app, ctx);
+  registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
   notifier.start();
 
   if (config.sweepSeconds > 0) sweeper.start();

@@ -3,7 +3,7 @@ import type { Principal } from '../../org/auth.ts';
 import { disputeVisibility } from './store.ts';
 
 export { registerDisputeRoutes, DISPUTE_READERS, DISPUTE_REGISTRARS, LEDGER_IMPORTERS } from './routes.ts';
-export { ensureDisputeCategories, ensureDisputeDefaults, ENTITY as DISPUTE_ENTITY } from './store.ts';
+export { ensureDisputeCategories, ensureDisputeDefaults, loadVisibleDispute, ENTITY as DISPUTE_ENTITY } from './store.ts';
 export { importLedger as importDisputeLedger, ledgerColumns as disputeLedgerColumns, TEMPLATE_HEADERS as DISPUTE_TEMPLATE_HEADERS } from './ledger.ts';
 export { disputeStats } from './stats.ts';
 
