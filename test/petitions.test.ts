@@ -4,9 +4,19 @@
  * accepted again, the leader in charge, stock cases, stats, jurisdiction.
  */
 import { describe, expect, it } from 'vitest';
-import { TEST_DATABASES, PASSWORD, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
+import ExcelJS from 'exceljs';
+import { TEST_DATABASES, PASSWORD, multipart, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
 import { upsertUser } from '../src/org/store.ts';
 import { withCheckDigit } from '../src/registers/kit/index.ts';
+import { PETITION_TEMPLATE_HEADERS } from '../src/registers/petitions/index.ts';
+
+async function xlsxRows(raw: Buffer): Promise<string[][]> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(raw as any);
+  const out: string[][] = [];
+  wb.worksheets[0].eachRow((row) => out.push(Array.from((row.values as unknown[]).slice(1), (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v ?? '')))));
+  return out;
+}
 
 const DAY = 86_400_000;
 const ID_A = withCheckDigit('43060219600101003');
@@ -134,6 +144,32 @@ for (const tdb of TEST_DATABASES) {
       expect(pt.json.links).toMatchObject([{ direction: 'from', type: 'dispute', id: d.json.id, kind: 'referred' }]);
       expect((await m.get(`/api/disputes/${d.json.id}`)).json.links).toMatchObject([{ direction: 'to', type: 'petition', id: pt.json.id }]);
       expect((await officer.post('/api/petitions', body({ disputeRef: 'JF-NONE' }))).status).toBe(422);
+    });
+
+    it('ledger: the template, an all-or-nothing import with every bad cell named, an export masked for the caller', async () => {
+      const raw = async (cookie: string, q: string) => (await t.app.inject({ method: 'GET', url: `/api/petitions/export?${q}`, headers: { cookie } })).rawPayload;
+      expect(await xlsxRows(await raw(officer.cookie, 'template=true'))).toEqual([[...PETITION_TEMPLATE_HEADERS]]);
+      const file = async (rows: unknown[][]) => {
+        const wb = new ExcelJS.Workbook();
+        const ws = wb.addWorksheet('台账');
+        ws.addRow([...PETITION_TEMPLATE_HEADERS]);
+        for (const r of rows) ws.addRow(r);
+        return multipart({ data: Buffer.from(await wb.xlsx.writeBuffer()), filename: '信访台账.xlsx', mime: 'application/octet-stream' });
+      };
+      const good = ['XF-H-1', '走访', '2024-05-06', '430602005', '征地拆迁', '褚六、卫七', '要求提高补偿', 6, '否', '已办结', '2024-06-20', '是'];
+      const bad = await file([good, ['XF-H-2', '托梦', '2024-05-06', '430603', '劳动社保', '', '欠薪', 0, '也许', '办完了', null, null]]);
+      const r = await t.request('POST', '/api/petitions/import', { body: bad.body, headers: bad.headers, cookie: officer.cookie });
+      expect(r.status, r.body).toBe(422);
+      expect(r.json.errors.map((e: any) => e.field)).toEqual(['rows.3.信访形式', 'rows.3.区划代码', 'rows.3.信访人', 'rows.3.人数', 'rows.3.是否越级', 'rows.3.状态']);
+      expect((await officer.get('/api/petitions?from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z')).json.total).toBe(0);
+      const ok = await file([good]);
+      const r2 = await t.request('POST', '/api/petitions/import', { body: ok.body, headers: ok.headers, cookie: officer.cookie });
+      expect(r2.json).toEqual({ imported: 1 });
+      const mine = await xlsxRows(await raw(officer.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z'));
+      expect(mine[1].slice(0, 12)).toEqual(['XF-H-1', '走访', '2024-05-06', '430602005', '征地拆迁', '褚六、卫七', '要求提高补偿', '6', '否', '已办结', '2024-06-20', '是']);
+      expect(mine[1][12]).toBe('是'); // six petitioners: a collective petition
+      expect((await xlsxRows(await raw(leader.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z')))[1][5]).toBe('褚*、卫*');
+      expect((await xlsxRows(await raw(officerB.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z'))).length).toBe(1);
     });
   });
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
+import { PETITION_TEMPLATE_HEADERS } from '../src/registers/petitions/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'zhili-reg-cli-'));
@@ -80,4 +81,11 @@ describe('zhili import/export disputes', () => {
     expect((await zhili(['export', 'disputes', '--unmasked', un])).code).toBe(0);
     expect((await rowsOf(un))[1][5]).toBe('赵一、钱二');
   }, 240_000);
+
+  it('writes the petitions ledger template', async () => {
+    const tpl = join(dir, 'xf.xlsx');
+    const r = await zhili(['export', 'petitions', '--template', tpl]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await rowsOf(tpl)).toEqual([[...PETITION_TEMPLATE_HEADERS]]);
+  }, 120_000);
 });

@@ -11,6 +11,7 @@ import { audit } from '../platform/audit.ts';
 import { readLedger, writeLedger } from './kit/index.ts';
 import { DISPUTE_TEMPLATE_HEADERS, disputeLedgerColumns, ensureDisputeCategories, importDisputeLedger } from './disputes/index.ts';
 import { ledgerEntries } from './disputes/ledger.ts';
+import { importPetitionLedger, PETITION_TEMPLATE_HEADERS, petitionLedgerColumns, petitionLedgerEntries } from './petitions/index.ts';
 
 export interface ExportOptions {
   template?: boolean;
@@ -62,6 +63,28 @@ export const REGISTER_IO: Record<string, RegisterIo> = {
       if (o.division) where.push(`d.division_code LIKE $${params.push(`${o.division}%`)}`);
       const rows = await ledgerEntries(db, where.join(' AND '), params, 10_000_000);
       await audit(db, { userId: null, action: o.unmasked ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count: rows.length, via: 'cli', ...o } });
+      return writeFileLedger(file, columns, rows);
+    },
+  },
+  petitions: {
+    label: '信访台账 (petitions ledger)',
+    async importFile(db, file) {
+      const rows = await readLedger(await readFile(file), PETITION_TEMPLATE_HEADERS);
+      if (!rows.length) throw new Error(`${file}: no rows to import`);
+      const r = await db.tx((q) => importPetitionLedger(q, CLI_ACTOR, rows));
+      await audit(db, { userId: null, action: 'petition_ledger_import', entity: 'petition', detail: { ...r, via: 'cli' } });
+      return r;
+    },
+    async exportFile(db, file, o) {
+      const columns = petitionLedgerColumns({ roles: o.unmasked ? ['admin'] : [] });
+      if (o.template) return writeFileLedger(file, columns.filter((c) => (PETITION_TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
+      const params: unknown[] = [];
+      const where = ['TRUE'];
+      if (o.from) where.push(`t.registered_at >= $${params.push(new Date(o.from))}`);
+      if (o.to) where.push(`t.registered_at < $${params.push(new Date(o.to))}`);
+      if (o.division) where.push(`t.division_code LIKE $${params.push(`${o.division}%`)}`);
+      const rows = await petitionLedgerEntries(db, where.join(' AND '), params, 10_000_000);
+      await audit(db, { userId: null, action: o.unmasked ? 'export_personal_data' : 'export', entity: 'petition', detail: { count: rows.length, via: 'cli', ...o } });
       return writeFileLedger(file, columns, rows);
     },
   },

@@ -12,7 +12,8 @@ import type { Queryable } from '../../platform/db.ts';
 import { badRequest, conflict, forbidden, invalid } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { assertInScope } from '../../org/scope.ts';
-import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, seesPersons, timeline, transition, upsertPerson } from '../kit/index.ts';
+import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
+import { importLedger, ledgerColumns, ledgerEntries, TEMPLATE_HEADERS } from './ledger.ts';
 import { ACTION_ROLES, CHANNELS, COLLECTIVE_MIN, STATUSES, decide, type Action } from './lifecycle.ts';
 import { ENTITY, PETITION_SELECT, PETITION_VIEW, factsOf, loadVisiblePetition, petitionersOf, petitionView, petitionVisibility, type PetitionRow } from './store.ts';
 import { PETITION_STATS, petitionStats } from './stats.ts';
@@ -95,6 +96,19 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
     offset: z.coerce.number().int().min(0).max(100_000).default(0),
   });
 
+  function filterSql(p: Principal, f: Omit<z.infer<typeof LIST>, 'limit' | 'offset'>, params: unknown[]): string {
+    const where = [petitionVisibility(p, 't', params)];
+    if (f.status) where.push(`t.status = $${params.push(f.status)}`);
+    if (f.channel) where.push(`t.channel = $${params.push(f.channel)}`);
+    if (f.division) where.push(`t.division_code LIKE $${params.push(`${f.division}%`)}`);
+    if (f.from) where.push(`t.registered_at >= $${params.push(new Date(f.from))}`);
+    if (f.to) where.push(`t.registered_at < $${params.push(new Date(f.to))}`);
+    if (f.collective) where.push(`t.collective = ${f.collective === 'true'}`);
+    if (f.repeat) where.push(`(t.repeat_of IS ${f.repeat === 'true' ? 'NOT ' : ''}NULL)`);
+    if (f.leader) where.push(`(t.leader_user_id IS ${f.leader === 'true' ? 'NOT ' : ''}NULL)`);
+    return where.join(' AND ');
+  }
+
   app.get(
     '/api/petitions',
     { config: { access: allow.roles(PETITION_READERS, 'jurisdiction') }, schema: { tags, summary: '信访件 Petitions in the caller\'s jurisdiction, newest first', querystring: LIST, response: { 200: z.object({ items: z.array(PETITION_VIEW), total: z.number().int() }) } } },
@@ -102,19 +116,55 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       const p = requireUser(req);
       const f = req.query;
       const params: unknown[] = [];
-      const where = [petitionVisibility(p, 't', params)];
-      if (f.status) where.push(`t.status = $${params.push(f.status)}`);
-      if (f.channel) where.push(`t.channel = $${params.push(f.channel)}`);
-      if (f.division) where.push(`t.division_code LIKE $${params.push(`${f.division}%`)}`);
-      if (f.from) where.push(`t.registered_at >= $${params.push(new Date(f.from))}`);
-      if (f.to) where.push(`t.registered_at < $${params.push(new Date(f.to))}`);
-      if (f.collective) where.push(`t.collective = ${f.collective === 'true'}`);
-      if (f.repeat) where.push(`(t.repeat_of IS ${f.repeat === 'true' ? 'NOT ' : ''}NULL)`);
-      if (f.leader) where.push(`(t.leader_user_id IS ${f.leader === 'true' ? 'NOT ' : ''}NULL)`);
-      const w = where.join(' AND ');
+      const w = filterSql(p, f, params);
       const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM petitions t WHERE ${w}`, params))[0].n;
       const rows = await db.query<PetitionRow>(`${PETITION_SELECT} WHERE ${w} ORDER BY t.registered_at DESC, t.id DESC LIMIT $${params.push(f.limit)} OFFSET $${params.push(f.offset)}`, params);
       return { items: await views(db, p, rows), total };
+    },
+  );
+
+  app.get(
+    '/api/petitions/export',
+    {
+      config: { access: allow.roles(PETITION_READERS, 'jurisdiction') },
+      schema: {
+        tags,
+        summary: '导出信访台账 Export the filtered petitions as xlsx (Chinese headers, petitioners masked for the caller\'s role); template=true gives the empty template',
+        querystring: LIST.omit({ limit: true, offset: true }).extend({ template: z.enum(['true', 'false']).default('false') }),
+        response: { 200: z.any().describe('an .xlsx file') },
+      },
+    },
+    async (req, reply) => {
+      const p = requireUser(req);
+      const columns = ledgerColumns(p);
+      if (req.query.template === 'true') return sendLedger(reply, '信访台账模板', '台账', columns.filter((c) => (TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
+      const params: unknown[] = [];
+      const { template: _t, ...filters } = req.query;
+      const rows = await ledgerEntries(db, filterSql(p, filters, params), params);
+      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'petition', detail: { count: rows.length, filters }, ip: req.ip });
+      return sendLedger(reply, '信访台账', '台账', columns, rows);
+    },
+  );
+
+  app.post(
+    '/api/petitions/import',
+    {
+      config: { access: allow.roles(['petition_officer'], 'jurisdiction') },
+      schema: {
+        tags,
+        summary: '导入历史信访台账 Import a historic petitions ledger (multipart field "file", .xlsx; all or nothing)',
+        description: `Headers: ${TEMPLATE_HEADERS.join(', ')} (more columns allowed). Errors: 422 with one entry per bad cell, field rows.<row>.<header>; nothing is imported.`,
+        consumes: ['multipart/form-data'],
+        response: { 200: z.object({ imported: z.number().int() }) },
+      },
+    },
+    async (req) => {
+      const p = requireUser(req);
+      const rows = await readLedger(await uploadedXlsx(req), TEMPLATE_HEADERS);
+      if (!rows.length) throw invalid('file', '表格没有数据行 (the sheet has no rows)');
+      const r = await db.tx((q) => importLedger(q, p, rows));
+      await audit(db, { userId: p.id, action: 'petition_ledger_import', entity: 'petition', detail: r, ip: req.ip });
+      return r;
     },
   );
 
