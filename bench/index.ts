@@ -7,12 +7,14 @@ import { benchIntake } from './intake.ts';
 import { benchTimelimits } from './timelimits.ts';
 import { benchDispatch } from './dispatch.ts';
 import { benchStats } from './stats.ts';
+import { benchRegisters } from './registers.ts';
 
 const PARTS: Record<string, () => Promise<string>> = {
   intake: () => benchIntake(),
   timelimits: () => benchTimelimits(),
   dispatch: () => benchDispatch(),
   stats: () => benchStats(),
+  registers: () => benchRegisters(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

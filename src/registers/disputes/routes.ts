@@ -31,6 +31,8 @@ export const DISPUTE_REGISTRARS = ['mediator', 'township', 'grid_worker', 'dispa
 /** Who imports historic ledgers. */
 export const LEDGER_IMPORTERS = ['mediator', 'township'] as const;
 
+/** Lists count matching entries up to this many. */
+const TOTAL_CAP = 10_000;
 const DIVISION = z.string().regex(/^\d{2,12}$/, '区划代码为 2–12 位数字 (2-12 digits)');
 const ID = z.strictObject({ id: z.string().min(1).max(64).describe('the entry\'s id or number') });
 const VERSION = z.number().int().positive().optional().describe('the version the form was loaded at; a changed entry answers 409');
@@ -218,19 +220,20 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '矛盾纠纷台账 The register: entries in the caller\'s jurisdiction, newest first',
         querystring: LIST_QUERY.extend({ limit: z.coerce.number().int().min(1).max(100).default(20), offset: z.coerce.number().int().min(0).max(100_000).default(0) }),
-        response: { 200: z.object({ items: z.array(DISPUTE_VIEW), total: z.number().int() }) },
+        response: { 200: z.object({ items: z.array(DISPUTE_VIEW), total: z.number().int(), totalCapped: z.boolean().describe(`true when there are more than ${10_000} (total is then ${10_000})`) }) },
       },
     },
     async (req) => {
       const p = requireUser(req);
       const params: unknown[] = [];
       const where = filterSql(p, req.query, params);
-      const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM disputes d JOIN dispute_categories c ON c.code = d.category_code WHERE ${where}`, params))[0].n;
+      // The count stops at TOTAL_CAP: a county's whole register is not counted for every page.
+      const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM disputes d JOIN dispute_categories c ON c.code = d.category_code WHERE ${where} LIMIT ${TOTAL_CAP + 1}) x`, params))[0].n;
       const rows = await db.query<DisputeRow>(
         `${DISPUTE_SELECT} WHERE ${where} ORDER BY d.registered_at DESC, d.id DESC LIMIT $${params.push(req.query.limit)} OFFSET $${params.push(req.query.offset)}`,
         params,
       );
-      return { items: await views(db, p, rows), total };
+      return { items: await views(db, p, rows), total: Math.min(total, TOTAL_CAP), totalCapped: total > TOTAL_CAP };
     },
   );
 
