@@ -41,11 +41,13 @@ export async function ensureDisputeCategories(q: Queryable): Promise<void> {
  */
 export function disputeVisibility(p: Principal, a: string, params: unknown[]): string {
   if (seesEverything(p)) return 'TRUE';
-  const n = params.push(p.scopeCodes);
   const u = params.push(p.unitId);
   const me = params.push(p.id);
-  const j = `(CASE WHEN cardinality($${n}::text[]) > 0 THEN $${n}::text[] ELSE coalesce((SELECT un.division_codes FROM units un WHERE un.id = $${u}::uuid), '{}') END)`;
-  return `(EXISTS (SELECT 1 FROM unnest(${j}) s WHERE ${a}.division_code LIKE s || '%') OR ${a}.org_unit_id = $${u}::uuid OR $${me}::uuid = ANY (${a}.mediator_ids) OR ${a}.created_by = $${me}::uuid)`;
+  // Scope codes as LIKE patterns (cheap per row); with none, the divisions the caller's unit serves.
+  const inDivisions = p.scopeCodes.length
+    ? `${a}.division_code LIKE ANY ($${params.push(p.scopeCodes.map((c) => `${c}%`))}::text[])`
+    : `EXISTS (SELECT 1 FROM unnest(coalesce((SELECT un.division_codes FROM units un WHERE un.id = $${u}::uuid), '{}')) s WHERE ${a}.division_code LIKE s || '%')`;
+  return `(${inDivisions} OR ${a}.org_unit_id = $${u}::uuid OR $${me}::uuid = ANY (${a}.mediator_ids) OR ${a}.created_by = $${me}::uuid)`;
 }
 
 export interface DisputeRow {
