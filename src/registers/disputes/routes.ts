@@ -372,7 +372,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       const esc = (s: string | null | undefined) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
       reply.type('text/html; charset=utf-8');
       return `<!doctype html><meta charset="utf-8"><title>调解协议书 ${esc(d.no)}</title>
-<style>body{font-family:serif;max-width:42em;margin:2em auto;line-height:1.8}h1{text-align:center}@media print{button{display:none}}</style>
+<style>body{font-family:serif;max-width:42em;margin:2em auto;line-height:1.8}h1{text-align:center}@media print{.noprint{display:none}}</style>
 <h1>人民调解协议书</h1><p>编号：${esc(d.no)}</p>
 <p>当事人：${d.parties.map((x) => esc(x.name)).join('、')}</p>
 <p>调解组织：${esc(d.org?.name)}</p>
@@ -382,7 +382,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
 <p>本协议自各方当事人签名、调解员签名并加盖调解组织印章之日起生效。</p>
 <p>当事人（签名）：__________ &nbsp; 调解员（签名）：__________</p>
 <p style="text-align:right">${esc(d.agreement.signedAt.slice(0, 10))}</p>
-<button onclick="print()">打印 Print</button>`;
+<p class="noprint">使用浏览器的打印功能（Ctrl+P）打印本协议书 (print with the browser, Ctrl+P)</p>`;
     },
   );
 
