@@ -81,7 +81,7 @@ export default function DisputesPage() {
         ]}
       />
       {creating && <CreateDispute onClose={() => setCreating(false)} onCreated={(id) => { setCreating(false); refresh(); setOpen(id); }} />}
-      <Drawer open={!!open} width={720} onClose={() => setOpen(null)} title={t('纠纷详情', 'Entry')} destroyOnClose>
+      <Drawer open={!!open} width={720} onClose={() => setOpen(null)} title={t('纠纷详情', 'Entry')} destroyOnHidden>
         {open && <DisputeDetail id={open} onChanged={refresh} />}
       </Drawer>
     </Space>
@@ -244,7 +244,7 @@ function DisputeDetail({ id, onChanged }: { id: string; onChanged: () => void })
       </Space>
       <Typography.Title level={5}>{t('办理过程', 'Timeline')}</Typography.Title>
       <EntityTimeline entries={x.timeline} labels={ACTION} />
-      <Modal open={!!acting} title={acting ? ACTION[acting] : ''} onCancel={() => setActing(null)} onOk={submit} destroyOnClose>
+      <Modal open={!!acting} title={acting ? ACTION[acting] : ''} onCancel={() => setActing(null)} onOk={submit} destroyOnHidden>
         <Form form={form} layout="vertical" preserve={false}>{acting && <ActionFields action={acting} />}</Form>
       </Modal>
     </Space>

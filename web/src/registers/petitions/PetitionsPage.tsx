@@ -86,7 +86,7 @@ export default function PetitionsPage() {
         ]}
       />
       {creating && <CreatePetition onClose={() => setCreating(false)} onCreated={(id) => { setCreating(false); refresh(); setOpen(id); }} />}
-      <Drawer open={!!open} width={720} onClose={() => setOpen(null)} title={t('信访件', 'Petition')} destroyOnClose>
+      <Drawer open={!!open} width={720} onClose={() => setOpen(null)} title={t('信访件', 'Petition')} destroyOnHidden>
         {open && <PetitionDetail id={open} onChanged={refresh} />}
       </Drawer>
     </Space>
@@ -215,7 +215,7 @@ function PetitionDetail({ id, onChanged }: { id: string; onChanged: () => void }
       </Space>
       <Typography.Title level={5}>{t('办理过程', 'Timeline')}</Typography.Title>
       <EntityTimeline entries={x.timeline} labels={ACTION} />
-      <Modal open={!!acting} title={acting ? ACTION[acting] : ''} onCancel={() => setActing(null)} onOk={submit} destroyOnClose>
+      <Modal open={!!acting} title={acting ? ACTION[acting] : ''} onCancel={() => setActing(null)} onOk={submit} destroyOnHidden>
         <Form form={form} layout="vertical" preserve={false}>{acting && <StepFields action={acting} />}</Form>
       </Modal>
     </Space>
