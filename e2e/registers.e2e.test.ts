@@ -95,4 +95,17 @@ describe.skipIf(!hasChromium)('registers workbenches (Chromium)', () => {
     await shot(page, 'registers-petitions');
     expect(errors).toEqual([]);
   });
+
+  it('the leader sees the registers on the dashboard and drills into a division', async () => {
+    const { ctx, page, errors } = await openPage(browser, contexts);
+    await apiLogin(ctx, server.url, 'leader');
+    await page.goto(`${server.url}/dashboard?p=year`);
+    const card = page.locator('.ant-card').filter({ hasText: '矛盾纠纷排查化解' });
+    await card.waitFor();
+    await page.locator('.ant-card').filter({ hasText: '及时受理率' }).waitFor();
+    await card.locator('tbody tr').first().click();
+    await page.waitForURL(/div=\d+/);
+    await shot(page, 'registers-dashboard');
+    expect(errors).toEqual([]);
+  });
 });
