@@ -8,6 +8,7 @@ import { benchTimelimits } from './timelimits.ts';
 import { benchDispatch } from './dispatch.ts';
 import { benchStats } from './stats.ts';
 import { benchEmbedded } from './embedded.ts';
+import { benchRegisters } from './registers.ts';
 
 const PARTS: Record<string, () => Promise<string>> = {
   intake: () => benchIntake(),
@@ -15,6 +16,7 @@ const PARTS: Record<string, () => Promise<string>> = {
   dispatch: () => benchDispatch(),
   stats: () => benchStats(),
   embedded: () => benchEmbedded(),
+  registers: () => benchRegisters(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -67,7 +67,8 @@ const BIN = fileURLToPath(new URL('../bin/zhili.js', import.meta.url));
 export async function spawnServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--no-demo'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ZHILI_WEB_DIR: '/nonexistent' },
+    // A PostgreSQL start without demo data is a production start, which needs the persons' key (src/registers/kit/persons.ts): a throwaway one here.
+    env: { ZHILI_PERSON_KEY: 'b'.repeat(64), ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ZHILI_WEB_DIR: '/nonexistent' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

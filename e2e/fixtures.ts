@@ -47,6 +47,8 @@ export async function seedE2E(databaseUrl: string) {
     await u('police', '吴民警', ['police'], 'PCS-430602005', ['430602005']);
     await u('supervisor', '孙督办', ['supervisor'], 'ZZ-430602', ['430602']);
     await u('leader', '钱领导', ['leader'], null, ['430602']);
+    await u('mediator', '郑调解', ['mediator'], 'JD-430602005', ['430602005']);
+    await u('xinfang', '冯信访', ['petition_officer'], 'ZZ-430602', ['430602']);
     await upsertGrid(db, {
       code: 'G-430602005001-01',
       name: '东茅岭社区第一网格',

@@ -16,6 +16,7 @@ import { registerResponsibilityCommands } from './dispatch/responsibility/index.
 import { registerGazetteerCommands } from './dispatch/gazetteer/index.ts';
 import { registerClassifyCommands } from './dispatch/classifier/index.ts';
 import { ensureTimeLimitDefaults, loadCalendar } from './timelimits/store.ts';
+import { REGISTER_IO, REGISTERS } from './registers/io.ts';
 import {
   FIELDS,
   FORMATS,
@@ -316,7 +317,7 @@ Example:
     });
   });
 
-const kindArg = () => new Argument('<kind>', 'what to import or export 数据类型').choices(KINDS);
+const kindArg = () => new Argument('<kind>', 'what to import or export 数据类型 (a register\'s ledger: disputes)').choices([...KINDS, ...REGISTERS]);
 const formatOpt = () => new Option('--format <format>', 'file format, if the extension does not tell').choices(FORMATS);
 
 program
@@ -344,17 +345,31 @@ FeatureCollection: each feature's properties give the fields, its geometry the b
 Examples:
   zhili import divisions divisions.xlsx
   zhili import units units.json
-  zhili import grids grids.geojson`,
+  zhili import grids grids.geojson
+
+Registers' ledgers (.xlsx with the template's Chinese headers; all or nothing):
+  zhili import disputes 台账.xlsx`,
   )
-  .action(async (kind: Kind, file: string, o: { format?: Format; dryRun?: boolean }) => {
+  .action(async (kind: Kind | string, file: string, o: { format?: Format; dryRun?: boolean }) => {
+    const register = REGISTER_IO[kind];
+    if (register) {
+      try {
+        const r = await withDb((db) => register.importFile(db, file));
+        console.log(`imported ${r.imported} entries into the ${register.label}`);
+      } catch (err) {
+        if (err instanceof Problem) throw new CliError(`${file}: ${err.detail}${err.errors.length ? '\n' + err.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n') : ''}`);
+        throw err;
+      }
+      return;
+    }
     const format = formatOf(file, o.format);
     if (process.stderr.isTTY && format === 'xlsx') process.stderr.write(`reading ${file} …\r`);
-    const table = await readTable(file, { format, kind });
+    const table = await readTable(file, { format, kind: kind as Kind });
     if (process.stderr.isTTY && format === 'xlsx') process.stderr.write('\x1b[2K\r');
     if (!table.rows.length) throw new CliError(`${file}: no rows to import`);
     const bar = progressBar(`importing ${kind}`);
     const result = await withDb((db) =>
-      importRows(db, kind, table.rows, {
+      importRows(db, kind as Kind, table.rows, {
         rowNumbers: table.rowNumbers,
         ignoreUnknown: table.format !== 'json',
         onProgress: bar.onProgress,
@@ -372,6 +387,11 @@ program
   .argument('<file>', 'a .json, .xlsx or .geojson (grids) file, or - for JSON on stdout')
   .addOption(formatOpt())
   .addOption(new Option('--headers <lang>', 'Excel header row: field names (en) or Chinese (zh) 表头语言').choices(['en', 'zh']).default('en'))
+  .option('--template', 'a register: write the empty ledger template (headers only) 台账模板')
+  .option('--unmasked', 'a register: persons\' names unmasked (audited) 不脱敏')
+  .option('--from <date>', 'a register: entries registered from this date (ISO)')
+  .option('--to <date>', 'a register: entries registered before this date (ISO)')
+  .option('--division <code>', 'a register: entries in this division and below')
   .addHelpText(
     'after',
     `
@@ -382,12 +402,21 @@ with detailed boundaries to .json or .geojson.
 Examples:
   zhili export units units.xlsx --headers zh
   zhili export grids grids.geojson
-  zhili export users - | jq length`,
+  zhili export users - | jq length
+  zhili export disputes --template 台账模板.xlsx
+  zhili export disputes --from 2026-01-01 --division 430602 台账.xlsx`,
   )
-  .action(async (kind: Kind, file: string, o: { format?: Format; headers: 'en' | 'zh' }) => {
+  .action(async (kind: Kind | string, file: string, o: { format?: Format; headers: 'en' | 'zh'; template?: boolean; unmasked?: boolean; from?: string; to?: string; division?: string }) => {
+    const register = REGISTER_IO[kind];
+    if (register) {
+      if (file === '-' || !/\.xlsx$/i.test(file)) throw new CliError('file: a register\'s ledger is written as .xlsx');
+      const n = await withDb((db) => register.exportFile(db, file, o));
+      console.log(o.template ? `wrote the ${register.label} template to ${file}` : `exported ${n} entries of the ${register.label} to ${file}`);
+      return;
+    }
     const format = formatOf(file, o.format);
-    const rows = await withDb((db) => exportRows(db, kind));
-    await writeTable(file, kind, rows, { format, headers: o.headers });
+    const rows = await withDb((db) => exportRows(db, kind as Kind));
+    await writeTable(file, kind as Kind, rows, { format, headers: o.headers });
     (file === '-' ? console.error : console.log)(`exported ${rows.length} ${kind}${file === '-' ? '' : ` to ${file}`}`);
   });
 

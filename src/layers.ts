@@ -26,6 +26,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cases'],
   // What builds on cases: dispatch (grids, duplicates, responsibility list, gazetteer, classifier) and stats.
   ['dispatch', 'stats'],
+  // The registers (disputes, petitions, ...): kit/ (event log, links, persons, ledgers, rates) and one folder per register.
+  ['registers'],
   // The composition root of services: the only place that knows every feature.
   ['services.ts'],
   // Demo data, played through the whole service graph.

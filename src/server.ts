@@ -28,6 +28,9 @@ import { discardIncompleteDemo, seedDemo, type DemoAccount } from './demo/seed.t
 import { defaultCategories, upsertCategories } from './cases/categories.ts';
 import { registerTimeLimitRoutes } from './timelimits/routes.ts';
 import { registerNotifyRoutes } from './notify/index.ts';
+import { registerPersonRoutes } from './registers/kit/index.ts';
+import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes } from './registers/disputes/index.ts';
+import { ensurePetitionDefaults, petitionPersonVisibility, registerPetitionRoutes } from './registers/petitions/index.ts';
 
 export interface Server {
   app: App;
@@ -85,6 +88,9 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   const services = await createServices(kernel);
   const ctx: Ctx = { ...kernel, services };
   const { locator, notifier, sweeper, classifier, timeLimits } = services;
+  // The registers' reference data (categories, time limits) on first start; edits are kept.
+  await db.tx((q) => ensureDisputeDefaults(q, services.entityClocks));
+  await db.tx((q) => ensurePetitionDefaults(q, services.entityClocks));
   // Other instances may change grids; a cheap periodic check keeps this one current.
   let gridStamp = '';
   const gridTimer = setInterval(async () => {
@@ -118,6 +124,9 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerClassifierRoutes(app, ctx);
   if (config.classifierSchedule) classifier.start();
   registerNotifyRoutes(app, ctx);
+  registerDisputeRoutes(app, ctx);
+  registerPetitionRoutes(app, ctx);
+  registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
   notifier.start();
 
   if (config.sweepSeconds > 0) sweeper.start();

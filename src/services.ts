@@ -8,7 +8,8 @@ import { PrincipalCache } from './org/auth.ts';
 import { GridLocator } from './dispatch/locator.ts';
 import { classifierFeedback, gazetteerGeocoder } from './dispatch/case-ports.ts';
 import { ClassifierService, classifierPresenter } from './dispatch/classifier/index.ts';
-import { TimeLimits, Sweeper } from './timelimits/index.ts';
+import { TimeLimits, Sweeper, EntityClocks } from './timelimits/index.ts';
+import { appendEvents, loadPersonKey, PersonVault } from './registers/kit/index.ts';
 import { Notifier, type NotifierOptions } from './notify/index.ts';
 
 export interface ServiceOptions {
@@ -27,6 +28,9 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
   const timeLimits = new TimeLimits(db);
   await timeLimits.init();
   const notifier = new Notifier(kernel, opts.notifier);
+  // Validated at start: a production start without ZHILI_PERSON_KEY stops here, naming it.
+  const personKey = loadPersonKey(process.env, config);
+  if (personKey.development) log.warn('ZHILI_PERSON_KEY not set: persons\' ID numbers are hashed and encrypted with the development key (set it in production)');
   const sweeper = new Sweeper(db, {
     intervalMs: opts.sweepIntervalMs ?? config.sweepSeconds * 1000,
     notify: async (q, notices) => {
@@ -37,6 +41,21 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
           .map((n) => ({ unitId: n.unitId!, caseId: n.caseId, kind: n.kind, title: `${SWEEP_TITLES[n.kind]} ${n.caseNo}: ${n.title}`, data: { dueAt: n.dueAt, clock: n.clock } })),
       );
     },
+    // Warnings on register entities' clocks: a remark on the entity's timeline and a notice to its unit.
+    onEntitySteps: async (q, steps) => {
+      await appendEvents(
+        q,
+        steps.map((s) => ({
+          entityType: s.entityType, entityId: s.entityId, version: null, action: s.kind === 'escalated' ? 'supervise' : 'urge', from: null, to: null,
+          actorUserId: null, actorUnitId: null, comment: `${SWEEP_TITLES[s.kind]}，系统自动${s.kind === 'escalated' ? '提级督办' : '催办'}`,
+          data: { auto: true, level: s.kind, clock: s.clock, dueAt: s.dueAt, ...(s.kind === 'escalated' ? { escalatedTo: s.unitId } : {}) },
+        })),
+      );
+      await notifier.notifyMany(
+        q,
+        steps.filter((s) => s.unitId).map((s) => ({ unitId: s.unitId!, kind: s.kind, title: `${SWEEP_TITLES[s.kind]} ${s.ref}: ${s.title}`, data: { entityType: s.entityType, entityId: s.entityId, dueAt: s.dueAt, clock: s.clock } })),
+      );
+    },
     onError: (err) => log.error({ err }, 'time-limit sweep failed'),
   });
   const classifier = new ClassifierService({ db, log });
@@ -44,6 +63,8 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
     locator,
     principals: new PrincipalCache(),
     timeLimits,
+    entityClocks: new EntityClocks(timeLimits),
+    persons: new PersonVault(personKey.key, personKey.development),
     sweeper,
     notifier,
     classifier,

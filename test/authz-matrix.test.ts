@@ -36,6 +36,8 @@ const CASE_TITLE_A = 'MX甲区东茅岭路路灯不亮';
 const NOTE_TITLE_A = 'MX-NOTE-A 交办通知';
 const TOKEN_NAME_A = 'mx-token-a';
 const STAFF_A = { username: 'mx_staff_a', phone: '13700000008' };
+const PETITION_A = { matter: 'MX甲区信访事项', petitioner: 'MX甲区信访人' };
+const DISPUTE_A = { summary: 'MX甲区邻里纠纷概况', party: 'MX甲区当事人', partyPhone: '13700000009' };
 
 /**
  * Answers a county-B user must never see. Grid code and name are public by
@@ -59,6 +61,11 @@ function markersOf(e: Entities) {
       '"population":284613',
       NOTE_TITLE_A,
       TOKEN_NAME_A,
+      DISPUTE_A.summary,
+      DISPUTE_A.party,
+      DISPUTE_A.partyPhone,
+      PETITION_A.matter,
+      PETITION_A.petitioner,
     ],
     nonPublic: ['MX-G-430602005001', 'MX甲区学坡第一网格'],
   };
@@ -90,6 +97,9 @@ interface Entities {
   article: string;
   rule: string;
   place: string;
+  disputeId: string;
+  personId: string;
+  petitionId: string;
 }
 
 /** Path parameters by name (and, for `id`, by the route's collection). */
@@ -105,6 +115,9 @@ function fill(url: string, e: Entities): string {
       [/^\/api\/kb\/articles\//, e.article],
       [/^\/api\/responsibilities\//, e.rule],
       [/^\/api\/gazetteer\//, e.place],
+      [/^\/api\/disputes\//, e.disputeId],
+      [/^\/api\/persons\//, e.personId],
+      [/^\/api\/petitions\//, e.petitionId],
     ];
     const hit = byPrefix.find(([re]) => re.test(u));
     if (!hit) throw new Error(`authz matrix: no entity for :id in ${u}; add its collection to fill()`);
@@ -117,6 +130,7 @@ function fill(url: string, e: Entities): string {
     name: () => e.calendar,
     day: () => '2026-10-01',
     scope: () => COUNTY.A.code,
+    key: () => 'general',
     '*': () => 'index.html',
   };
   return url.replace(/:(\w+)|\*$/g, (m, name: string | undefined) => {
@@ -136,6 +150,8 @@ const QUERY: Record<string, string> = {
   '/api/dispatch/locate': 'lng=113.125&lat=29.365',
   '/api/gazetteer/geocode': `address=${encodeURIComponent('岳阳楼区矩阵甲区地标')}`,
   '/api/dispatch/propose': 'categoryCode=0101&divisionCode=430602005',
+  '/api/disputes/stats': `${PERIOD}&groupBy=category`,
+  '/api/petitions/stats': PERIOD,
 };
 
 /** Minimal bodies that pass validation where that is cheap; other writes get {} and may answer 400. */
@@ -244,6 +260,17 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     created.json.id,
     NOTE_TITLE_A,
   ]);
+  // The county-A dispute, registered by county A's mediator, with a party whose name and phone only county A may see.
+  const dispute = await t.request('POST', '/api/disputes', {
+    ...as('A', 'mediator'),
+    body: { kind: 'dispute', categoryCode: '邻里纠纷', divisionCode: '430602005001', summary: DISPUTE_A.summary, parties: [{ name: DISPUTE_A.party, phone: DISPUTE_A.partyPhone }] },
+  });
+  expect(dispute.status, dispute.body).toBe(201);
+  const petition = await t.request('POST', '/api/petitions', {
+    ...as('A', 'petition_officer'),
+    body: { channel: 'visit', matterType: '矩阵', matter: PETITION_A.matter, divisionCode: '430602005', petitioners: [{ name: PETITION_A.petitioner }] },
+  });
+  expect(petition.status, petition.body).toBe(201);
   const entities: Entities = {
     caseNo: created.json.no,
     caseId: created.json.id,
@@ -257,6 +284,9 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     article: article.json.id,
     rule: rule.json.id,
     place: place.json.id,
+    disputeId: dispute.json.id,
+    personId: dispute.json.parties[0].id,
+    petitionId: petition.json.id,
   };
   return { users, entities };
 }

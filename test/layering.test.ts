@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LAYERS } from '../src/layers.ts';
-import { listMigrations } from '../src/platform/migrate.ts';
+import { listMigrations, migrationFolders } from '../src/platform/migrate.ts';
 import { TEST_DATABASES } from './helpers.ts';
 import { migrate } from '../src/platform/migrate.ts';
 
@@ -168,7 +168,7 @@ export function tableOwnershipViolations(migrations: MigrationFile[]): string[] 
 
 function migrationFiles(): MigrationFile[] {
   const out: MigrationFile[] = [];
-  for (const folder of readdirSync(SRC)) {
+  for (const folder of migrationFolders(SRC)) {
     const dir = join(SRC, folder, 'migrations');
     let names: string[];
     try {

@@ -315,4 +315,22 @@ describe.each(TEST_DATABASES)('demo seed on $name', (tdb) => {
     );
     expect(n).toBeGreaterThan(0);
   });
+
+  // The registers' demo (registers.ts): disputes in every state, petitions, consistent timelines.
+  it('has disputes and hazards in every state and petitions, each row at its last event\'s version', async () => {
+    const states = await db.query<{ status: string }>(`SELECT DISTINCT status FROM disputes`);
+    expect(states.map((r) => r.status).sort()).toEqual(['assigned', 'closed', 'failed', 'followed_up', 'mediating', 'referred', 'registered', 'resolved']);
+    const [{ n, hazards }] = await db.query<{ n: number; hazards: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE kind = 'hazard')::int AS hazards FROM disputes`);
+    expect(n).toBe(300);
+    expect(hazards).toBeGreaterThan(10);
+    const off = await db.query(
+      `SELECT d.no FROM disputes d WHERE d.version <> (SELECT max(e.version) FROM entity_events e WHERE e.entity_type = 'dispute' AND e.entity_id = d.id)
+       UNION ALL SELECT t.no FROM petitions t WHERE t.version <> (SELECT max(e.version) FROM entity_events e WHERE e.entity_type = 'petition' AND e.entity_id = t.id)`,
+    );
+    expect(off).toEqual([]);
+    expect((await db.query(`SELECT 1 FROM petitions`)).length).toBe(40);
+    expect((await db.query(`SELECT 1 FROM petitions WHERE repeat_of IS NOT NULL`)).length).toBeGreaterThan(0);
+    expect((await db.query(`SELECT 1 FROM entity_clocks`)).length).toBeGreaterThan(0);
+    expect(accounts.map((a) => a.role)).toContain('petition_officer');
+  });
 });

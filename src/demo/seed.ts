@@ -21,6 +21,7 @@ import { cornersOf, mulberry32, outlineOf, ringOf } from './geo.ts';
 import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids, buildUnits, buildUsers } from './org.ts';
 import { between, int, planCases, type World } from './plan.ts';
 import { backdate, loadPrincipals, runPlans } from './replay.ts';
+import { seedRegisterDemo } from './registers.ts';
 
 export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
@@ -146,6 +147,8 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     displayName: u.displayName,
     unit: u.unitCode ? unitName.get(u.unitCode) : undefined,
   }));
+
+  accounts.push(...(await seedRegisterDemo(db, { log, password: DEMO_PASSWORD }))); // disputes and petitions (registers.ts)
 
   // 5. Work orders, through the case engine.
   const existing = await db.query(`SELECT 1 FROM cases LIMIT 1`);

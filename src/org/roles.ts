@@ -10,6 +10,7 @@ export const ROLES = [
   'mediator',
   'supervisor',
   'leader',
+  'petition_officer', // 信访干部
   'citizen',
 ] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,6 +26,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   mediator: '人民调解员',
   supervisor: '督办员',
   leader: '领导',
+  petition_officer: '信访干部',
   citizen: '群众',
 };
 

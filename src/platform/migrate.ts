@@ -10,18 +10,40 @@ export interface Migration {
   sql: string;
 }
 
+/** Folders whose sub-folders are features of their own, each with its migrations (src/registers/<name>/migrations). */
+export const NESTED_FEATURES = ['registers'];
+
+/** The folders that may hold migrations, relative to src/ ('cases', 'registers/disputes', ...). */
+export function migrationFolders(srcDir = SRC): string[] {
+  const out: string[] = [];
+  for (const feature of readdirSync(srcDir, { withFileTypes: true })) {
+    if (!feature.isDirectory()) continue;
+    out.push(feature.name);
+    if (NESTED_FEATURES.includes(feature.name)) {
+      for (const sub of readdirSync(join(srcDir, feature.name), { withFileTypes: true })) if (sub.isDirectory()) out.push(`${feature.name}/${sub.name}`);
+    }
+  }
+  return out;
+}
+
 /**
- * Migrations live beside the feature that owns them, in src/<feature>/migrations/*.sql.
- * File names start with a timestamp, so one global order holds across features.
+ * Migrations live beside the feature that owns them, in src/<feature>/migrations/*.sql
+ * (src/registers/<name>/migrations/*.sql for a register). File names start with a
+ * timestamp, so one global order holds across features; a name used twice stops the start.
  */
 export function listMigrations(srcDir = SRC): Migration[] {
   const out: Migration[] = [];
-  for (const feature of readdirSync(srcDir, { withFileTypes: true })) {
-    if (!feature.isDirectory()) continue;
-    const dir = join(srcDir, feature.name, 'migrations');
+  const seen = new Map<string, string>();
+  for (const folder of migrationFolders(srcDir)) {
+    const dir = join(srcDir, folder, 'migrations');
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir)) {
-      if (f.endsWith('.sql')) out.push({ name: basename(f, '.sql'), sql: readFileSync(join(dir, f), 'utf8') });
+      if (!f.endsWith('.sql')) continue;
+      const name = basename(f, '.sql');
+      const prior = seen.get(name);
+      if (prior) throw new Error(`migration ${name} exists in src/${prior}/migrations and src/${folder}/migrations: names must be unique`);
+      seen.set(name, folder);
+      out.push({ name, sql: readFileSync(join(dir, f), 'utf8') });
     }
   }
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -129,6 +129,11 @@ export class TimeLimits {
     return this.calendars.get(policy.calendar) ?? naturalCalendar();
   }
 
+  /** A calendar by name (natural time for a name not defined). */
+  calendarNamed(name: string): Calendar {
+    return this.calendars.get(name) ?? naturalCalendar();
+  }
+
   /** The clock of a newly registered case. */
   forNewCase(keys: CaseKeys, now: number): ClockColumns {
     const policy = this.policyFor(keys);

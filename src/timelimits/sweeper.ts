@@ -19,6 +19,19 @@ export interface SweepNotice {
   clock: string | null;
 }
 
+/** A warning step on an entity's clock (entity_clocks): the register appends it to the entity's event log and tells the unit. */
+export interface EntitySweepStep {
+  entityType: string;
+  entityId: string;
+  clock: string;
+  ref: string;
+  title: string;
+  kind: 'warning_yellow' | 'warning_red' | 'escalated';
+  /** The unit told: the clock's unit, or its parent (the supervising unit) on escalation. */
+  unitId: string | null;
+  dueAt: Date;
+}
+
 export interface SweepResult {
   processed: number;
   yellow: number;
@@ -55,6 +68,8 @@ export class Sweeper {
       batch?: number;
       /** Writes notifications in the sweep's transaction. */
       notify?: (q: Queryable, notices: SweepNotice[]) => Promise<void>;
+      /** Records warnings on entity clocks (event log, notifications) in the sweep's transaction. */
+      onEntitySteps?: (q: Queryable, steps: EntitySweepStep[]) => Promise<void>;
       onError?: (err: unknown) => void;
     } = {},
   ) {}
@@ -104,6 +119,7 @@ export class Sweeper {
         [new Date(now), batch],
       );
       const result: SweepResult = { processed: rows.length, yellow: 0, red: 0, escalated: 0 };
+      await this.sweepEntityClocks(q, now, batch, result);
       if (!rows.length) return result;
 
       const upd = { id: [] as string[], version: [] as number[], warning: [] as string[], escalated: [] as boolean[], next: [] as (Date | null)[] };
@@ -150,6 +166,52 @@ export class Sweeper {
       if (notices.length && this.opts.notify) await this.opts.notify(q, notices);
       return result;
     });
+  }
+
+  /** The same judgement over the clocks of other entities (entity_clocks), in the batch's transaction. */
+  private async sweepEntityClocks(q: Queryable, now: number, batch: number, result: SweepResult): Promise<void> {
+    const rows = await q.query<{
+      entity_type: string; entity_id: string; clock: string; ref: string; title: string; unit_id: string | null; parent_id: string | null;
+      warning: Warning; escalated: boolean; warn_at: Date | null; due_at: Date; escalate_at: Date | null;
+    }>(
+      `SELECT c.entity_type, c.entity_id, c.clock, c.ref, c.title, c.unit_id, u.parent_id, c.warning, c.escalated, c.warn_at, c.due_at, c.escalate_at
+         FROM entity_clocks c LEFT JOIN units u ON u.id = c.unit_id
+        WHERE c.next_check_at <= $1
+        ORDER BY c.next_check_at
+        LIMIT $2
+        FOR UPDATE OF c SKIP LOCKED`,
+      [new Date(now), batch],
+    );
+    if (!rows.length) return;
+    result.processed = Math.max(result.processed, rows.length);
+    const steps: EntitySweepStep[] = [];
+    const upd = { type: [] as string[], id: [] as string[], clock: [] as string[], warning: [] as string[], escalated: [] as boolean[], next: [] as (Date | null)[] };
+    for (const r of rows) {
+      const a = assess({ warning: r.warning, escalated: r.escalated, warnAt: ms(r.warn_at), dueAt: ms(r.due_at), escalateAt: ms(r.escalate_at) }, now);
+      for (const step of a.steps) {
+        const escalate = step.kind === 'escalate';
+        steps.push({
+          entityType: r.entity_type, entityId: r.entity_id, clock: r.clock, ref: r.ref, title: r.title,
+          kind: escalate ? 'escalated' : step.kind === 'yellow' ? 'warning_yellow' : 'warning_red',
+          unitId: escalate ? (r.parent_id ?? r.unit_id) : r.unit_id,
+          dueAt: r.due_at,
+        });
+        result[escalate ? 'escalated' : step.kind] += 1;
+      }
+      upd.type.push(r.entity_type);
+      upd.id.push(r.entity_id);
+      upd.clock.push(r.clock);
+      upd.warning.push(a.warning);
+      upd.escalated.push(a.escalated);
+      upd.next.push(a.nextCheckAt === null ? null : new Date(a.nextCheckAt));
+    }
+    await q.query(
+      `UPDATE entity_clocks c SET warning = u.warning, escalated = u.escalated, next_check_at = u.next
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[]) AS u(entity_type, entity_id, clock, warning, escalated, next)
+        WHERE c.entity_type = u.entity_type AND c.entity_id = u.entity_id AND c.clock = u.clock`,
+      [upd.type, upd.id, upd.clock, upd.warning, upd.escalated, upd.next],
+    );
+    if (steps.length && this.opts.onEntitySteps) await this.opts.onEntitySteps(q, steps);
   }
 }
 

@@ -21,6 +21,8 @@ const Portal = lazy(() => import('./portal/Portal.tsx'));
 const DashboardPage = lazy(() => import('./pages/Dashboard.tsx'));
 const AdminPage = lazy(() => import('./pages/admin/Admin.tsx'));
 const MobileApp = lazy(() => import('./mobile/Mobile.tsx'));
+const DisputesPage = lazy(() => import('./registers/disputes/DisputesPage.tsx'));
+const PetitionsPage = lazy(() => import('./registers/petitions/PetitionsPage.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -59,6 +61,8 @@ export function App() {
                     <Route path="map" element={<MapPage />} />
                     <Route path="dashboard" element={<DashboardPage />} />
                     <Route path="admin/*" element={<AdminPage />} />
+                    <Route path="disputes" element={<DisputesPage />} />
+                    <Route path="petitions" element={<PetitionsPage />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>

@@ -21,6 +21,7 @@ import { PERIODS, levelOf, periodRange, rangeText, scopeRoot, type PeriodKey } f
 import { DivisionPicker } from './dashboard/DivisionPicker.tsx';
 import { Breakdown, DayTrend, KpiTiles, OverdueList, Ranking } from './dashboard/panels.tsx';
 import type { RatesResponse } from './dashboard/api.ts';
+import { RegistersPanel } from '../registers/kit/RegistersPanel.tsx';
 import './dashboard/dashboard.css';
 
 export default function DashboardPage() {
@@ -164,6 +165,9 @@ export default function DashboardPage() {
           </Col>
           <Col span={24}>
             <OverdueList />
+          </Col>
+          <Col span={24}>
+            <RegistersPanel onDrill={(code) => set({ div: code, level: undefined })} />
           </Col>
         </Row>
       </div>

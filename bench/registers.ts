@@ -1,0 +1,153 @@
+/**
+ * Registers: 1M disputes on PostgreSQL (BENCH_DATABASE_URL; 100k on PGlite
+ * when it is unset), written by INSERT ... SELECT over generate_series: 18
+ * months, 85 % in one county (20 streets, 100 communities), the rest in its
+ * neighbour, every kind, category, risk and state in plausible proportions.
+ *
+ * Timed through the real routes (fastify inject, zod, jurisdiction, JSON), as
+ * a county mediator and leader:
+ * - stats: GET /api/disputes/stats for one month of the county;
+ * - list: the first page of GET /api/disputes (newest first);
+ * - import: POST /api/disputes/import of a 20,000-row ledger (all or nothing).
+ *
+ * Prints, last: registers: disputes=N stats_p95_ms=X list_p95_ms=Y import_rows_per_s=Z
+ * Run alone: BENCH_DATABASE_URL=postgres://... npx tsx bench/registers.ts [rows]
+ */
+import ExcelJS from 'exceljs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../src/platform/migrate.ts';
+import { upsertDivisions, upsertUnit, upsertUser } from '../src/org/store.ts';
+import { buildServer } from '../src/server.ts';
+import { ensureDisputeCategories, DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
+import { openBenchDb, percentile, fmt, quietLogger } from './lib.ts';
+
+const PASSWORD = 'Bench-pass-2026';
+const r = (k: number) => `((hashint8(i::bigint * 16 + ${k}) & 2147483647)::float8 / 2147483648.0)`;
+
+function multipart(data: Buffer) {
+  const boundary = '----zhilibench';
+  return {
+    payload: Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="ledger.xlsx"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      data,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+}
+
+export async function benchRegisters(rowsArg?: number): Promise<string> {
+  const pg = await openBenchDb('postgres');
+  const b = pg ?? (await openBenchDb('pglite'))!;
+  const n = rowsArg ?? (pg ? 1_000_000 : 100_000);
+  const db = b.db;
+  try {
+    await migrate(db);
+    const divisions = [{ code: '43', name: '湖南省' }, { code: '4306', name: '岳阳市' }, { code: '430602', name: '岳阳楼区' }, { code: '430603', name: '云溪区' }];
+    const villages: string[] = [];
+    for (let t = 1; t <= 20; t++) {
+      const town = `430602${String(t).padStart(3, '0')}`;
+      divisions.push({ code: town, name: `街道${t}` });
+      for (let v = 1; v <= 5; v++) {
+        divisions.push({ code: `${town}${String(v).padStart(3, '0')}`, name: `街道${t}社区${v}` });
+        villages.push(`${town}${String(v).padStart(3, '0')}`);
+      }
+    }
+    for (let t = 1; t <= 3; t++) divisions.push({ code: `430603${String(t).padStart(3, '0')}`, name: `云溪街道${t}` });
+    await upsertDivisions(db, divisions);
+    await db.tx((q) => ensureDisputeCategories(q));
+    await upsertUnit(db, { code: 'TJ-430602', name: '岳阳楼区人民调解委员会', kind: 'mediation_committee', divisionCodes: ['430602'] });
+    await upsertUser(db, { username: 'bench_mediator', displayName: '调解员', password: PASSWORD, roles: ['mediator'], unitCode: 'TJ-430602', scopeCodes: ['430602'] });
+    await upsertUser(db, { username: 'bench_leader', displayName: '领导', password: PASSWORD, roles: ['leader'], unitCode: null, scopeCodes: ['430602'] });
+
+    const t0 = performance.now();
+    const CHUNK = 200_000;
+    const span = 18 * 30 * 86_400;
+    for (let from = 1; from <= n; from += CHUNK) {
+      const to = Math.min(n, from + CHUNK - 1);
+      await db.query(
+        `INSERT INTO disputes (id, no, kind, source, category_code, division_code, summary, risk, complexity, status, org_kind, org_name, outcome, registered_at, resolved_at, failed_at)
+         SELECT overlay(overlay(md5('d' || i) placing '4' from 13) placing '8' from 17)::uuid, 'B' || lpad(i::text, 8, '0'),
+                CASE WHEN ${r(1)} < 0.08 THEN 'hazard' ELSE 'dispute' END, 'screening',
+                (ARRAY['01','02','03','04','05','06','07','08','09','10','99'])[1 + floor(${r(2)} * 11)::int],
+                CASE WHEN ${r(3)} < 0.85 THEN ($3::text[])[1 + floor(${r(4)} * 100)::int] ELSE '430603' || lpad((1 + floor(${r(4)} * 3)::int)::text, 3, '0') END,
+                '邻里之间因琐事产生纠纷，经排查登记', CASE WHEN ${r(5)} < 0.05 THEN 'high' WHEN ${r(5)} < 0.3 THEN 'medium' ELSE 'low' END, 'general',
+                s.status, CASE WHEN s.status <> 'registered' THEN 'people_committee' END, CASE WHEN s.status <> 'registered' THEN '人民调解委员会' END,
+                CASE WHEN s.status IN ('resolved', 'closed') THEN 'agreement' WHEN s.status = 'failed' THEN 'failed' END,
+                s.reg, CASE WHEN s.status IN ('resolved', 'closed') THEN s.reg + interval '5 days' END, CASE WHEN s.status = 'failed' THEN s.reg + interval '9 days' END
+           FROM generate_series($1::int, $2::int) i,
+                LATERAL (SELECT now() - make_interval(secs => ((${n} - i)::float8 / ${n}) * ${span}) AS reg,
+                                CASE WHEN ${r(6)} < 0.80 THEN 'closed' WHEN ${r(6)} < 0.88 THEN 'resolved' WHEN ${r(6)} < 0.93 THEN 'failed' WHEN ${r(6)} < 0.97 THEN 'mediating' ELSE 'registered' END AS status) s`,
+        [from, to, villages],
+      );
+    }
+    await db.query(`ANALYZE disputes`);
+    const loadS = (performance.now() - t0) / 1000;
+
+    const server = await buildServer({ db, logger: quietLogger(), config: { demo: false, sweepSeconds: 0, classifierSchedule: false, webDir: '/nonexistent', filesDir: mkdtempSync(join(tmpdir(), 'zhili-bench-files-')) } });
+    try {
+      const login = async (username: string) => {
+        const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: PASSWORD } });
+        if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);
+        return String(res.headers['set-cookie']).split(';')[0];
+      };
+      const mediator = await login('bench_mediator');
+      const leader = await login('bench_leader');
+      const time = async (runs: number, fn: () => Promise<void>) => {
+        const out: number[] = [];
+        for (let i = 0; i < runs + 3; i++) {
+          const t = performance.now();
+          await fn();
+          if (i >= 3) out.push(performance.now() - t);
+        }
+        return out.sort((a, b) => a - b);
+      };
+      const get = (cookie: string, url: string) => async () => {
+        const res = await server.app.inject({ method: 'GET', url, headers: { cookie } });
+        if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      };
+      const now = Date.now();
+      const month = (k: number) => {
+        const to = new Date(now - k * 30 * 86_400_000);
+        const from = new Date(to.getTime() - 30 * 86_400_000);
+        return `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
+      };
+      let k = 0;
+      const stats = await time(30, async () => get(leader, `/api/disputes/stats?${month(1 + (k++ % 12))}&division=430602`)());
+      const statsYear = await time(10, get(leader, `/api/disputes/stats?from=${encodeURIComponent(new Date(now - 365 * 86_400_000).toISOString())}&to=${encodeURIComponent(new Date(now).toISOString())}`));
+      const list = await time(30, get(mediator, '/api/disputes?limit=20'));
+      const listFiltered = await time(30, get(mediator, '/api/disputes?limit=20&status=mediating&risk=high'));
+
+      const IMPORT_ROWS = 20_000;
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('台账');
+      ws.addRow([...DISPUTE_TEMPLATE_HEADERS]);
+      for (let i = 0; i < IMPORT_ROWS; i++) {
+        ws.addRow([`IMP-${i}`, i % 10 ? '纠纷' : '风险隐患', '2025-03-01', villages[i % villages.length], '邻里纠纷', `甲${i}、乙${i}`, '历史台账导入测试', i % 3 ? '人民调解委员会' : null, i % 4 ? '已化解' : '化解中', i % 4 ? '2025-03-10' : null]);
+      }
+      const mp = multipart(Buffer.from(await wb.xlsx.writeBuffer()));
+      const ti = performance.now();
+      const imp = await server.app.inject({ method: 'POST', url: '/api/disputes/import', payload: mp.payload, headers: { ...mp.headers, cookie: mediator } });
+      const importS = (performance.now() - ti) / 1000;
+      if (imp.statusCode !== 200) throw new Error(`import: ${imp.statusCode} ${imp.body.slice(0, 300)}`);
+
+      const p = (a: number[], q: number) => fmt(percentile(a, q), 1);
+      console.error(`registers (${b.name}): loaded ${n} disputes in ${fmt(loadS, 1)} s`);
+      console.error(`  stats, one month of the county (leader): p50 ${p(stats, 50)} ms, p95 ${p(stats, 95)} ms; one year: p50 ${p(statsYear, 50)} ms, p95 ${p(statsYear, 95)} ms`);
+      console.error(`  list, first page (mediator): p50 ${p(list, 50)} ms, p95 ${p(list, 95)} ms; filtered (mediating, high risk): p50 ${p(listFiltered, 50)} ms, p95 ${p(listFiltered, 95)} ms`);
+      console.error(`  import of ${IMPORT_ROWS} ledger rows: ${fmt(importS, 1)} s`);
+      return `registers: disputes=${n}${pg ? '' : ' (pglite; BENCH_DATABASE_URL unset)'} stats_p95_ms=${p(stats, 95)} list_p95_ms=${p(list, 95)} import_rows_per_s=${fmt(IMPORT_ROWS / importS, 0)}`;
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await b.dispose();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await benchRegisters(process.argv[2] ? Number(process.argv[2]) : undefined));
+  process.exit(0);
+}

@@ -1,0 +1,153 @@
+/**
+ * Ledgers (台账): a register's filtered list as xlsx with Chinese headers
+ * (streamed, so a county's whole register never sits in memory), and a
+ * historic ledger read from xlsx, checked whole before anything is written:
+ * every bad cell is one error `rows.<row>.<header>`, and one bad row means
+ * nothing is imported.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, Problem, type FieldError } from '../../platform/errors.ts';
+
+export type Cell = string | number | Date | null;
+
+export interface LedgerColumn<R> {
+  header: string;
+  value: (r: R) => Cell;
+  width?: number;
+  /** Excel number format, e.g. 'yyyy-mm-dd' or '0.00%'. */
+  numFmt?: string;
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Writes the rows to `out` as one sheet; resolves when the file is complete. */
+export async function writeLedger<R>(out: NodeJS.WritableStream, sheet: string, columns: readonly LedgerColumn<R>[], rows: AsyncIterable<R> | Iterable<R>): Promise<number> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as any, useSharedStrings: false, useStyles: true });
+  wb.creator = 'zhili';
+  const ws = wb.addWorksheet(sheet.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = columns.map((c) => ({ header: c.header, key: c.header, width: c.width ?? 16, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+  ws.getRow(1).font = { bold: true };
+  ws.getRow(1).commit();
+  let n = 0;
+  for await (const r of rows as AsyncIterable<R>) {
+    ws.addRow(columns.map((c) => c.value(r) ?? '')).commit();
+    n++;
+  }
+  ws.commit();
+  await wb.commit();
+  return n;
+}
+
+/** Sends a ledger as an xlsx download, streamed. */
+export function sendLedger<R>(reply: FastifyReply, name: string, sheet: string, columns: readonly LedgerColumn<R>[], rows: AsyncIterable<R> | Iterable<R>) {
+  const pass = new PassThrough();
+  reply.header('content-type', XLSX_TYPE);
+  reply.header('content-disposition', `attachment; filename="ledger.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}.xlsx`);
+  writeLedger(pass, sheet, columns, rows).catch((err) => pass.destroy(err));
+  return reply.send(pass);
+}
+
+export interface LedgerRow {
+  /** The spreadsheet's row number (the header is row 1). */
+  row: number;
+  cells: Record<string, Cell>;
+}
+
+const text = (v: unknown): Cell => {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date || typeof v === 'number') return v;
+  if (typeof v === 'object') {
+    const o = v as Record<string, any>;
+    if (Array.isArray(o.richText)) return o.richText.map((t: { text: string }) => t.text).join('');
+    if ('result' in o) return text(o.result);
+    if ('text' in o) return String(o.text);
+    return null;
+  }
+  const s = String(v).trim();
+  return s === '' ? null : s;
+};
+
+/**
+ * Reads the first sheet: row 1 holds the headers, which must include every
+ * one of `required` (more columns are allowed and ignored). Blank rows are skipped.
+ */
+export async function readLedger(data: Buffer, required: readonly string[], maxRows = 200_000): Promise<LedgerRow[]> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(data), { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', entries: 'emit' });
+  const out: LedgerRow[] = [];
+  let headers: (string | null)[] | null = null;
+  try {
+    for await (const ws of reader) {
+      for await (const row of ws as AsyncIterable<ExcelJS.Row>) {
+        const values = (row.values as unknown[]).slice(1);
+        if (!headers) {
+          headers = values.map((v) => {
+            const t = text(v);
+            return t === null ? null : String(t).replace(/\s+/g, '');
+          });
+          const missing = required.filter((h) => !headers!.includes(h));
+          if (missing.length) {
+            throw new Problem(422, 'Unprocessable Content', `台账缺少列 (missing columns): ${missing.join(', ')}`, missing.map((h) => ({ field: `columns.${h}`, message: '缺少此列 (column missing)' })));
+          }
+          continue;
+        }
+        const cells: Record<string, Cell> = {};
+        let any = false;
+        headers.forEach((h, i) => {
+          if (!h) return;
+          const v = text(values[i]);
+          cells[h] = v;
+          if (v !== null) any = true;
+        });
+        if (!any) continue;
+        if (out.length >= maxRows) throw badRequest(`file: 一次最多导入 ${maxRows} 行 (at most ${maxRows} rows)`, [{ field: 'file', message: 'too many rows' }]);
+        out.push({ row: row.number, cells });
+      }
+      break; // the first sheet only
+    }
+  } catch (err) {
+    if (err instanceof Problem) throw err;
+    throw badRequest('file: 不是可读取的 .xlsx 文件 (not a readable .xlsx workbook)', [{ field: 'file', message: (err as Error).message }]);
+  }
+  if (!headers) throw new Problem(422, 'Unprocessable Content', '台账是空的 (the sheet is empty)', [{ field: 'file', message: 'no header row' }]);
+  return out;
+}
+
+/** Collects row errors; `throwIfAny` answers them all at once as one problem (nothing imported). */
+export class RowErrors {
+  readonly list: FieldError[] = [];
+  add(row: number, column: string, message: string) {
+    this.list.push({ field: `rows.${row}.${column}`, message });
+  }
+  throwIfAny() {
+    if (!this.list.length) return;
+    throw new Problem(422, 'Unprocessable Content', `${new Set(this.list.map((e) => e.field.split('.')[1])).size} 行有错误，未导入任何数据 (rows with errors; nothing was imported)`, this.list);
+  }
+}
+
+/** The uploaded .xlsx of a multipart request (field `file`), or a 4xx naming `file`. */
+export async function uploadedXlsx(req: FastifyRequest): Promise<Buffer> {
+  if (!req.isMultipart()) throw new Problem(415, 'Unsupported Media Type', 'file: 请以 multipart/form-data 上传 .xlsx 文件 (upload an .xlsx file as multipart field "file")', [{ field: 'file', message: 'multipart/form-data expected' }]);
+  const part = await req.file();
+  if (!part || part.fieldname !== 'file') throw badRequest('file: 请上传 .xlsx 文件 (upload an .xlsx file as field "file")', [{ field: 'file', message: 'required' }]);
+  if (!/\.xlsx$/i.test(part.filename)) throw badRequest('file: 只接受 .xlsx 文件 (only .xlsx files)', [{ field: 'file', message: `${part.filename}: save it as .xlsx (Excel 工作簿)` }]);
+  return part.toBuffer();
+}
+
+/** A cell as a date (Excel date, 2026-03-01, 2026/3/1, 2026年3月1日), or undefined when it is not one. */
+export function cellDate(v: Cell): Date | undefined {
+  if (v === null) return undefined;
+  if (v instanceof Date) return isNaN(v.getTime()) ? undefined : v;
+  if (typeof v === 'number') return new Date(Math.round((v - 25569) * 86_400_000));
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(v.trim());
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}T00:00:00+08:00`);
+  return isNaN(d.getTime()) ? undefined : d;
+}
+
+/** A date as the ledger shows it: YYYY-MM-DD in Asia/Shanghai. */
+export function ledgerDate(d: Date | string | null): string | null {
+  if (!d) return null;
+  return new Date(new Date(d).getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
