@@ -112,12 +112,19 @@ for (const tdb of TEST_DATABASES) {
       const l = await leader.post(`/api/petitions/${p.json.id}/leader`, { plan: '一案一策：约谈物业公司，限期整改' });
       expect(l.status, l.body).toBe(200);
       expect(l.json.leader).toMatchObject({ userId: leaderId, plan: '一案一策：约谈物业公司，限期整改' });
-      await leader.post(`/api/petitions/${p.json.id}/progress`, { note: '已约谈物业公司' });
+      // The leader reports progress on a schedule (leader_progress, 15 natural days to the end of the day, Beijing time), from taking charge and from each entry.
+      const progressClock = (v: any) => v.clocks.find((c: any) => c.clock === 'progress');
+      expect(progressClock(l.json)).toMatchObject({ limitKey: 'leader_progress', dueAt: '2026-07-16T16:00:00.000Z' });
+      at('2026-07-10T01:00:00Z');
+      const pr = await leader.post(`/api/petitions/${p.json.id}/progress`, { note: '已约谈物业公司' });
+      expect(pr.status, pr.body).toBe(200);
+      expect(progressClock(pr.json)).toMatchObject({ dueAt: '2026-07-25T16:00:00.000Z', warning: 'none' });
       await officer.post(`/api/petitions/${p.json.id}/accept`, { notice: '已受理' });
       await handler.post(`/api/petitions/${p.json.id}/reply`, { opinion: '已整改' });
       expect((await officer.post(`/api/petitions/${p.json.id}/close`, {})).json.errors[0].field).toBe('resolved');
       const closed = await officer.post(`/api/petitions/${p.json.id}/close`, { resolved: true, satisfaction: 'satisfied' });
       expect(closed.json.timeline.map((x: any) => x.action)).toEqual(['register', 'leader', 'progress', 'accept', 'reply', 'close']);
+      expect(closed.json.clocks).toEqual([]);
       at(null);
       const s = (await officer.get(`/api/petitions/stats?from=2026-01-01T00:00:00%2B08:00&to=2027-01-01T00:00:00%2B08:00`)).json;
       expect(s).toMatchObject({ total: 3, previousTotal: 2, yoyChange: 0.5, collective: 1, repeat: 1, repeatRate: 0.3333, leaderClosed: 1, leaderResolved: 1, leaderResolutionRate: 1, satisfactionRate: 1 });

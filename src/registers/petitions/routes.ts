@@ -265,6 +265,17 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
     async (req) => detail(requireUser(req), req.params.id),
   );
 
+  /**
+   * A leader-handled petition reports progress on a schedule (limit
+   * `leader_progress`, data): the clock runs from taking charge and from each
+   * entry, and the one sweeper warns and escalates a missed report. Closing or
+   * final decision stops every clock of the petition.
+   */
+  async function startProgressClock(q: Queryable, row: PetitionRow) {
+    if (row.status === 'closed' || row.status === 'final') return;
+    await clocks.start(q, { entityType: ENTITY, entityId: row.id, clock: 'progress', limitKey: 'leader_progress', ref: row.no, title: row.matter.slice(0, 60), unitId: row.unit_id, now: now() });
+  }
+
   app.post(
     '/api/petitions/:id/leader',
     {
@@ -284,13 +295,14 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       if (!leaderId) throw invalid('leaderUserId', '请指定包案领导 (name the leader)');
       const ok = await db.query(`SELECT 1 FROM users WHERE id = $1 AND active AND 'leader' = ANY (roles)`, [leaderId]);
       if (!ok.length) throw invalid('leaderUserId', '须为在岗的领导 (an active user holding the leader role)');
-      await db.tx((q) =>
-        transition(q, {
+      await db.tx(async (q) => {
+        await transition(q, {
           table: 'petitions', entityType: ENTITY, id: row.id, expectedVersion: req.body.version ?? row.version, from: row.status, to: row.status, action: 'leader',
           patch: { leader_user_id: leaderId, leader_plan: req.body.plan, leader_taken_at: new Date(now()) }, actorUserId: p.id, actorUnitId: p.unitId,
           comment: req.body.plan, data: { leaderUserId: leaderId },
-        }),
-      );
+        });
+        await startProgressClock(q, row);
+      });
       return detail(p, row.id);
     },
   );
@@ -305,7 +317,11 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       const p = requireUser(req);
       const row = await loadVisiblePetition(db, p, req.params.id);
       if (!row.leader_user_id) throw conflict('该信访件没有包案领导 (no leader in charge yet)', [{ field: 'status', message: 'no leader' }]);
-      await appendEvent(db, { entityType: ENTITY, entityId: row.id, version: null, action: 'progress', from: null, to: null, actorUserId: p.id, actorUnitId: p.unitId, comment: req.body.note });
+      await db.tx(async (q) => {
+        await appendEvent(q, { entityType: ENTITY, entityId: row.id, version: null, action: 'progress', from: null, to: null, actorUserId: p.id, actorUnitId: p.unitId, comment: req.body.note });
+        // Each entry starts the next period of the leader's reporting schedule.
+        await startProgressClock(q, row);
+      });
       return detail(p, row.id);
     },
   );
