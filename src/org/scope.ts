@@ -80,3 +80,15 @@ export function unitVisibility(p: Principal, alias: string, params: unknown[]): 
   return `(${alias}.id = $${u}::uuid OR cardinality(${alias}.division_codes) = 0
     OR EXISTS (SELECT 1 FROM unnest(${alias}.division_codes) d, unnest(${j}) s WHERE d LIKE s || '%' OR s LIKE d || '%'))`;
 }
+
+/**
+ * SQL predicate: the row (alias `a`, column division_code) lies in the
+ * caller's divisions. Scope codes are LIKE patterns (cheap per row); a caller
+ * with none has the divisions their unit serves, the unit id being parameter
+ * `$unitParam` already in `params`.
+ */
+export function inCallerDivisions(p: Principal, a: string, params: unknown[], unitParam: number): string {
+  return p.scopeCodes.length
+    ? `${a}.division_code LIKE ANY ($${params.push(p.scopeCodes.map((c) => `${c}%`))}::text[])`
+    : `EXISTS (SELECT 1 FROM unnest(coalesce((SELECT un.division_codes FROM units un WHERE un.id = $${unitParam}::uuid), '{}')) s WHERE ${a}.division_code LIKE s || '%')`;
+}

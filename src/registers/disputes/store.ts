@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../platform/db.ts';
 import { notFound } from '../../platform/errors.ts';
 import type { Principal } from '../../org/auth.ts';
-import { seesEverything } from '../../org/scope.ts';
+import { seesEverything, inCallerDivisions } from '../../org/scope.ts';
 import type { EntityClocks, EntityClockView, EntityLimitInput } from '../../timelimits/index.ts';
 import { PERSON_VIEW, personView, type PersonRow, type PersonVault } from '../kit/index.ts';
 import { allowedActions, STATUS_LABELS, type Actor, type Facts, type Status } from './lifecycle.ts';
@@ -43,10 +43,7 @@ export function disputeVisibility(p: Principal, a: string, params: unknown[]): s
   if (seesEverything(p)) return 'TRUE';
   const u = params.push(p.unitId);
   const me = params.push(p.id);
-  // Scope codes as LIKE patterns (cheap per row); with none, the divisions the caller's unit serves.
-  const inDivisions = p.scopeCodes.length
-    ? `${a}.division_code LIKE ANY ($${params.push(p.scopeCodes.map((c) => `${c}%`))}::text[])`
-    : `EXISTS (SELECT 1 FROM unnest(coalesce((SELECT un.division_codes FROM units un WHERE un.id = $${u}::uuid), '{}')) s WHERE ${a}.division_code LIKE s || '%')`;
+  const inDivisions = inCallerDivisions(p, a, params, u);
   return `(${inDivisions} OR ${a}.org_unit_id = $${u}::uuid OR $${me}::uuid = ANY (${a}.mediator_ids) OR ${a}.created_by = $${me}::uuid)`;
 }
 

@@ -5,12 +5,12 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Statistic, Switch, Table, Tag, Typography, DatePicker } from 'antd';
+import { Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Statistic, Switch, Table, Tag, Typography, DatePicker } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import { api, ApiError, withQuery } from '../../api/client.ts';
+import { api, withQuery } from '../../api/client.ts';
 import { hasRole, useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
-import { Countdown, EntityTimeline, LedgerToolbar, pct, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { Countdown, EntityTimeline, LedgerToolbar, pct, useProblemToast, type Clock, type TimelineEntry } from '../kit/parts.tsx';
 
 interface Person { id: string; name: string; phone: string | null; idNumber: string | null }
 interface Dispute {
@@ -86,14 +86,6 @@ export default function DisputesPage() {
       </Drawer>
     </Space>
   );
-}
-
-function useProblemToast() {
-  const { message } = AntApp.useApp();
-  return (e: unknown, form?: { setFields: (f: { name: string[]; errors: string[] }[]) => void }) => {
-    if (e instanceof ApiError && form && e.fieldErrors.length) form.setFields(e.fieldErrors.map((f) => ({ name: f.field.split('.'), errors: [f.message] })));
-    message.error(e instanceof ApiError ? e.message : String(e));
-  };
 }
 
 function CreateDispute({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {

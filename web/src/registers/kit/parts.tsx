@@ -25,6 +25,15 @@ export interface TimelineEntry {
 }
 
 /** A rate (0.9091) as the console shows it (90.91%); — when there is no denominator. */
+/** Shows a refused request: each named field's message beside its input (when a form is given), and the problem's detail as a toast. */
+export function useProblemToast() {
+  const { message } = AntApp.useApp();
+  return (e: unknown, form?: { setFields: (f: { name: string[]; errors: string[] }[]) => void }) => {
+    if (e instanceof ApiError && form && e.fieldErrors.length) form.setFields(e.fieldErrors.map((f) => ({ name: f.field.split('.'), errors: [f.message] })));
+    message.error(e instanceof ApiError ? e.message : String(e));
+  };
+}
+
 export const pct = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(2)}%`);
 
 /** 剩余 2天3小时 / 超时 5小时, coloured by the clock's warning. */

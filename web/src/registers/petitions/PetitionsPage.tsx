@@ -5,12 +5,12 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography } from 'antd';
+import { Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import { api, ApiError, withQuery } from '../../api/client.ts';
+import { api, withQuery } from '../../api/client.ts';
 import { hasRole, useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
-import { Countdown, EntityTimeline, LedgerToolbar, pct, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { Countdown, EntityTimeline, LedgerToolbar, pct, useProblemToast, type Clock, type TimelineEntry } from '../kit/parts.tsx';
 
 interface Petition {
   id: string; no: string; channel: string; matterType: string; matter: string; divisionName: string | null; divisionCode: string; petitionerCount: number;
@@ -93,18 +93,10 @@ export default function PetitionsPage() {
   );
 }
 
-function useProblem() {
-  const { message } = AntApp.useApp();
-  return (e: unknown, form?: { setFields: (f: { name: string[]; errors: string[] }[]) => void }) => {
-    if (e instanceof ApiError && form && e.fieldErrors.length) form.setFields(e.fieldErrors.map((f) => ({ name: f.field.split('.'), errors: [f.message] })));
-    message.error(e instanceof ApiError ? e.message : String(e));
-  };
-}
-
 function CreatePetition({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm();
-  const problem = useProblem();
+  const problem = useProblemToast();
   const submit = async () => {
     const v = await form.validateFields();
     try {
@@ -179,7 +171,7 @@ function PetitionDetail({ id, onChanged }: { id: string; onChanged: () => void }
   const { t } = useI18n();
   const me = useMe().data;
   const qc = useQueryClient();
-  const problem = useProblem();
+  const problem = useProblemToast();
   const [acting, setActing] = useState<string | null>(null);
   const [form] = Form.useForm();
   const d = useQuery({ queryKey: ['petition', id], queryFn: () => api<Petition & { timeline: TimelineEntry[] }>(`/api/petitions/${id}`) });
