@@ -12,6 +12,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP, PHONE, ensureWebBuilt, freePort, hasChromium, launch, openPage, signIn, startServer, type RunningServer } from './harness.ts';
 import { PASSWORD, sampleCaseBody, SAMPLE_CASES } from './fixtures.ts';
 
+// A page's images arrive in their own time on a loaded CI machine; expect.poll's 1 s default is for in-process state.
+const PAGE_WAIT = { timeout: 20_000, interval: 100 };
+
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 declare global {
@@ -95,12 +98,12 @@ describe.skipIf(!hasChromium)('console under its CSP (Chromium)', () => {
     }
     // The preview image came through img-src 'self'.
     await page.goto(`${server.url}/cases/${caseNo}`);
-    await expect.poll(() => page.locator('.ant-image img').first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect.poll(() => page.locator('.ant-image img').first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), PAGE_WAIT).toBe(true);
     await csp('case preview');
     // The map drew its base tiles from the configured server.
     await page.goto(`${server.url}/map`);
-    await expect.poll(() => tileHits).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('img.leaflet-tile-loaded').count()).toBeGreaterThan(0);
+    await expect.poll(() => tileHits, PAGE_WAIT).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('img.leaflet-tile-loaded').count(), PAGE_WAIT).toBeGreaterThan(0);
     await csp('map tiles');
 
     // A page of another origin on the same site (SameSite=Lax still sends the cookie) cannot sign the user out.
