@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -96,36 +96,113 @@ class PostgresDb implements Db {
   }
 }
 
-class PgliteDb implements Db {
-  readonly kind = 'pglite' as const;
-  constructor(readonly pglite: PGlite) {}
-  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
-    const r = await this.pglite.query<T>(sql, params as any[]);
-    return r.rows;
-  }
-  async exec(sql: string): Promise<void> {
-    await this.pglite.exec(sql);
-  }
-  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    // PGlite has a single connection; its transaction() holds it exclusively.
-    return this.pglite.transaction(async (t) =>
-      fn({
-        query: async <R>(sql: string, params?: unknown[]) => (await t.query<R>(sql, params as any[])).rows,
-        exec: async (sql: string) => {
-          await t.exec(sql);
-        },
-      }),
-    );
-  }
-  async close(): Promise<void> {
-    if (!this.pglite.closed) await this.pglite.close();
-  }
+/** A database error as the embedded database's thread sent it, with its fields (code, column, detail, constraint, ...) back on an Error. */
+function revive(e: Record<string, unknown>): Error {
+  const err = new Error(String(e.message));
+  Object.assign(err, e);
+  return err;
 }
 
-const pgliteParsers = {
-  20: (v: string) => Number(v),
-  1700: (v: string) => Number(v),
-};
+/**
+ * The embedded database, run on a thread of its own (pglite-worker.mjs) so
+ * that a long statement never stops the event loop. Queries are messages;
+ * PGlite there serialises them and holds its one connection for a
+ * transaction, exactly as it did on this thread.
+ */
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (rows: any) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { id: number; rows?: unknown; error?: Record<string, unknown> }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (!this.pending.size) worker.unref();
+      if (m.error) p.reject(revive(m.error));
+      else p.resolve(m.rows);
+    });
+    const fail = (err: Error) => {
+      this.failure ??= err;
+      for (const p of this.pending.values()) p.reject(this.failure);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the embedded database's thread exited (${code})`)));
+    worker.unref();
+  }
+
+  static async open(dataDir: string | undefined): Promise<PgliteDb> {
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean }) => {
+        if (!m.ready) return;
+        cleanup();
+        resolve();
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const onExit = (code: number) => onError(new Error(`the embedded database's thread exited (${code})`));
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+    return new PgliteDb(worker);
+  }
+
+  /** One request to the database's thread; the thread keeps the process alive only while a request is out. */
+  private call<T>(m: { op: string; sql?: string; params?: unknown[]; tx?: number }): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the embedded database is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      if (!this.pending.size) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...m, id });
+    });
+  }
+
+  query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.call<T[]>({ op: 'query', sql, params });
+  }
+  async exec(sql: string): Promise<void> {
+    await this.call({ op: 'exec', sql });
+  }
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const tx = this.nextId++;
+    await this.call({ op: 'begin', tx });
+    let result: T;
+    try {
+      result = await fn({
+        query: <R>(sql: string, params?: unknown[]) => this.call<R[]>({ op: 'query', sql, params, tx }),
+        exec: async (sql: string) => {
+          await this.call({ op: 'exec', sql, tx });
+        },
+      });
+    } catch (err) {
+      await this.call({ op: 'rollback', tx }).catch(() => {});
+      throw err;
+    }
+    await this.call({ op: 'commit', tx });
+    return result;
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (!this.failure) await this.call({ op: 'close' }).catch(() => {});
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}
 
 export interface OpenOptions {
   poolSize?: number;
@@ -146,8 +223,7 @@ export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
     return new PostgresDb(pool, opts.prepare ?? true);
   }
   if (url !== 'memory://') mkdirSync(url, { recursive: true });
-  const pglite = await PGlite.create(url === 'memory://' ? undefined : url, { parsers: pgliteParsers });
-  return new PgliteDb(pglite);
+  return PgliteDb.open(url === 'memory://' ? undefined : url);
 }
 
 /**

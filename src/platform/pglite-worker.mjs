@@ -1,0 +1,83 @@
+// The embedded database's own thread. PGlite runs PostgreSQL compiled to
+// WebAssembly synchronously on the thread that owns it, so on the server's
+// thread every statement (a dashboard's scan, a training page) froze HTTP,
+// /healthz included. Here it runs beside the event loop; src/platform/db.ts
+// talks to it by messages. Plain JavaScript: nothing to load through tsx.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import { isFresh, readTemplate, saveTemplate } from './pglite-template.mjs';
+
+const parsers = { 20: (v) => Number(v), 1700: (v) => Number(v) };
+const fresh = isFresh(workerData.dataDir);
+const template = fresh ? readTemplate() : undefined;
+const db = await PGlite.create(workerData.dataDir, { parsers, ...(template ? { loadDataDir: template } : {}) });
+// the first new database of this installation leaves the template for the next ones
+if (fresh && !template) await saveTemplate(db).catch(() => {});
+
+/** Open transactions by id: the callback of PGlite's transaction() waits on `done` until the main thread commits or rolls back. */
+const txs = new Map();
+
+/** Errors cross as plain objects: structured clone keeps only an Error's message, and errors.ts reads code, column, detail and constraint. */
+function plain(err) {
+  const out = { message: String(err?.message ?? err), name: err?.name ?? 'Error' };
+  if (err && typeof err === 'object') {
+    for (const [k, v] of Object.entries(err)) if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
+
+async function handle(m) {
+  switch (m.op) {
+    case 'query': {
+      const t = m.tx ? txs.get(m.tx)?.t : db;
+      if (!t) throw new Error('transaction is closed');
+      return (await t.query(m.sql, m.params)).rows;
+    }
+    case 'exec': {
+      const t = m.tx ? txs.get(m.tx)?.t : db;
+      if (!t) throw new Error('transaction is closed');
+      await t.exec(m.sql);
+      return null;
+    }
+    case 'begin': {
+      let opened;
+      const ready = new Promise((resolve) => (opened = resolve));
+      const entry = {};
+      entry.finished = db
+        .transaction(async (t) => {
+          entry.t = t;
+          const outcome = await new Promise((resolve) => {
+            entry.end = resolve;
+            opened();
+          });
+          if (outcome === 'rollback') await t.rollback();
+        })
+        .finally(() => txs.delete(m.tx));
+      txs.set(m.tx, entry);
+      // begin fails when BEGIN itself fails; otherwise when the callback runs
+      await Promise.race([ready, entry.finished]);
+      return null;
+    }
+    case 'commit':
+    case 'rollback': {
+      const entry = txs.get(m.tx);
+      if (!entry) throw new Error('transaction is closed');
+      entry.end(m.op);
+      await entry.finished;
+      return null;
+    }
+    case 'close':
+      if (!db.closed) await db.close();
+      return null;
+    default:
+      throw new Error(`unknown operation ${m.op}`);
+  }
+}
+
+parentPort.on('message', (m) => {
+  handle(m).then(
+    (rows) => parentPort.postMessage({ id: m.id, rows }),
+    (err) => parentPort.postMessage({ id: m.id, error: plain(err) }),
+  );
+});
+parentPort.postMessage({ ready: true });
