@@ -170,6 +170,21 @@ export async function benchIntake(opts: { amount?: { pglite: number; postgres: n
       } finally {
         if (server.child.exitCode === null && !server.child.killed) await server.stop();
       }
+      if (kind === 'pglite') {
+        // What acknowledged-means-durable costs on the embedded database: the same run with the flush off.
+        const fast = await spawnServer({ ...bdb.serverEnv, ZHILI_EMBEDDED_FSYNC: 'false' });
+        try {
+          const c = await signIn(fast.url);
+          await httpRun(fast.url, c, Math.min(300, perRound));
+          const nf = await httpRun(fast.url, c, perRound);
+          const flushed = median(https.map((h) => h.perSecond));
+          console.log(
+            `intake/pglite: flush before acknowledging (default) creates/s=${fmt(flushed)} p99=${fmt(median(https.map((h) => h.p99)), 1)}ms | without (ZHILI_EMBEDDED_FSYNC=false) creates/s=${fmt(nf.perSecond)} p99=${fmt(nf.p99, 1)}ms | cost=${fmt(100 * (1 - flushed / nf.perSecond), 0)}%`,
+          );
+        } finally {
+          await fast.stop();
+        }
+      }
       const ratio = median(https.map((h, i) => h.perSecond / raws[i].perSecond));
       const creates = median(https.map((h) => h.perSecond));
       const p99 = median(https.map((h) => h.p99));

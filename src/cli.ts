@@ -46,7 +46,7 @@ class CliError extends Error {
 /** Opens the configured database, brings its schema up to date, runs fn and closes it again. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const db = await openDb(config.databaseUrl, { prepare: config.pgPrepare });
+  const db = await openDb(config.databaseUrl, { prepare: config.pgPrepare, durable: config.embeddedFsync });
   try {
     const applied = await migrate(db);
     if (applied.length) console.error(`applied ${applied.length} migration${applied.length > 1 ? 's' : ''}`);
@@ -183,7 +183,7 @@ program
   .description('apply pending schema migrations')
   .action(async () => {
     const config = loadConfig();
-    const db = await openDb(config.databaseUrl, { prepare: config.pgPrepare });
+    const db = await openDb(config.databaseUrl, { prepare: config.pgPrepare, durable: config.embeddedFsync });
     const applied = await migrate(db);
     console.log(applied.length ? `applied ${applied.length} migrations:\n${applied.join('\n')}` : 'schema is up to date');
     await db.close();

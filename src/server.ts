@@ -60,7 +60,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   hashGate.configure(authConfig.hashConcurrency, authConfig.hashQueue);
   const log = opts.logger ?? createLogger(config.logLevel);
   const ownDb = !opts.db;
-  const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare }));
+  const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare, durable: config.embeddedFsync }));
   await migrate(db, (m) => log.info(m));
   // A start killed while loading the demo left part of it: discard it, so it loads again below.
   await discardIncompleteDemo(db, (m) => log.warn(m));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb, type Db } from '../src/platform/db.ts';
+import { openDb, PgliteDb, type Db } from '../src/platform/db.ts';
 import { problemFromPg } from '../src/platform/errors.ts';
 
 describe('the embedded database on its own thread', () => {
@@ -105,6 +105,37 @@ describe('the embedded database on its own thread', () => {
       await a.close();
       const b = await openDb(join(dir, 'pglite'));
       expect(await b.query(`SELECT v FROM kept`)).toEqual([{ v: '留' }]);
+      await b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('flushes the files a write touched before acknowledging it, and nothing for a read (ZHILI_EMBEDDED_FSYNC)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhili-emb-'));
+    try {
+      const a = (await openDb(join(dir, 'durable'))) as PgliteDb;
+      await a.exec(`CREATE TABLE acked (v int)`);
+      let before = await a.flushes();
+      await a.query(`INSERT INTO acked VALUES (1)`);
+      let after = await a.flushes();
+      expect(after).toBeGreaterThan(before);
+      before = after;
+      await a.tx(async (q) => {
+        await q.query(`INSERT INTO acked VALUES (2)`);
+        await q.query(`INSERT INTO acked VALUES (3)`);
+      });
+      after = await a.flushes();
+      expect(after).toBeGreaterThan(before);
+      before = after;
+      expect(await a.query(`SELECT count(*)::int AS n FROM acked`)).toEqual([{ n: 3 }]);
+      expect(await a.flushes()).toBe(before);
+      await a.close();
+
+      const b = (await openDb(join(dir, 'fast'), { durable: false })) as PgliteDb;
+      await b.exec(`CREATE TABLE acked (v int)`);
+      await b.query(`INSERT INTO acked VALUES (1)`);
+      expect(await b.flushes()).toBe(0);
       await b.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,12 @@ export interface Config {
    * carry prepared statements (PgBouncer before 1.21).
    */
   pgPrepare: boolean;
+  /**
+   * Flush the embedded database's files before a write is acknowledged
+   * (ZHILI_EMBEDDED_FSYNC, default on), so a power cut loses nothing
+   * acknowledged. Off trades that for speed (throwaway databases).
+   */
+  embeddedFsync: boolean;
   host: string;
   port: number;
   /** Load demo data on first start (empty database). */
@@ -162,6 +168,7 @@ const ENV = z.object({
   DATABASE_URL: v('a postgres:// or postgresql:// URL (unset: embedded PGlite)', (s) => (/^postgres(ql)?:\/\/\S+$/.test(s) ? s : undefined)),
   ZHILI_DATA_DIR: text,
   ZHILI_PG_PREPARE: bool,
+  ZHILI_EMBEDDED_FSYNC: bool,
   HOST: text,
   PORT: intIn(1, 65535),
   ZHILI_DEMO: bool,
@@ -208,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const config: Config = {
     databaseUrl: e.DATABASE_URL ?? resolve(dataDir, 'pglite'),
     pgPrepare: e.ZHILI_PG_PREPARE ?? true,
+    embeddedFsync: e.ZHILI_EMBEDDED_FSYNC ?? true,
     host: e.HOST ?? '0.0.0.0',
     port: e.PORT ?? 8080,
     demo,

@@ -109,7 +109,7 @@ function revive(e: Record<string, unknown>): Error {
  * PGlite there serialises them and holds its one connection for a
  * transaction, exactly as it did on this thread.
  */
-class PgliteDb implements Db {
+export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (rows: any) => void; reject: (e: Error) => void }>();
@@ -135,8 +135,8 @@ class PgliteDb implements Db {
     worker.unref();
   }
 
-  static async open(dataDir: string | undefined): Promise<PgliteDb> {
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+  static async open(dataDir: string | undefined, durable: boolean): Promise<PgliteDb> {
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, durable } });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (!m.ready) return;
@@ -196,6 +196,10 @@ class PgliteDb implements Db {
     await this.call({ op: 'commit', tx });
     return result;
   }
+  /** How many times the database's files were flushed so far (tests: acknowledged writes were flushed). */
+  flushes(): Promise<number> {
+    return this.call<number>({ op: 'flushes' });
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     if (!this.failure) await this.call({ op: 'close' }).catch(() => {});
@@ -208,6 +212,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** false: never keep statements prepared, whatever a query asks (Config.pgPrepare). */
   prepare?: boolean;
+  /** Embedded database: flush written files before acknowledging a write (Config.embeddedFsync; default true). */
+  durable?: boolean;
 }
 
 /**
@@ -223,7 +229,7 @@ export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
     return new PostgresDb(pool, opts.prepare ?? true);
   }
   if (url !== 'memory://') mkdirSync(url, { recursive: true });
-  return PgliteDb.open(url === 'memory://' ? undefined : url);
+  return PgliteDb.open(url === 'memory://' ? undefined : url, opts.durable ?? true);
 }
 
 /**

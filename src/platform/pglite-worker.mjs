@@ -3,9 +3,52 @@
 // thread every statement (a dashboard's scan, a training page) froze HTTP,
 // /healthz included. Here it runs beside the event loop; src/platform/db.ts
 // talks to it by messages. Plain JavaScript: nothing to load through tsx.
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { isFresh, readTemplate, saveTemplate } from './pglite-template.mjs';
+
+/**
+ * Acknowledged means durable. PGlite runs PostgreSQL with fsync off and its
+ * file system's fsync is a no-op, so a commit's WAL reached only the OS's
+ * cache: a power cut could lose acknowledged work. Its file system writes
+ * through node:fs, so here every file it writes is noted, and before an
+ * operation that wrote is answered, those files are flushed with fdatasync
+ * (as PostgreSQL flushes its WAL at commit). Reads write nothing and cost
+ * nothing; a batch of creates in one transaction costs one flush.
+ */
+const durable = Boolean(workerData.dataDir) && workerData.durable !== false;
+const paths = new Map();
+const dirty = new Set();
+let flushes = 0;
+if (durable) {
+  const { openSync, writeSync, closeSync } = fs;
+  fs.openSync = function (path, ...rest) {
+    const fd = openSync.call(fs, path, ...rest);
+    paths.set(fd, path);
+    return fd;
+  };
+  fs.writeSync = function (fd, ...rest) {
+    const n = writeSync.call(fs, fd, ...rest);
+    if (paths.has(fd)) dirty.add(fd);
+    return n;
+  };
+  fs.closeSync = function (fd) {
+    if (dirty.delete(fd)) {
+      fs.fdatasyncSync(fd);
+      flushes++;
+    }
+    paths.delete(fd);
+    return closeSync.call(fs, fd);
+  };
+}
+function flush() {
+  for (const fd of dirty) {
+    fs.fdatasyncSync(fd);
+    flushes++;
+  }
+  dirty.clear();
+}
 
 const parsers = { 20: (v) => Number(v), 1700: (v) => Number(v) };
 const fresh = isFresh(workerData.dataDir);
@@ -31,12 +74,15 @@ async function handle(m) {
     case 'query': {
       const t = m.tx ? txs.get(m.tx)?.t : db;
       if (!t) throw new Error('transaction is closed');
-      return (await t.query(m.sql, m.params)).rows;
+      const rows = (await t.query(m.sql, m.params)).rows;
+      if (!m.tx) flush();
+      return rows;
     }
     case 'exec': {
       const t = m.tx ? txs.get(m.tx)?.t : db;
       if (!t) throw new Error('transaction is closed');
       await t.exec(m.sql);
+      if (!m.tx) flush();
       return null;
     }
     case 'begin': {
@@ -64,11 +110,16 @@ async function handle(m) {
       if (!entry) throw new Error('transaction is closed');
       entry.end(m.op);
       await entry.finished;
+      flush();
       return null;
     }
     case 'close':
       if (!db.closed) await db.close();
+      flush();
       return null;
+    case 'flushes':
+      // how many flushes so far (tests prove acknowledged writes were flushed)
+      return flushes;
     default:
       throw new Error(`unknown operation ${m.op}`);
   }
