@@ -60,7 +60,12 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   hashGate.configure(authConfig.hashConcurrency, authConfig.hashQueue);
   const log = opts.logger ?? createLogger(config.logLevel);
   const ownDb = !opts.db;
-  const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare, durable: config.embeddedFsync }));
+  const db = opts.db ?? (await openDb(config.databaseUrl, { prepare: config.pgPrepare, durable: config.embeddedFsync, timeouts: config.dbTimeouts, maxWaiting: config.dbMaxWaiting }));
+  // One line when the database stops answering and one when it is back, however many requests got 503 meanwhile.
+  db.availability.onChange((e) => {
+    if (e.down) log.error({ code: (e.error as { code?: string })?.code, reason: (e.error as Error)?.message }, 'database unavailable: answering 503 with Retry-After until it is back');
+    else log.warn({ downForMs: e.downForMs }, `database available again after ${(e.downForMs / 1000).toFixed(1)} s`);
+  });
   await migrate(db, (m) => log.info(m));
   // A start killed while loading the demo left part of it: discard it, so it loads again below.
   await discardIncompleteDemo(db, (m) => log.warn(m));

@@ -19,6 +19,9 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       databaseUrl: resolve('data', 'pglite'),
       pgPrepare: true,
+      embeddedFsync: true,
+      dbTimeouts: { connectMs: 5000, statementMs: 30_000, idleInTxMs: 60_000 },
+      dbMaxWaiting: 256,
       host: '0.0.0.0',
       port: 8080,
       demo: true,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb, PgliteDb, type Db } from '../src/platform/db.ts';
+import { DbOverloaded, openDb, PgliteDb, type Db } from '../src/platform/db.ts';
 import { problemFromPg } from '../src/platform/errors.ts';
 
 describe('the embedded database on its own thread', () => {
@@ -139,6 +139,30 @@ describe('the embedded database on its own thread', () => {
       await b.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses new work past the bound of waiting requests (a fast 503), while a transaction under way still finishes', async () => {
+    const b = await openDb('memory://', { maxWaiting: 3 });
+    try {
+      let finishTx!: () => void;
+      const held = new Promise<void>((r) => (finishTx = r));
+      const tx = b.tx(async (q) => {
+        await held;
+        return q.query<{ n: number }>(`SELECT 1 AS n`);
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      const waiting = Array.from({ length: 8 }, () => b.query(`SELECT 2 AS n`).then(() => 'done', (e) => e));
+      finishTx();
+      expect(await tx).toEqual([{ n: 1 }]);
+      const outcomes = await Promise.all(waiting);
+      expect(outcomes.filter((o) => o === 'done').length).toBeGreaterThan(0);
+      const refused = outcomes.filter((o) => o instanceof DbOverloaded);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.length + outcomes.filter((o) => o === 'done').length).toBe(8);
+      expect(await b.query(`SELECT 3 AS n`)).toEqual([{ n: 3 }]);
+    } finally {
+      await b.close();
     }
   });
 });

@@ -25,6 +25,14 @@ export interface Config {
    * acknowledged. Off trades that for speed (throwaway databases).
    */
   embeddedFsync: boolean;
+  /**
+   * The server's database limits (ZHILI_DB_CONNECT_TIMEOUT_MS 5000,
+   * ZHILI_DB_STATEMENT_TIMEOUT_MS 30000, ZHILI_DB_IDLE_TX_TIMEOUT_MS 60000):
+   * past them a request gets 503 instead of hanging on a frozen database.
+   */
+  dbTimeouts: { connectMs: number; statementMs: number; idleInTxMs: number };
+  /** Requests that may wait for the database before new ones get a fast 503 (ZHILI_DB_MAX_WAITING, 256). */
+  dbMaxWaiting: number;
   host: string;
   port: number;
   /** Load demo data on first start (empty database). */
@@ -169,6 +177,10 @@ const ENV = z.object({
   ZHILI_DATA_DIR: text,
   ZHILI_PG_PREPARE: bool,
   ZHILI_EMBEDDED_FSYNC: bool,
+  ZHILI_DB_CONNECT_TIMEOUT_MS: intIn(100, 600_000),
+  ZHILI_DB_STATEMENT_TIMEOUT_MS: intIn(100, 86_400_000),
+  ZHILI_DB_IDLE_TX_TIMEOUT_MS: intIn(100, 86_400_000),
+  ZHILI_DB_MAX_WAITING: intIn(1, 1_000_000),
   HOST: text,
   PORT: intIn(1, 65535),
   ZHILI_DEMO: bool,
@@ -216,6 +228,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: e.DATABASE_URL ?? resolve(dataDir, 'pglite'),
     pgPrepare: e.ZHILI_PG_PREPARE ?? true,
     embeddedFsync: e.ZHILI_EMBEDDED_FSYNC ?? true,
+    dbTimeouts: {
+      connectMs: e.ZHILI_DB_CONNECT_TIMEOUT_MS ?? 5000,
+      statementMs: e.ZHILI_DB_STATEMENT_TIMEOUT_MS ?? 30_000,
+      idleInTxMs: e.ZHILI_DB_IDLE_TX_TIMEOUT_MS ?? 60_000,
+    },
+    dbMaxWaiting: e.ZHILI_DB_MAX_WAITING ?? 256,
     host: e.HOST ?? '0.0.0.0',
     port: e.PORT ?? 8080,
     demo,

@@ -24,9 +24,85 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /** Whether the database answers; tells its listeners once when it stops and once when it is back. */
+  readonly availability: Availability;
   /** Runs fn in one transaction; rolls back if it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The database could not do the work for reasons that pass (it is down,
+ * frozen, restarting, or the server is overloaded): a 503 with Retry-After
+ * for the client, not a 500 with a stack trace.
+ */
+export class DbUnavailable extends Error {
+  constructor(
+    message: string,
+    /** Seconds a client should wait before retrying. */
+    readonly retryAfter = 5,
+    readonly code = 'db_unavailable',
+  ) {
+    super(message);
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+// SQLSTATE: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 53300 too many connections,
+// 57014 statement timeout / cancel, 25P03 idle-in-transaction timeout; class 08: connection exceptions.
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connection timeout/i;
+
+/** Is err the database being unreachable, frozen or overloaded (rather than a fault in the request or in our code)? */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof DbUnavailable) return true;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || UNAVAILABLE_STATES.has(e.code) || e.code.startsWith('08'))) return true;
+  return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message);
+}
+
+type AvailabilityListener = (event: { down: true; error: unknown } | { down: false; downForMs: number }) => void;
+
+/** Down on the first unavailable error, up on the next success: one event each way, however many requests fail between. */
+export class Availability {
+  private downSince: number | undefined;
+  private readonly listeners: AvailabilityListener[] = [];
+  get down(): boolean {
+    return this.downSince !== undefined;
+  }
+  onChange(l: AvailabilityListener): void {
+    this.listeners.push(l);
+  }
+  failed(error: unknown): void {
+    if (this.downSince !== undefined || !isUnavailable(error) || error instanceof DbOverloaded) return;
+    this.downSince = Date.now();
+    for (const l of this.listeners) l({ down: true, error });
+  }
+  succeeded(): void {
+    if (this.downSince === undefined) return;
+    const downForMs = Date.now() - this.downSince;
+    this.downSince = undefined;
+    for (const l of this.listeners) l({ down: false, downForMs });
+  }
+  /** Runs work against the database, noting whether it could reach it. */
+  async track<T>(work: Promise<T>): Promise<T> {
+    try {
+      const r = await work;
+      this.succeeded();
+      return r;
+    } catch (err) {
+      this.failed(err);
+      throw err;
+    }
+  }
+}
+
+/** More requests wait for the database than it can serve soon: refuse new ones at once instead of queueing without bound. */
+export class DbOverloaded extends DbUnavailable {
+  constructor(waiting: number) {
+    super(`the database is busy (${waiting} requests waiting); retry shortly`, 1, 'db_overloaded');
+  }
 }
 
 export async function one<T>(q: Queryable, sql: string, params?: unknown[]): Promise<T> {
@@ -60,19 +136,28 @@ function pgQuery(sql: string, params: unknown[] | undefined, opts: QueryOptions 
 
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
+  readonly availability = new Availability();
   constructor(
     readonly pool: pg.Pool,
     private readonly prepare: boolean,
+    private readonly maxWaiting: number,
   ) {}
+  private admit(): void {
+    if (this.pool.waitingCount >= this.maxWaiting) throw new DbOverloaded(this.pool.waitingCount);
+  }
   async query<T>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<T[]> {
-    const r = await this.pool.query(pgQuery(sql, params, opts, this.prepare));
+    this.admit();
+    const r = await this.availability.track(this.pool.query(pgQuery(sql, params, opts, this.prepare)));
     return r.rows as T[];
   }
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    this.admit();
+    await this.availability.track(this.pool.query(sql));
   }
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    this.admit();
+    const client = await this.availability.track(this.pool.connect());
+    let broken: unknown;
     try {
       await client.query('BEGIN');
       const q: Queryable = {
@@ -85,10 +170,13 @@ class PostgresDb implements Db {
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      this.availability.failed(err);
+      // a connection that timed out or broke is not given back to the pool
+      if (isUnavailable(err)) broken = err;
+      else await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      client.release();
+      client.release(broken ? true : undefined);
     }
   }
   async close(): Promise<void> {
@@ -111,7 +199,10 @@ function revive(e: Record<string, unknown>): Error {
  */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
+  readonly availability = new Availability();
   private nextId = 1;
+  /** Requests waiting for the database's thread beyond which new work is refused (OpenOptions.maxWaiting). */
+  maxWaiting = Infinity;
   private readonly pending = new Map<number, { resolve: (rows: any) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
   private closed = false;
@@ -126,7 +217,9 @@ export class PgliteDb implements Db {
       else p.resolve(m.rows);
     });
     const fail = (err: Error) => {
+      if (this.closed) return;
       this.failure ??= err;
+      this.availability.failed(new DbUnavailable(`the embedded database stopped: ${err.message}`));
       for (const p of this.pending.values()) p.reject(this.failure);
       this.pending.clear();
     };
@@ -163,7 +256,9 @@ export class PgliteDb implements Db {
   /** One request to the database's thread; the thread keeps the process alive only while a request is out. */
   private call<T>(m: { op: string; sql?: string; params?: unknown[]; tx?: number }): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the embedded database is closed'));
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) return Promise.reject(new DbUnavailable(`the embedded database stopped: ${this.failure.message}`));
+    // new work only: a transaction under way must be able to finish
+    if (!m.tx && this.pending.size >= this.maxWaiting) return Promise.reject(new DbOverloaded(this.pending.size));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       if (!this.pending.size) this.worker.ref();
@@ -214,6 +309,18 @@ export interface OpenOptions {
   prepare?: boolean;
   /** Embedded database: flush written files before acknowledging a write (Config.embeddedFsync; default true). */
   durable?: boolean;
+  /**
+   * Requests that may wait for the database before new ones are refused with
+   * DbOverloaded (a fast 503) instead of queueing without bound. Default: no bound.
+   */
+  maxWaiting?: number;
+  /**
+   * PostgreSQL: give up connecting after connectMs, cancel a statement after
+   * statementMs (server side, and on the client statementMs + 5 s later, for a
+   * server too frozen to cancel it), end a session idle in a transaction after
+   * idleInTxMs. Unset: no limits (the command line's long imports and rebuilds).
+   */
+  timeouts?: { connectMs: number; statementMs: number; idleInTxMs: number };
 }
 
 /**
@@ -223,13 +330,29 @@ export interface OpenOptions {
 export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     // JIT compiling costs more than it saves on these short OLTP queries (100+ ms on a search plan).
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 20, options: '-c jit=off' });
+    const t = opts.timeouts;
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 20,
+      options: '-c jit=off',
+      keepAlive: true,
+      ...(t
+        ? {
+            connectionTimeoutMillis: t.connectMs,
+            statement_timeout: t.statementMs,
+            idle_in_transaction_session_timeout: t.idleInTxMs,
+            query_timeout: t.statementMs + 5000,
+          }
+        : {}),
+    });
     pool.on('error', () => {}); // idle client errors surface on the next query
     await pool.query('select 1');
-    return new PostgresDb(pool, opts.prepare ?? true);
+    return new PostgresDb(pool, opts.prepare ?? true, opts.maxWaiting ?? Infinity);
   }
   if (url !== 'memory://') mkdirSync(url, { recursive: true });
-  return PgliteDb.open(url === 'memory://' ? undefined : url, opts.durable ?? true);
+  const db = await PgliteDb.open(url === 'memory://' ? undefined : url, opts.durable ?? true);
+  db.maxWaiting = opts.maxWaiting ?? Infinity;
+  return db;
 }
 
 /**

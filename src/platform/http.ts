@@ -18,6 +18,7 @@ import type { Kernel } from './context.ts';
 import { Binary } from './schemas.ts';
 import { allow, installAccessControl, type HttpAuth } from './access.ts';
 import { Problem, problemFromPg, type FieldError } from './errors.ts';
+import { DbOverloaded, DbUnavailable, isUnavailable } from './db.ts';
 import { checkSameOrigin, consoleCsp, metricsGate } from './security.ts';
 
 export type { Ctx, Kernel, Services } from './context.ts';
@@ -58,6 +59,10 @@ function toProblem(err: FastifyError & Record<string, any>): Problem {
       return { field: base, message: v.message };
     });
     return new Problem(400, 'Bad Request', `invalid ${err.validationContext ?? 'request'}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
+  }
+  if (isUnavailable(err)) {
+    const retryAfter = err instanceof DbUnavailable ? err.retryAfter : 5;
+    return new Problem(503, 'Service Unavailable', err instanceof DbOverloaded ? err.message : '数据库暂时不可用，请稍后重试 (the database is unavailable for now; retry shortly)', [], 'about:blank', { retryAfter });
   }
   const pg = problemFromPg(err);
   if (pg) return pg;
@@ -142,7 +147,11 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const problem = toProblem(err as any);
-    if (problem.status >= 500) req.log.error({ err }, 'request failed');
+    // An outage is logged once by the server (Availability), not once per request.
+    if (problem.status === 503) {
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', String(problem.extra.retryAfter ?? 5));
+    }
+    else if (problem.status >= 500) req.log.error({ err }, 'request failed');
     reply.status(problem.status).type('application/problem+json').send(problem.toJSON(req.url));
   });
   app.setNotFoundHandler((req, reply) => {
@@ -208,11 +217,18 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
 
   app.get('/healthz', { config: { access: allow.public() }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { access: allow.public() }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('unavailable') }) } } }, async (_req, reply) => {
+    // Within a second whatever the database does: a frozen one must not hang the probe.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_r, reject) => {
+      timer = setTimeout(() => reject(new DbUnavailable('no answer within 1 s')), 1000);
+    });
     try {
-      await ctx.db.query('select 1');
+      await Promise.race([ctx.db.query('select 1'), late]);
       return { status: 'ready' };
     } catch {
-      return reply.status(503).send({ status: 'unavailable' });
+      return reply.status(503).header('retry-after', '5').send({ status: 'unavailable' });
+    } finally {
+      clearTimeout(timer);
     }
   });
   const metricsAllowed = metricsGate(ctx.config);
