@@ -6,8 +6,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
 import { maskName } from '../../platform/masking.ts';
-import { appendEvents, checkLedgerRows, ledgerDate, seesPersons, type LedgerActor, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
-import { DISPUTE_SELECT, ENTITY, type DisputeRow } from './store.ts';
+import { appendEvents, checkLedgerRows, ledgerDate, seesPersons, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
+import { DISPUTE_COLUMNS, DISPUTE_FROM, ENTITY, type DisputeRow } from './store.ts';
 import type { OrgKind, Status } from './lifecycle.ts';
 
 /** The template's headers: an import must have exactly these (more columns are allowed). */
@@ -63,13 +63,16 @@ export function orgKindOf(name: string): OrgKind {
 /** Who imports: a signed-in user, or the command line (no user, every division). */
 export type { LedgerActor };
 
-/** The entries a ledger export holds, with their parties' names, for a WHERE clause over disputes d (and categories c). */
-export function ledgerEntries(q: Queryable, where: string, params: unknown[], max = 200_000): Promise<LedgerEntry[]> {
-  return q.query<LedgerEntry>(
-    `${DISPUTE_SELECT.replace('SELECT d.*,', `SELECT d.*, coalesce((SELECT array_agg(pe.name ORDER BY dp.ord) FROM dispute_parties dp JOIN persons pe ON pe.id = dp.person_id WHERE dp.dispute_id = d.id), '{}') AS party_names,`)}
-      WHERE ${where} ORDER BY d.registered_at, d.no LIMIT ${Math.floor(max)}`,
+/** A ledger export of the entries matching a WHERE clause over disputes d (and categories c), with their parties' names, oldest first (see kit openLedgerExport). */
+export function ledgerSource(where: string, params: readonly unknown[], max = 200_000): LedgerSource {
+  return {
+    columns: `${DISPUTE_COLUMNS}, coalesce((SELECT array_agg(pe.name ORDER BY dp.ord) FROM dispute_parties dp JOIN persons pe ON pe.id = dp.person_id WHERE dp.dispute_id = d.id), '{}') AS party_names`,
+    from: DISPUTE_FROM,
+    where,
     params,
-  );
+    order: [['d.registered_at', 'timestamptz'], ['d.no', 'text']],
+    max,
+  };
 }
 
 interface Parsed {

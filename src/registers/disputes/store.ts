@@ -80,8 +80,10 @@ export interface DisputeRow {
   created_by: string | null;
 }
 
-export const DISPUTE_SELECT = `SELECT d.*, c.name AS category_name, dv.name AS division_name
-  FROM disputes d JOIN dispute_categories c ON c.code = d.category_code LEFT JOIN divisions dv ON dv.code = d.division_code`;
+export const DISPUTE_COLUMNS = `d.*, c.name AS category_name, dv.name AS division_name`;
+export const DISPUTE_FROM = `FROM disputes d JOIN dispute_categories c ON c.code = d.category_code LEFT JOIN divisions dv ON dv.code = d.division_code`;
+export const DISPUTE_SELECT = `SELECT ${DISPUTE_COLUMNS}
+  ${DISPUTE_FROM}`;
 
 export async function loadVisibleDispute(q: Queryable, p: Principal, ref: string): Promise<DisputeRow> {
   const params: unknown[] = [ref];

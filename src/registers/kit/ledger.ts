@@ -18,6 +18,10 @@
  *     if (!no || !reg || !div || !summary) return undefined;   // a bad row: errors already added
  *     return { no, reg, div, summary };
  *   });
+ *
+ * Exports: `openLedgerExport(q, source)` counts the rows (for the audit row)
+ * and reads them a page at a time by keyset into `writeLedger` / `sendLedger`,
+ * so memory stays bounded however long the ledger is.
  */
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -256,4 +260,64 @@ export async function checkLedgerRows<T>(
   }
   errors.throwIfAny();
   return out;
+}
+
+/**
+ * Where a ledger export's rows come from: `SELECT <columns> <from> WHERE
+ * <where> ORDER BY <order>`, read by keyset a page at a time (see
+ * openLedgerExport). `order` must be unique together (e.g. registered_at and
+ * the unique number), each expression with its SQL type for the keyset
+ * parameter.
+ */
+export interface LedgerSource {
+  /** The select list, e.g. `d.*, c.name AS category_name`. */
+  columns: string;
+  /** `FROM … JOIN …`, without WHERE. */
+  from: string;
+  /** The filter (the caller's visibility included), with its parameters. */
+  where: string;
+  params: readonly unknown[];
+  /** The export's order, e.g. [['d.registered_at', 'timestamptz'], ['d.no', 'text']]. */
+  order: readonly (readonly [expr: string, type: string])[];
+  /** At most this many rows (default 200,000). */
+  max?: number;
+  /** Rows read per query (default 2,000). */
+  pageSize?: number;
+}
+
+/**
+ * A ledger export: how many rows it holds (at most `max`, counted first so
+ * the audit row can name it before anything leaves), and the rows themselves
+ * as an async iterable for writeLedger / sendLedger, read a page at a time by
+ * keyset (`(order…) > (last row's keys)`), so memory stays bounded whatever
+ * the ledger's length. Rows come in the same order as one
+ * `ORDER BY … LIMIT max` query would give them.
+ */
+export async function openLedgerExport<R>(q: Queryable, src: LedgerSource): Promise<{ count: number; rows: AsyncIterable<R> }> {
+  const max = Math.floor(src.max ?? 200_000);
+  const pageSize = Math.max(1, Math.floor(src.pageSize ?? 2_000));
+  const count = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 ${src.from} WHERE ${src.where} LIMIT ${max}) x`, [...src.params]))[0].n;
+  const exprs = src.order.map(([e]) => e).join(', ');
+  // The keys travel as text: a timestamptz's microseconds survive the round trip (a JS Date's would not).
+  const keys = src.order.map(([e], i) => `(${e})::text AS "__key${i}"`).join(', ');
+  async function* rows(): AsyncGenerator<R> {
+    let after: string[] | null = null;
+    let left = max;
+    while (left > 0) {
+      const params = [...src.params];
+      const from: string = after ? ` AND (${exprs}) > (${after.map((v, i) => `$${params.push(v)}::${src.order[i][1]}`).join(', ')})` : '';
+      const limit = Math.min(pageSize, left);
+      const page: Record<string, unknown>[] = await q.query<Record<string, unknown>>(`SELECT ${src.columns}, ${keys} ${src.from} WHERE (${src.where})${from} ORDER BY ${exprs} LIMIT ${limit}`, params);
+      if (!page.length) return;
+      const last: Record<string, unknown> = page[page.length - 1];
+      after = src.order.map((_o, i) => last[`__key${i}`] as string);
+      for (const r of page) {
+        for (let i = 0; i < src.order.length; i++) delete r[`__key${i}`];
+        yield r as R;
+      }
+      left -= page.length;
+      if (page.length < limit) return;
+    }
+  }
+  return { count, rows: rows() };
 }

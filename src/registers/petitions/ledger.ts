@@ -6,9 +6,9 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
 import { maskName } from '../../platform/masking.ts';
-import { appendEvents, checkLedgerRows, ledgerDate, seesPersons, type LedgerActor, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
+import { appendEvents, checkLedgerRows, ledgerDate, seesPersons, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
 import { CHANNEL_LABELS, COLLECTIVE_MIN, STATUSES, STATUS_LABELS, type Status } from './lifecycle.ts';
-import { ENTITY, PETITION_SELECT, type PetitionRow } from './store.ts';
+import { ENTITY, PETITION_COLUMNS, PETITION_FROM, type PetitionRow } from './store.ts';
 
 export const TEMPLATE_HEADERS = ['编号', '信访形式', '登记日期', '区划代码', '事项类别', '信访人', '信访事项', '人数', '是否越级', '状态', '答复日期', '是否化解'] as const;
 
@@ -37,12 +37,16 @@ export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerE
   ];
 }
 
-export function ledgerEntries(q: Queryable, where: string, params: unknown[], max = 200_000): Promise<LedgerEntry[]> {
-  return q.query<LedgerEntry>(
-    `${PETITION_SELECT.replace('SELECT t.*,', `SELECT t.*, coalesce((SELECT array_agg(pe.name ORDER BY pp.ord) FROM petition_petitioners pp JOIN persons pe ON pe.id = pp.person_id WHERE pp.petition_id = t.id), '{}') AS petitioner_names,`)}
-      WHERE ${where} ORDER BY t.registered_at, t.no LIMIT ${Math.floor(max)}`,
+/** A ledger export of the petitions matching a WHERE clause over petitions t, with their petitioners' names, oldest first (see kit openLedgerExport). */
+export function ledgerSource(where: string, params: readonly unknown[], max = 200_000): LedgerSource {
+  return {
+    columns: `${PETITION_COLUMNS}, coalesce((SELECT array_agg(pe.name ORDER BY pp.ord) FROM petition_petitioners pp JOIN persons pe ON pe.id = pp.person_id WHERE pp.petition_id = t.id), '{}') AS petitioner_names`,
+    from: PETITION_FROM,
+    where,
     params,
-  );
+    order: [['t.registered_at', 'timestamptz'], ['t.no', 'text']],
+    max,
+  };
 }
 
 const CHANNEL_BY_LABEL = new Map<string, string>(Object.entries(CHANNEL_LABELS).flatMap(([k, v]) => [[k, k], [v, k]]));

@@ -63,8 +63,10 @@ export interface PetitionRow {
   created_by: string | null;
 }
 
-export const PETITION_SELECT = `SELECT t.*, dv.name AS division_name, r.no AS repeat_of_no, lu.display_name AS leader_name
-  FROM petitions t LEFT JOIN divisions dv ON dv.code = t.division_code LEFT JOIN petitions r ON r.id = t.repeat_of LEFT JOIN users lu ON lu.id = t.leader_user_id`;
+export const PETITION_COLUMNS = `t.*, dv.name AS division_name, r.no AS repeat_of_no, lu.display_name AS leader_name`;
+export const PETITION_FROM = `FROM petitions t LEFT JOIN divisions dv ON dv.code = t.division_code LEFT JOIN petitions r ON r.id = t.repeat_of LEFT JOIN users lu ON lu.id = t.leader_user_id`;
+export const PETITION_SELECT = `SELECT ${PETITION_COLUMNS}
+  ${PETITION_FROM}`;
 
 export async function loadVisiblePetition(q: Queryable, p: Principal, ref: string): Promise<PetitionRow> {
   const params: unknown[] = [ref];
