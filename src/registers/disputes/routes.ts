@@ -15,7 +15,7 @@ import { assertInScope } from '../../org/scope.ts';
 import { loadVisible as loadVisibleCase } from '../../cases/read.ts';
 import { ENTITY_LIMIT_INPUT } from '../../timelimits/index.ts';
 import {
-  LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
+  LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
 } from '../kit/index.ts';
 import { COMPLEXITIES, decide, KINDS, ORG_KINDS, REFER_TO, RISKS, SOURCES, STATUSES, ACTION_ROLES, type Action, type Input } from './lifecycle.ts';
 import {
@@ -133,10 +133,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
   async function views(q: Queryable, p: Principal, rows: DisputeRow[]) {
     const ids = rows.map((r) => r.id);
     const [parties, clocks] = await Promise.all([partiesOf(q, ids), ctx.services.entityClocks.clocksOf(q, ENTITY, ids)]);
-    if (seesPersons(p)) {
-      const personIds = [...parties.values()].flat().map((x) => x.id);
-      if (personIds.length) await audit(q, { userId: p.id, action: 'read_personal_data', entity: 'person', detail: { via: 'disputes', personIds: personIds.slice(0, 500) } });
-    }
+    await auditPersonReads(q, p, 'disputes', parties);
     return rows.map((r) => disputeView(r, p, ctx.services.persons, parties.get(r.id) ?? [], clocks.get(r.id) ?? []));
   }
 

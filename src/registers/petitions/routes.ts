@@ -12,7 +12,7 @@ import type { Queryable } from '../../platform/db.ts';
 import { badRequest, conflict, forbidden, invalid } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { assertInScope } from '../../org/scope.ts';
-import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
+import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
 import { importLedger, ledgerColumns, ledgerSource, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { ACTION_ROLES, CHANNELS, COLLECTIVE_MIN, STATUSES, decide, type Action } from './lifecycle.ts';
 import { ENTITY, PETITION_SELECT, PETITION_VIEW, factsOf, loadVisiblePetition, petitionersOf, petitionView, petitionVisibility, type PetitionRow } from './store.ts';
@@ -73,7 +73,7 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
   async function views(q: Queryable, p: Principal, rows: PetitionRow[]) {
     const ids = rows.map((r) => r.id);
     const [people, running] = await Promise.all([petitionersOf(q, ids), clocks.clocksOf(q, ENTITY, ids)]);
-    if (seesPersons(p) && people.size) await audit(q, { userId: p.id, action: 'read_personal_data', entity: 'person', detail: { via: 'petitions', personIds: [...people.values()].flat().map((x) => x.id).slice(0, 500) } });
+    await auditPersonReads(q, p, 'petitions', people);
     const t = now();
     return rows.map((r) => petitionView(r, p, ctx.services.persons, people.get(r.id) ?? [], running.get(r.id) ?? [], t));
   }
