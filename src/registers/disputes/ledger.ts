@@ -5,8 +5,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
-import { maskName } from '../../platform/masking.ts';
-import { appendEvents, checkLedgerRows, ledgerDate, seesPersons, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
+import { appendEvents, checkLedgerRows, ledgerDate, ledgerNames, registerLedgerSource, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
 import { DISPUTE_COLUMNS, DISPUTE_FROM, ENTITY, type DisputeRow } from './store.ts';
 import type { OrgKind, Status } from './lifecycle.ts';
 
@@ -31,7 +30,7 @@ export type LedgerEntry = DisputeRow & { party_names: string[] };
 
 /** The export's columns: the template's, then details (the import ignores them). */
 export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerEntry>[] {
-  const names = (r: LedgerEntry) => (seesPersons(p as Principal) ? r.party_names : r.party_names.map((n) => maskName(n))).join('、');
+  const names = (r: LedgerEntry) => ledgerNames(p, r.party_names);
   return [
     { header: '编号', value: (r) => r.no, width: 18 },
     { header: '类型', value: (r) => KIND_LABEL[r.kind], width: 10 },
@@ -64,16 +63,8 @@ export function orgKindOf(name: string): OrgKind {
 export type { LedgerActor };
 
 /** A ledger export of the entries matching a WHERE clause over disputes d (and categories c), with their parties' names, oldest first (see kit openLedgerExport). */
-export function ledgerSource(where: string, params: readonly unknown[], max = 200_000): LedgerSource {
-  return {
-    columns: `${DISPUTE_COLUMNS}, coalesce((SELECT array_agg(pe.name ORDER BY dp.ord) FROM dispute_parties dp JOIN persons pe ON pe.id = dp.person_id WHERE dp.dispute_id = d.id), '{}') AS party_names`,
-    from: DISPUTE_FROM,
-    where,
-    params,
-    order: [['d.registered_at', 'timestamptz'], ['d.no', 'text']],
-    max,
-  };
-}
+export const ledgerSource = (where: string, params: readonly unknown[], max = 200_000): LedgerSource =>
+  registerLedgerSource({ alias: 'd', columns: DISPUTE_COLUMNS, from: DISPUTE_FROM, persons: { table: 'dispute_parties', key: 'dispute_id', as: 'party_names' } }, where, params, max);
 
 interface Parsed {
   row: number;

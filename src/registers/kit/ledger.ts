@@ -21,7 +21,13 @@
  *
  * Exports: `openLedgerExport(q, source)` counts the rows (for the audit row)
  * and reads them a page at a time by keyset into `writeLedger` / `sendLedger`,
- * so memory stays bounded however long the ledger is.
+ * so memory stays bounded however long the ledger is. A register's source is
+ * usually `registerLedgerSource(...)` (its select plus its persons' names);
+ * a names column is `ledgerNames(p, names)` (masked for the caller's role):
+ *
+ *   const { count, rows } = await openLedgerExport<LedgerEntry>(db, ledgerSource(where, params));
+ *   await audit(db, { ..., detail: { count, filters } });
+ *   return sendLedger(reply, '台账名', '台账', ledgerColumns(p), rows);
  */
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -30,6 +36,8 @@ import { badRequest, Problem, type FieldError } from '../../platform/errors.ts';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
 import { inScope } from '../../org/scope.ts';
+import { maskName } from '../../platform/masking.ts';
+import { seesPersons } from './persons.ts';
 
 export type Cell = string | number | Date | null;
 
@@ -320,4 +328,32 @@ export async function openLedgerExport<R>(q: Queryable, src: LedgerSource): Prom
     }
   }
   return { count, rows: rows() };
+}
+
+/**
+ * The usual export source of a register: `columns` and `from` (the register's
+ * select, its table aliased `alias`), plus `persons.as`, the names of each
+ * entry's persons through the link table in `ord` order, oldest entry first
+ * by (registered_at, no).
+ */
+export function registerLedgerSource(
+  o: { alias: string; columns: string; from: string; persons: { table: string; key: string; as: string } },
+  where: string,
+  params: readonly unknown[],
+  max = 200_000,
+): LedgerSource {
+  const { alias: a, persons: l } = o;
+  return {
+    columns: `${o.columns}, coalesce((SELECT array_agg(pe.name ORDER BY lx.ord) FROM ${l.table} lx JOIN persons pe ON pe.id = lx.person_id WHERE lx.${l.key} = ${a}.id), '{}') AS ${l.as}`,
+    from: o.from,
+    where,
+    params,
+    order: [[`${a}.registered_at`, 'timestamptz'], [`${a}.no`, 'text']],
+    max,
+  };
+}
+
+/** Persons' names for a ledger cell, joined with 、, masked unless the caller may see personal data. */
+export function ledgerNames(p: Pick<Principal, 'roles'>, names: readonly string[]): string {
+  return (seesPersons(p as Principal) ? names : names.map((n) => maskName(n))).join('、');
 }

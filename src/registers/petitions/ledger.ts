@@ -5,8 +5,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
-import { maskName } from '../../platform/masking.ts';
-import { appendEvents, checkLedgerRows, ledgerDate, seesPersons, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
+import { appendEvents, checkLedgerRows, ledgerDate, ledgerNames, registerLedgerSource, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
 import { CHANNEL_LABELS, COLLECTIVE_MIN, STATUSES, STATUS_LABELS, type Status } from './lifecycle.ts';
 import { ENTITY, PETITION_COLUMNS, PETITION_FROM, type PetitionRow } from './store.ts';
 
@@ -17,7 +16,7 @@ export type LedgerEntry = PetitionRow & { petitioner_names: string[] };
 const yesNo = (b: boolean | null) => (b === null ? null : b ? '是' : '否');
 
 export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerEntry>[] {
-  const names = (r: LedgerEntry) => (seesPersons(p as Principal) ? r.petitioner_names : r.petitioner_names.map((n) => maskName(n))).join('、');
+  const names = (r: LedgerEntry) => ledgerNames(p, r.petitioner_names);
   return [
     { header: '编号', value: (r) => r.no, width: 18 },
     { header: '信访形式', value: (r) => CHANNEL_LABELS[r.channel as keyof typeof CHANNEL_LABELS] ?? r.channel, width: 10 },
@@ -38,16 +37,8 @@ export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerE
 }
 
 /** A ledger export of the petitions matching a WHERE clause over petitions t, with their petitioners' names, oldest first (see kit openLedgerExport). */
-export function ledgerSource(where: string, params: readonly unknown[], max = 200_000): LedgerSource {
-  return {
-    columns: `${PETITION_COLUMNS}, coalesce((SELECT array_agg(pe.name ORDER BY pp.ord) FROM petition_petitioners pp JOIN persons pe ON pe.id = pp.person_id WHERE pp.petition_id = t.id), '{}') AS petitioner_names`,
-    from: PETITION_FROM,
-    where,
-    params,
-    order: [['t.registered_at', 'timestamptz'], ['t.no', 'text']],
-    max,
-  };
-}
+export const ledgerSource = (where: string, params: readonly unknown[], max = 200_000): LedgerSource =>
+  registerLedgerSource({ alias: 't', columns: PETITION_COLUMNS, from: PETITION_FROM, persons: { table: 'petition_petitioners', key: 'petition_id', as: 'petitioner_names' } }, where, params, max);
 
 const CHANNEL_BY_LABEL = new Map<string, string>(Object.entries(CHANNEL_LABELS).flatMap(([k, v]) => [[k, k], [v, k]]));
 const STATUS_BY_LABEL = new Map<string, Status>(STATUSES.map((s) => [STATUS_LABELS[s], s]));
