@@ -4,19 +4,11 @@
  * accepted again, the leader in charge, stock cases, stats, jurisdiction.
  */
 import { describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
-import { TEST_DATABASES, PASSWORD, multipart, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
+import { TEST_DATABASES, PASSWORD, multipart, type Client, type TestServer, type World } from './helpers.ts';
+import { ledgerXlsx, useRegisterServer, xlsxRows } from './registers-helpers.ts';
 import { upsertUser } from '../src/org/store.ts';
 import { withCheckDigit } from '../src/registers/kit/index.ts';
 import { PETITION_TEMPLATE_HEADERS } from '../src/registers/petitions/index.ts';
-
-async function xlsxRows(raw: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(raw as any);
-  const out: string[][] = [];
-  wb.worksheets[0].eachRow((row) => out.push(Array.from((row.values as unknown[]).slice(1), (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v ?? '')))));
-  return out;
-}
 
 const DAY = 86_400_000;
 const ID_A = withCheckDigit('43060219600101003');
@@ -30,15 +22,12 @@ for (const tdb of TEST_DATABASES) {
     let leader: Client;
     let handler: Client;
     let leaderId: string;
-    useTestServer(tdb, async (s) => {
+    useRegisterServer(tdb, async (s) => {
       t = s.t;
       world = s.world;
-      const db = t.server.ctx.db;
-      const u = (username: string, roles: string[], unitCode: string | null, scope: string[]) =>
-        upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes: scope });
-      await u('xf_a', ['petition_officer'], 'JD-430602005', ['430602']);
-      await u('xf_b', ['petition_officer'], 'CG-430603', ['430603']);
-      leaderId = (await u('leader_a', ['leader'], null, ['430602'])).id;
+      await s.addUser('xf_a', ['petition_officer'], 'JD-430602005', ['430602']);
+      await s.addUser('xf_b', ['petition_officer'], 'CG-430603', ['430603']);
+      leaderId = await s.addUser('leader_a', ['leader'], null, ['430602']);
       officer = await t.login('xf_a');
       officerB = await t.login('xf_b');
       leader = await t.login('leader_a');
@@ -156,13 +145,7 @@ for (const tdb of TEST_DATABASES) {
     it('ledger: the template, an all-or-nothing import with every bad cell named, an export masked for the caller', async () => {
       const raw = async (cookie: string, q: string) => (await t.app.inject({ method: 'GET', url: `/api/petitions/export?${q}`, headers: { cookie } })).rawPayload;
       expect(await xlsxRows(await raw(officer.cookie, 'template=true'))).toEqual([[...PETITION_TEMPLATE_HEADERS]]);
-      const file = async (rows: unknown[][]) => {
-        const wb = new ExcelJS.Workbook();
-        const ws = wb.addWorksheet('台账');
-        ws.addRow([...PETITION_TEMPLATE_HEADERS]);
-        for (const r of rows) ws.addRow(r);
-        return multipart({ data: Buffer.from(await wb.xlsx.writeBuffer()), filename: '信访台账.xlsx', mime: 'application/octet-stream' });
-      };
+      const file = async (rows: unknown[][]) => multipart({ data: await ledgerXlsx(PETITION_TEMPLATE_HEADERS, rows), filename: '信访台账.xlsx', mime: 'application/octet-stream' });
       const good = ['XF-H-1', '走访', '2024-05-06', '430602005', '征地拆迁', '褚六、卫七', '要求提高补偿', 6, '否', '已办结', '2024-06-20', '是'];
       const bad = await file([good, ['XF-H-2', '托梦', '2024-05-06', '430603', '劳动社保', '', '欠薪', 0, '也许', '办完了', null, null]]);
       const r = await t.request('POST', '/api/petitions/import', { body: bad.body, headers: bad.headers, cookie: officer.cookie });

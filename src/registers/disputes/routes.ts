@@ -15,13 +15,13 @@ import { assertInScope } from '../../org/scope.ts';
 import { loadVisible as loadVisibleCase } from '../../cases/read.ts';
 import { ENTITY_LIMIT_INPUT } from '../../timelimits/index.ts';
 import {
-  LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
+  LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
 } from '../kit/index.ts';
 import { COMPLEXITIES, decide, KINDS, ORG_KINDS, REFER_TO, RISKS, SOURCES, STATUSES, ACTION_ROLES, type Action, type Input } from './lifecycle.ts';
 import {
   DISPUTE_SELECT, DISPUTE_VIEW, ENTITY, actorFor, disputeView, disputeVisibility, factsOf, loadVisibleDispute, partiesOf, type DisputeRow,
 } from './store.ts';
-import { importLedger, ledgerColumns, ledgerEntries, TEMPLATE_HEADERS } from './ledger.ts';
+import { importLedger, ledgerColumns, ledgerSource, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { disputeStats, GROUP_BY, STATS_RESPONSE } from './stats.ts';
 
 /** Who works with the register: reads, lists, stats, exports. */
@@ -133,10 +133,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
   async function views(q: Queryable, p: Principal, rows: DisputeRow[]) {
     const ids = rows.map((r) => r.id);
     const [parties, clocks] = await Promise.all([partiesOf(q, ids), ctx.services.entityClocks.clocksOf(q, ENTITY, ids)]);
-    if (seesPersons(p)) {
-      const personIds = [...parties.values()].flat().map((x) => x.id);
-      if (personIds.length) await audit(q, { userId: p.id, action: 'read_personal_data', entity: 'person', detail: { via: 'disputes', personIds: personIds.slice(0, 500) } });
-    }
+    await auditPersonReads(q, p, 'disputes', parties);
     return rows.map((r) => disputeView(r, p, ctx.services.persons, parties.get(r.id) ?? [], clocks.get(r.id) ?? []));
   }
 
@@ -321,8 +318,8 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       if (req.query.template === 'true') return sendLedger(reply, '矛盾纠纷排查化解台账模板', '台账', columns.filter((c) => (TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
       const params: unknown[] = [];
       const where = filterSql(p, req.query, params);
-      const rows = await ledgerEntries(db, where, params);
-      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count: rows.length, filters: req.query }, ip: req.ip });
+      const { count, rows } = await openLedgerExport<LedgerEntry>(db, ledgerSource(where, params));
+      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count, filters: req.query }, ip: req.ip });
       return sendLedger(reply, '矛盾纠纷排查化解台账', '台账', columns, rows);
     },
   );

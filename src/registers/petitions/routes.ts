@@ -12,8 +12,8 @@ import type { Queryable } from '../../platform/db.ts';
 import { badRequest, conflict, forbidden, invalid } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { assertInScope } from '../../org/scope.ts';
-import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
-import { importLedger, ledgerColumns, ledgerEntries, TEMPLATE_HEADERS } from './ledger.ts';
+import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
+import { importLedger, ledgerColumns, ledgerSource, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { ACTION_ROLES, CHANNELS, COLLECTIVE_MIN, STATUSES, decide, type Action } from './lifecycle.ts';
 import { ENTITY, PETITION_SELECT, PETITION_VIEW, factsOf, loadVisiblePetition, petitionersOf, petitionView, petitionVisibility, type PetitionRow } from './store.ts';
 import { PETITION_STATS, petitionStats } from './stats.ts';
@@ -73,7 +73,7 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
   async function views(q: Queryable, p: Principal, rows: PetitionRow[]) {
     const ids = rows.map((r) => r.id);
     const [people, running] = await Promise.all([petitionersOf(q, ids), clocks.clocksOf(q, ENTITY, ids)]);
-    if (seesPersons(p) && people.size) await audit(q, { userId: p.id, action: 'read_personal_data', entity: 'person', detail: { via: 'petitions', personIds: [...people.values()].flat().map((x) => x.id).slice(0, 500) } });
+    await auditPersonReads(q, p, 'petitions', people);
     const t = now();
     return rows.map((r) => petitionView(r, p, ctx.services.persons, people.get(r.id) ?? [], running.get(r.id) ?? [], t));
   }
@@ -140,8 +140,8 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       if (req.query.template === 'true') return sendLedger(reply, '信访台账模板', '台账', columns.filter((c) => (TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
       const params: unknown[] = [];
       const { template: _t, ...filters } = req.query;
-      const rows = await ledgerEntries(db, filterSql(p, filters, params), params);
-      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'petition', detail: { count: rows.length, filters }, ip: req.ip });
+      const { count, rows } = await openLedgerExport<LedgerEntry>(db, ledgerSource(filterSql(p, filters, params), params));
+      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'petition', detail: { count, filters }, ip: req.ip });
       return sendLedger(reply, '信访台账', '台账', columns, rows);
     },
   );
