@@ -316,7 +316,7 @@ export interface OtpLimits {
  * client. Only its hash is kept. If the sender fails, the code is dropped
  * again (it counts against no limit) and the sender's problem is thrown.
  */
-export async function issueOtp(db: Db, sender: OtpSender, phone: string, client = 'unknown', limits: OtpLimits = { perPhone: 5, perClient: 20 }): Promise<void> {
+export async function issueOtp(db: Db, sender: OtpSender, phone: string, client = 'unknown', limits: OtpLimits = { perPhone: 5, perClient: 10 }): Promise<void> {
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const id = uuidv7();
   await db.tx(async (q) => {
