@@ -1,6 +1,6 @@
 import compress from '@fastify/compress';
 import zlib from 'node:zlib';
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyTypeProvider } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyTypeProvider } from 'fastify';
 import type { $ZodType, output } from 'zod/v4/core';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -76,7 +76,7 @@ function toProblem(err: FastifyError & Record<string, any>): Problem {
 
 function httpTitle(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' }[status] ??
     'Error'
   );
 }
@@ -121,6 +121,24 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
+    // Every error the server sends is problem+json, those raised before routing too:
+    // a malformed URL (bad percent-encoding) ...
+    frameworkErrors: (err, req, reply: FastifyReply) => {
+      const status = typeof (err as FastifyError).statusCode === 'number' ? (err as FastifyError).statusCode! : 400;
+      reply
+        .status(status)
+        .type('application/problem+json')
+        .send(new Problem(status, httpTitle(status), err.message, [{ field: 'url', message: err.message }]).toJSON(req.url));
+    },
+    // ... and what Node's HTTP parser refuses (headers too large: 431; a malformed request: 400).
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = JSON.stringify(new Problem(status, httpTitle(status), status === 431 ? 'request headers too large' : status === 414 ? 'URL too long' : 'malformed request').toJSON());
+      socket.end(
+        `HTTP/1.1 ${status} ${httpTitle(status)}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // Cookies are parsed first (access control reads the session cookie); then
