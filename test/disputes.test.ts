@@ -60,6 +60,28 @@ for (const tdb of TEST_DATABASES) {
       ...over,
     });
 
+    it('a retried or concurrent registration with the same Idempotency-Key makes one entry; the key reused for another body is refused', async () => {
+      const b = body({ summary: '幂等登记：同一键重试只登记一次' });
+      const key = { 'idempotency-key': `dispute-retry-${tdb.name}` };
+      const answers = await Promise.all(Array.from({ length: 5 }, () => mediator.post('/api/disputes', b, key)));
+      const ids = new Set(answers.map((a) => a.json.id));
+      expect(ids.size, JSON.stringify(answers.map((a) => a.status))).toBe(1);
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(4);
+      const again = await mediator.post('/api/disputes', b, key);
+      expect(again.status).toBe(200);
+      expect(again.json.id).toBe([...ids][0]);
+      const rows = await t.server.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM disputes WHERE summary = $1`, [b.summary]);
+      expect(rows[0].n).toBe(1);
+      const other = await mediator.post('/api/disputes', body({ summary: '另一件事' }), key);
+      expect(other.status).toBe(422);
+      expect(other.json.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+      // without a key every registration is a new entry
+      const a1 = await mediator.post('/api/disputes', b);
+      const a2 = await mediator.post('/api/disputes', b);
+      expect(a1.json.id).not.toBe(a2.json.id);
+    });
+
     it('walks the lifecycle with the version check, one event per step, and a printable agreement', async () => {
       const c = await mediator.post('/api/disputes', body());
       expect(c.status, c.body).toBe(201);

@@ -161,5 +161,15 @@ for (const tdb of TEST_DATABASES) {
       expect((await xlsxRows(await raw(leader.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z')))[1][5]).toBe('褚*、卫*');
       expect((await xlsxRows(await raw(officerB.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z'))).length).toBe(1);
     });
+
+    it('a retried registration with the same Idempotency-Key returns the first petition', async () => {
+      const b = body({ matter: '幂等登记：网络重试不重复登记信访件', petitioners: [{ name: '吴重试', phone: '13900007777' }] });
+      const key = { 'idempotency-key': `petition-retry-${tdb.name}` };
+      const [x, y] = await Promise.all([officer.post('/api/petitions', b, key), officer.post('/api/petitions', b, key)]);
+      expect([x.status, y.status].sort()).toEqual([200, 201]);
+      expect(x.json.id).toBe(y.json.id);
+      const rows = await t.server.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM petitions WHERE matter = $1`, [b.matter]);
+      expect(rows[0].n).toBe(1);
+    });
   });
 }

@@ -3,6 +3,7 @@
  * ledger export and import, categories and time limits. Every query is
  * scoped by jurisdiction (store.ts disputeVisibility).
  */
+import { createOnce, IDEMPOTENCY_HEADER } from '../../platform/idempotency.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
@@ -238,7 +239,13 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
     '/api/disputes',
     {
       config: { access: allow.roles(DISPUTE_REGISTRARS, 'jurisdiction') },
-      schema: { tags, summary: '登记矛盾纠纷或风险隐患 Register a dispute or hazard', body: CREATE, response: { 201: DETAIL_VIEW } },
+      schema: {
+        tags,
+        summary: '登记矛盾纠纷或风险隐患 Register a dispute or hazard (Idempotency-Key: a retry returns the first, 200)',
+        headers: IDEMPOTENCY_HEADER,
+        body: CREATE,
+        response: { 200: DETAIL_VIEW, 201: DETAIL_VIEW },
+      },
     },
     async (req, reply) => {
       const p = requireUser(req);
@@ -250,7 +257,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       if (b.caseRef && !fromCase) throw invalid('caseRef', '没有这个工单，或不在您的管辖范围内 (no such case visible to you)');
       const t = now();
       const id = uuidv7();
-      const row = await db.tx(async (q) => {
+      const made = await createOnce(db, { userId: p.id, key: req.headers['idempotency-key'], scope: ENTITY, body: b }, async (q) => {
         const seq = (await q.query<{ n: number }>(`SELECT nextval('dispute_no_seq')::int AS n`))[0].n;
         const year = new Date(t + 8 * 3_600_000).getUTCFullYear();
         const no = `JF${year}${String(seq).padStart(7, '0')}`;
@@ -269,10 +276,10 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
         await ctx.services.entityClocks.start(q, { entityType: ENTITY, entityId: id, clock: 'resolve', limitKey: limitKeyOf(b.complexity, null), ref: no, title: b.summary.slice(0, 60), unitId: p.unitId, now: t });
         if (fromCase) await link(q, { type: 'case', id: fromCase.id, label: fromCase.no }, { type: ENTITY, id, label: no }, 'became', { userId: p.id, unitId: p.unitId });
         if (b.risk === 'high') await warnLeaders(q, { id, no, division_code: b.divisionCode, summary: b.summary });
-        return { id };
+        return id;
       });
-      reply.code(201);
-      return detail(p, row.id);
+      reply.code(made.replayed ? 200 : 201);
+      return detail(p, made.id);
     },
   );
 

@@ -3,6 +3,7 @@
  * flagged, a matter finally decided not accepted again), the statutory steps,
  * the leader in charge (领导包案: plan and progress), stock cases (积案) and stats.
  */
+import { createOnce, IDEMPOTENCY_HEADER } from '../../platform/idempotency.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
@@ -215,7 +216,10 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/petitions',
-    { config: { access: allow.roles(['petition_officer'], 'jurisdiction') }, schema: { tags, summary: '信访登记 Register a petition', body: CREATE, response: { 201: DETAIL } } },
+    {
+      config: { access: allow.roles(['petition_officer'], 'jurisdiction') },
+      schema: { tags, summary: '信访登记 Register a petition (Idempotency-Key: a retry returns the first, 200)', headers: IDEMPOTENCY_HEADER, body: CREATE, response: { 200: DETAIL, 201: DETAIL } },
+    },
     async (req, reply) => {
       const p = requireUser(req);
       const b = req.body;
@@ -225,7 +229,7 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       // Only a dispute the officer may see can be linked (a county's disputes stay its own).
       const dispute = b.disputeRef ? await loadVisibleDispute(db, p, b.disputeRef).catch(() => undefined) : undefined;
       if (b.disputeRef && !dispute) throw invalid('disputeRef', '没有这个矛盾纠纷，或不在您的管辖范围内 (no such dispute visible to you)');
-      await db.tx(async (q) => {
+      const made = await createOnce(db, { userId: p.id, key: req.headers['idempotency-key'], scope: ENTITY, body: b }, async (q) => {
         const personIds: string[] = [];
         for (const [i, x] of b.petitioners.entries()) personIds.push(await upsertPerson(q, ctx.services.persons, x, `petitioners.${i}`));
         const earlier = (
@@ -253,9 +257,10 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
           data: { channel: b.channel, collective: count >= COLLECTIVE_MIN, repeatOf: earlier?.id ?? null, finalMatter: earlier?.final ?? false, skipLevel: b.skipLevel },
         });
         if (dispute) await link(q, { type: 'dispute', id: dispute.id, label: dispute.no }, { type: ENTITY, id, label: no }, 'referred', { userId: p.id, unitId: p.unitId });
+        return id;
       });
-      reply.code(201);
-      return detail(p, id);
+      reply.code(made.replayed ? 200 : 201);
+      return detail(p, made.id);
     },
   );
 
