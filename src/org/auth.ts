@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { Chore } from '../platform/chores.ts';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
 import { v7 as uuidv7 } from 'uuid';
 import type { FastifyRequest } from 'fastify';
@@ -390,4 +391,13 @@ declare module '../platform/context.ts' {
     /** Resolved callers, remembered briefly; cleared when sessions or users change. */
     principals: PrincipalCache;
   }
+}
+
+/** Housekeeping (platform/chores.ts): expired sessions, and one-time codes a day past expiry (the per-address limit reads only the last hour). */
+export function signInChores(db: Db): Chore[] {
+  const count = async (sql: string) => (await db.query<{ n: number }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM d`))[0].n;
+  return [
+    { name: 'expired sessions', run: () => count(`DELETE FROM sessions WHERE expires_at < now()`) },
+    { name: 'expired one-time codes', run: () => count(`DELETE FROM otp_codes WHERE expires_at < now() - interval '1 day'`) },
+  ];
 }
