@@ -13,7 +13,7 @@ import { decide, type Action, type ActionInput, type CasePatch } from './lifecyc
 import { checkAttachments, checkReferences } from './checks.ts';
 import { getCase } from './detail.ts';
 import { actorOf, factsOf, nowOf } from './facts.ts';
-import { loadSummons, loadVisible } from './read.ts';
+import { loadVisibleWithSummons } from './read.ts';
 import { sideEffects } from './side-effects.ts';
 import { applyTransition, type RowPatch } from './store.ts';
 
@@ -48,12 +48,11 @@ export async function actOnCase(ctx: Ctx, p: Principal, ref: string, action: Act
 
 /** One try; done: false when the case moved between reading it and writing. */
 async function actOnce(ctx: Ctx, p: Principal, ref: string, action: Action, input: ActRequest): Promise<{ done: boolean; id: string }> {
-  const row = await loadVisible(ctx.db, p, ref);
+  const { row, summons } = await loadVisibleWithSummons(ctx.db, p, ref);
   if (input.version !== undefined && input.version !== row.version && !(await onlyRemarksSince(ctx, row.id, input.version, row.version))) {
     throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
   }
   const now = nowOf(ctx);
-  const summons = await loadSummons(ctx.db, row.id);
   const decision = decide(factsOf(row, summons, now), action, actorOf(p, row, summons), input);
   if (!decision.ok) {
     if (decision.reason === 'role' || decision.reason === 'relation') throw forbidden(decision.message);
@@ -118,8 +117,8 @@ async function onlyRemarksSince(ctx: Ctx, caseId: string, version: number, curre
   const rows = await ctx.db.query<{ n: number; remarks: number }>(
     `SELECT count(*)::int AS n,
             count(*) FILTER (WHERE action IN ('note', 'urge', 'supervise') AND from_status IS NOT DISTINCT FROM to_status)::int AS remarks
-       FROM case_events WHERE case_id = $1 AND seq > $2`,
-    [caseId, version],
+       FROM case_events WHERE case_id = $1 AND seq > $2 AND seq <= $3`,
+    [caseId, version, current],
   );
   return rows[0].n === current - version && rows[0].remarks === rows[0].n;
 }
