@@ -5,13 +5,13 @@ import type { Principal } from '../org/auth.ts';
 import { ACTION_LABELS, availableActions, type Action } from './lifecycle.ts';
 import { actorOf, factsOf, nowOf } from './facts.ts';
 import { isPublicAction, publicEventData } from './public.ts';
-import { loadSummons, loadVisible } from './read.ts';
+import { loadVisibleWithSummons } from './read.ts';
 import { loadEvents } from './store.ts';
 import { caseView } from './view.ts';
 
 /** A case with its timeline and the actions the caller may take now. */
 export async function getCase(ctx: Ctx, p: Principal, ref: string, ip?: string) {
-  const row = await loadVisible(ctx.db, p, ref);
+  const { row, summons } = await loadVisibleWithSummons(ctx.db, p, ref);
   const view = caseView(row, p);
   const citizenOnly = !p.roles.some((r) => r !== 'citizen');
   let events = await loadEvents(ctx.db, row.id);
@@ -29,7 +29,6 @@ export async function getCase(ctx: Ctx, p: Principal, ref: string, ip?: string) 
   const assistUnits = row.assist_unit_ids.length
     ? await ctx.db.query(`SELECT id, name FROM units WHERE id = ANY ($1)`, [row.assist_unit_ids])
     : [];
-  const summons = await loadSummons(ctx.db, row.id);
   return {
     ...view,
     assistUnits,

@@ -37,11 +37,31 @@ export async function loadVisible(q: Queryable, p: Principal, ref: string): Prom
   return rows[0];
 }
 
-/** The units summoned to (or assisting on) a case, in order. */
-export function loadSummons(q: Queryable, caseId: string): Promise<SummonRow[]> {
-  return q.query<SummonRow>(
-    `SELECT s.unit_id, u.name AS unit_name, s.summoned_at, s.due_at, s.reported_at, s.answered_at, s.answer
-       FROM case_summons s JOIN units u ON u.id = s.unit_id WHERE s.case_id = $1 ORDER BY s.summoned_at`,
-    [caseId],
+// The summoned units of one case as JSON beside its row: one query where an action or a detail read needs both.
+const SUMMONS_JSON = `(SELECT coalesce(json_agg(json_build_object('unit_id', s.unit_id, 'unit_name', u.name, 'summoned_at', s.summoned_at, 'due_at', s.due_at,
+    'reported_at', s.reported_at, 'answered_at', s.answered_at, 'answer', s.answer) ORDER BY s.summoned_at), '[]'::json)
+  FROM case_summons s JOIN units u ON u.id = s.unit_id WHERE s.case_id = c.id) AS summons_json`;
+
+const at = (v: unknown) => (v == null ? null : new Date(v as string));
+
+/** A case the caller may see with the units summoned to (or assisting on) it, in order; 404 otherwise. */
+export async function loadVisibleWithSummons(q: Queryable, p: Principal, ref: string): Promise<{ row: CaseDetailRow; summons: SummonRow[] }> {
+  const params: unknown[] = [ref];
+  const key = UUID_RE.test(ref) ? 'c.id = $1::uuid' : 'c.no = $1';
+  const rows = await q.query<CaseRow & { summons_json: Record<string, unknown>[] }>(
+    `${DETAIL_SELECT.replace('SELECT c.*,', `SELECT c.*, ${SUMMONS_JSON},`)} WHERE ${key} AND ${caseVisibility(p, 'c', params)}`,
+    params,
   );
+  if (!rows[0]) throw notFound('case');
+  const { summons_json, ...row } = rows[0];
+  const summons = summons_json.map((s) => ({
+    unit_id: s.unit_id as string,
+    unit_name: s.unit_name as string,
+    summoned_at: at(s.summoned_at)!,
+    due_at: at(s.due_at),
+    reported_at: at(s.reported_at),
+    answered_at: at(s.answered_at),
+    answer: (s.answer as string | null) ?? null,
+  }));
+  return { row: row as CaseDetailRow, summons };
 }
