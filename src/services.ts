@@ -11,6 +11,7 @@ import { ClassifierService, classifierPresenter } from './dispatch/classifier/in
 import { TimeLimits, Sweeper, EntityClocks } from './timelimits/index.ts';
 import { appendEvents, loadPersonKey, PersonVault } from './registers/kit/index.ts';
 import { Notifier, type NotifierOptions } from './notify/index.ts';
+import { CaseHooks } from './cases/index.ts';
 
 export interface ServiceOptions {
   notifier?: NotifierOptions;
@@ -72,6 +73,7 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
     // The case engine's ports (src/cases/ports.ts), supplied by dispatch.
     geocoder: gazetteerGeocoder,
     dispatchFeedback: classifierFeedback(classifier),
+    caseHooks: new CaseHooks(log),
   };
   assertWired(services);
   return services;
