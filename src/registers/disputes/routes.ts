@@ -12,7 +12,7 @@ import type { Queryable } from '../../platform/db.ts';
 import { badRequest, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { assertInScope } from '../../org/scope.ts';
-import { loadVisible as loadVisibleCase } from '../../cases/read.ts';
+import { readVisibleCase } from '../../cases/index.ts';
 import { ENTITY_LIMIT_INPUT } from '../../timelimits/index.ts';
 import {
   LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
@@ -249,7 +249,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       assertInScope(p, [b.divisionCode], 'divisionCode');
       const cat = (await db.query<{ code: string }>(`SELECT code FROM dispute_categories WHERE active AND (code = $1 OR name = $1)`, [b.categoryCode]))[0];
       if (!cat) throw invalid('categoryCode', `没有类别「${b.categoryCode}」(unknown category; see /api/dispute-categories)`);
-      const fromCase = b.caseRef ? await loadVisibleCase(db, p, b.caseRef).catch(() => null) : null;
+      const fromCase = b.caseRef ? await readVisibleCase(db, p, b.caseRef).catch(() => null) : null;
       if (b.caseRef && !fromCase) throw invalid('caseRef', '没有这个工单，或不在您的管辖范围内 (no such case visible to you)');
       const t = now();
       const id = uuidv7();
