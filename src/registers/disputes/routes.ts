@@ -264,10 +264,13 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
           [id, no, b.kind, b.caseRef ? 'case12345' : b.source, cat.code, b.divisionCode, b.gridId ?? null, b.place ?? null, b.summary, b.amount ?? null, b.people ?? null,
             b.risk, b.complexity, new Date(t), p.unitId, p.id],
         );
+        const personIds: string[] = [];
         for (const [ord, party] of b.parties.entries()) {
           const personId = await upsertPerson(q, ctx.services.persons, party, `parties.${ord}`);
+          personIds.push(personId);
           await q.query(`INSERT INTO dispute_parties (dispute_id, person_id, ord) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [id, personId, ord]);
         }
+        await ctx.services.personWatchers.appeared(q, { personIds, entityType: ENTITY, entityId: id, label: no, actorUserId: p.id, actorUnitId: p.unitId });
         await appendEvent(q, { entityType: ENTITY, entityId: id, version: 1, action: 'register', from: null, to: 'registered', actorUserId: p.id, actorUnitId: p.unitId, data: { kind: b.kind, risk: b.risk } });
         await ctx.services.entityClocks.start(q, { entityType: ENTITY, entityId: id, clock: 'resolve', limitKey: limitKeyOf(b.complexity, null), ref: no, title: b.summary.slice(0, 60), unitId: p.unitId, now: t });
         if (fromCase) await link(q, { type: 'case', id: fromCase.id, label: fromCase.no }, { type: ENTITY, id, label: no }, 'became', { userId: p.id, unitId: p.unitId });

@@ -5,3 +5,5 @@ export * from './persons.ts';
 export * from './ledger.ts';
 export * from './rates.ts';
 export * from './routes.ts';
+export * from './watchers.ts';
+export * from './idempotency.ts';
