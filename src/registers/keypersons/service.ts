@@ -105,7 +105,7 @@ export async function backfillCases(q: Queryable, keypersonId: string, phone: st
 }
 
 /** Opens a file (the person is matched or created); returns its id and number. 409 when the person already has one. */
-export async function openFile(q: Queryable, d: Deps, p: Principal | null, input: z.output<typeof FILE_INPUT>, t: number, field = ''): Promise<{ id: string; no: string }> {
+export async function openFile(q: Queryable, d: Pick<Deps, 'clocks' | 'vault'>, p: Principal | null, input: z.output<typeof FILE_INPUT>, t: number, field = ''): Promise<{ id: string; no: string }> {
   const f = (x: string) => `${field}${x}`;
   if (p && !inScope(p, input.divisionCode) && !p.roles.includes('admin')) throw invalid(f('divisionCode'), `${input.divisionCode} 不在您的管辖范围内 (outside your jurisdiction)`);
   const div = await q.query(`SELECT 1 FROM divisions WHERE code = $1`, [input.divisionCode]);
@@ -131,7 +131,7 @@ export async function openFile(q: Queryable, d: Deps, p: Principal | null, input
   );
   await writeTeam(q, id, input.team);
   await appendEvent(q, {
-    entityType: ENTITY, entityId: id, version: 1, action: 'file', from: null, to: 'active', actorUserId: p?.id ?? null, actorUnitId: p?.unitId ?? null,
+    at: new Date(t), entityType: ENTITY, entityId: id, version: 1, action: 'file', from: null, to: 'active', actorUserId: p?.id ?? null, actorUnitId: p?.unitId ?? null,
     data: { categories: cats, tier: tier.code, team: input.team.map((m) => m.role) },
   });
   // The first visit is due one period after filing.
@@ -144,10 +144,10 @@ export async function openFile(q: Queryable, d: Deps, p: Principal | null, input
 /** Records a measure as an event of the timeline; a visit or in-person check restarts the visit clock from when it was made. */
 export async function recordMeasure(
   q: Queryable,
-  d: Deps,
+  d: Pick<Deps, 'clocks'>,
   p: { id: string | null; unitId: string | null },
   row: Pick<KeypersonRow, 'id' | 'no' | 'name' | 'tier_code' | 'unit_id' | 'visit_due_at' | 'last_visit_at'>,
-  m: { kind: MeasureKind; note: string; at: number; place?: string | null; attachmentIds?: string[] },
+  m: { kind: MeasureKind; note: string; at: number; place?: string | null; attachmentIds?: string[]; /** Demo and back-entry of old ledgers: the event's own time ('same' = at); default now. */ recordedAt?: number | 'same' },
 ): Promise<void> {
   const visit = isVisit(m.kind);
   const data: Record<string, unknown> = { kind: m.kind, label: MEASURE_LABELS[m.kind] };
@@ -158,7 +158,7 @@ export async function recordMeasure(
     data.dueAt = row.visit_due_at ? new Date(row.visit_due_at).toISOString() : null;
   }
   data.at = new Date(m.at).toISOString();
-  await appendEvent(q, { entityType: ENTITY, entityId: row.id, version: null, action: `measure_${m.kind}`, from: null, to: null, actorUserId: p.id, actorUnitId: p.unitId, comment: m.note, data, attachmentIds: m.attachmentIds });
+  await appendEvent(q, { at: m.recordedAt === undefined ? undefined : new Date(m.recordedAt === 'same' ? m.at : m.recordedAt), entityType: ENTITY, entityId: row.id, version: null, action: `measure_${m.kind}`, from: null, to: null, actorUserId: p.id, actorUnitId: p.unitId, comment: m.note, data, attachmentIds: m.attachmentIds });
   if (visit) {
     const last = row.last_visit_at ? new Date(row.last_visit_at).getTime() : 0;
     // A visit entered late (made before the latest one) is kept on the timeline but moves nothing.
