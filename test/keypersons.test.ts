@@ -76,6 +76,7 @@ for (const tdb of TEST_DATABASES) {
       expect(d, `${due} is ${days} days after ${from}`).toBeGreaterThanOrEqual(days * DAY);
       expect(d, `${due} is ${days} days after ${from}`).toBeLessThan((days + 1) * DAY);
     };
+    const patch = (c: Client, url: string, body: unknown) => t.request('PATCH', url, { body, cookie: c.cookie });
     const at = (iso: string | null) => {
       t.server.ctx.now = iso ? () => Date.parse(iso) : undefined;
     };
@@ -332,6 +333,25 @@ for (const tdb of TEST_DATABASES) {
       const after = await police.get(`/api/keypersons/${fileId}`);
       expect(after.json.version).toBe(file.json.version);
       expect(after.json.timeline.length).toBe(file.json.timeline.length);
+    });
+
+    it('updates the file: a team member edits the address, only the filing roles change the team or close the file, with a reason; closing stops the clock', async () => {
+      const f = await police.get(`/api/keypersons/${fileId}`);
+      const addr = await patch(member, `/api/keypersons/${fileId}`, { version: f.json.version, address: '学坡社区新址' });
+      expect(addr.status, addr.body).toBe(200);
+      expect(addr.json.address).toBe('学坡社区新址');
+      expect((await patch(member, `/api/keypersons/${fileId}`, { version: addr.json.version, status: 'closed', reason: '已迁出' })).status).toBe(403);
+      expect((await patch(member, `/api/keypersons/${fileId}`, { version: addr.json.version, team: [] })).status).toBe(403);
+      const stale = await patch(police, `/api/keypersons/${fileId}`, { version: f.json.version, address: 'x' });
+      expect(stale.status).toBe(409);
+      const noReason = await patch(police, `/api/keypersons/${fileId}`, { version: addr.json.version, status: 'closed' });
+      expect(noReason.status).toBe(422);
+      expect(noReason.json.errors[0].field).toBe('reason');
+      const closed = await patch(police, `/api/keypersons/${fileId}`, { version: addr.json.version, status: 'closed', reason: '已迁出本辖区，移交迁入地' });
+      expect(closed.status, closed.body).toBe(200);
+      expect(closed.json).toMatchObject({ status: 'closed', clock: null });
+      expect(closed.json.timeline.at(-1)).toMatchObject({ action: 'close', comment: '已迁出本辖区，移交迁入地' });
+      expect((await member.post(`/api/keypersons/${fileId}/measures`, { kind: 'visit', note: 'x' })).status).toBe(409);
     });
   });
 }

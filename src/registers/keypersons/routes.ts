@@ -13,7 +13,7 @@ import { audit } from '../../platform/audit.ts';
 import type { Queryable } from '../../platform/db.ts';
 import { conflict, forbidden, invalid } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
-import { IDEMPOTENCY_HEADER, TIMELINE_ENTRY, claimWrite, priorWrite, readLedger, sendLedger, timeline, transition, uploadedXlsx, appendEvent, rate } from '../kit/index.ts';
+import { IDEMPOTENCY_HEADER, TIMELINE_ENTRY, normalisePhone, claimWrite, priorWrite, readLedger, sendLedger, timeline, transition, uploadedXlsx, appendEvent, rate } from '../kit/index.ts';
 import { FILING_ROLES, KEYPERSON_READERS, MEASURE_KINDS, mayDecide } from './rules.ts';
 import {
   CATEGORY_DEF, ENTITY, FILE_VIEW, KEYPERSON_ITEM, KEYPERSON_SELECT, LINKED, TEAM_ROLE_DEF, TIER_CHANGE, TIER_DEF, VISIT_CLOCK,
@@ -311,6 +311,11 @@ export function registerKeypersonRoutes(app: App, ctx: Ctx) {
       const row = await loadVisibleKeyperson(db, p, req.params.id);
       const b = req.body;
       if (b.status && b.status !== row.status && !(b.reason && b.reason.length >= 2)) throw invalid('reason', '撤管或恢复管控须说明理由 (a reason is required)');
+      // Who is on the team, what the person is filed as and whether the file is open: the filing roles' decisions, not a team member's.
+      const filing = p.roles.includes('admin') || p.roles.some((r) => (FILING_ROLES as readonly string[]).includes(r));
+      for (const k of ['categories', 'team', 'status', 'unitId'] as const) {
+        if (b[k] !== undefined && !filing) throw forbidden(`${k}: 只有公安、政法委领导或督办员可以更改 (only police, political-legal leaders or supervisors change it)`);
+      }
       await db.tx(async (q) => {
         const patch: Record<string, unknown> = {};
         if (b.categories) patch.category_codes = await categoryCodes(q, b.categories, 'categories');
@@ -332,7 +337,7 @@ export function registerKeypersonRoutes(app: App, ctx: Ctx) {
         });
         if (b.team) await writeTeam(q, row.id, b.team);
         if (b.phone) {
-          const phone = b.phone.replace(/[\s-]/g, '').replace(/^\+?86(?=1\d{10}$)/, '');
+          const phone = normalisePhone(b.phone);
           await q.query(`UPDATE persons SET phone = $2, phone_hash = $3, updated_at = now() WHERE id = $1`, [row.person_id, phone, deps.vault.hash('phone', phone)]);
           await backfillCases(q, row.id, phone);
         }
