@@ -86,4 +86,5 @@ CREATE TABLE keyperson_tier_changes (
   decided_at timestamptz,
   decision_comment text
 );
+CREATE INDEX keyperson_tier_changes_keyperson ON keyperson_tier_changes (keyperson_id, requested_at);
 CREATE UNIQUE INDEX keyperson_tier_changes_pending ON keyperson_tier_changes (keyperson_id) WHERE status = 'pending';

@@ -133,7 +133,8 @@ function ExportModal({ filters, onClose }: { filters: Record<string, string | un
   const [form] = Form.useForm();
   const problem = useProblemToast();
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return; // the form shows what is missing
     try {
       await download(withQuery('/api/keypersons/export', { ...filters, reason: v.reason }), 'keypersons.xlsx');
       onClose();
@@ -198,7 +199,8 @@ function CreateFile({ config, onClose, onCreated }: { config: Config; onClose: (
   const problem = useProblemToast();
   const [key] = useState(uuid);
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return; // the form shows what is missing
     const team = config.teamRoles.filter((r) => v.team?.[r.code]?.trim()).map((r) => ({ role: r.code, name: v.team[r.code].trim() }));
     try {
       const r = await api<{ id: string }>('/api/keypersons', {
@@ -346,7 +348,8 @@ function MeasureForm({ id, onClose, onDone }: { id: string; onClose: () => void;
   const problem = useProblemToast();
   const [key] = useState(uuid);
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return; // the form shows what is missing
     try {
       await api(`/api/keypersons/${id}/measures`, { method: 'POST', headers: { 'idempotency-key': key }, body: { kind: v.kind, note: v.note, ...(v.place ? { place: v.place } : {}), ...(v.at ? { at: v.at.toDate().toISOString() } : {}) } });
       onDone();
@@ -376,7 +379,8 @@ function TierChangeForm({ id, current, config, onClose, onDone }: { id: string; 
   const problem = useProblemToast();
   const [key] = useState(uuid);
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return; // the form shows what is missing
     try {
       await api(`/api/keypersons/${id}/tier-change`, { method: 'POST', headers: { 'idempotency-key': key }, body: v });
       onDone();
