@@ -59,7 +59,9 @@ export async function seedKeypersonDemo(db: Db, opts: { log?: (m: string) => voi
     await db.tx(async (q) => {
       for (let i = 0; i < 30; i++) {
         const k = known[i];
-        const community = k ? k.division_code : (i < 8 ? GRID_WORKER_COMMUNITIES[i % GRID_WORKER_COMMUNITIES.length] : pick(rng, communities).code);
+        // The first files after the known ones go to the communities of the demo grid workers, so each of them (gridworker first) is on a team.
+        const u = i - known.length;
+        const community = k ? k.division_code : u >= 0 && u < GRID_WORKER_COMMUNITIES.length ? GRID_WORKER_COMMUNITIES[u] : pick(rng, communities).code;
         const street = community.slice(0, 9);
         const grid = grids.find((g) => g.division_code === community);
         const gridWorker = users.find((u) => u.id === grid?.worker_user_id);
