@@ -96,12 +96,12 @@ export async function seedKeypersonDemo(db: Db, opts: { log?: (m: string) => voi
         const times: number[] = [];
         for (let t = last; t > registered + DAY && times.length < 4; t -= every * DAY) times.unshift(t - (t === last ? 0 : int(rng, 0, 12) * 3_600_000));
         let due: number | null = null;
-        let prev: number | null = null;
-        for (const at of times) {
+        for (const [vi, at] of times.entries()) {
           const kind = pick(rng, ['visit', 'visit', 'check']) as 'visit' | 'check';
-          await recordKeypersonMeasure(q, { clocks }, actor, { id: file.id, no: file.no, name, tier_code: tier, unit_id: police?.unit_id ?? null, visit_due_at: due === null ? null : new Date(due), last_visit_at: prev === null ? null : new Date(prev) }, { kind, note: pick(rng, NOTES[kind]), at, recordedAt: at });
-          prev = at;
-          due = (await q.query<{ d: Date }>(`SELECT visit_due_at AS d FROM keypersons WHERE id = $1`, [file.id]))[0].d.getTime();
+          const lastOne = vi === times.length - 1;
+          // Only the last visit restarts the clock (and stamps the file); the earlier ones are on the timeline, on time or not by the tier's rhythm.
+          await recordKeypersonMeasure(q, { clocks }, actor, { id: file.id, no: file.no, name, tier_code: tier, unit_id: police?.unit_id ?? null, visit_due_at: due === null ? null : new Date(due), last_visit_at: null }, { kind, note: pick(rng, NOTES[kind]), at, recordedAt: at, restartClock: lastOne });
+          due = at + every * DAY;
         }
         for (const kind of ['supervision', 'opinion', 'help'] as const) {
           if (rng() < 0.5) await recordKeypersonMeasure(q, { clocks }, actor, { id: file.id, no: file.no, name, tier_code: tier, unit_id: null, visit_due_at: null, last_visit_at: null }, { kind, note: pick(rng, NOTES[kind]), at: now - int(rng, 1, 20) * DAY, recordedAt: 'same' });

@@ -147,7 +147,7 @@ export async function recordMeasure(
   d: Pick<Deps, 'clocks'>,
   p: { id: string | null; unitId: string | null },
   row: Pick<KeypersonRow, 'id' | 'no' | 'name' | 'tier_code' | 'unit_id' | 'visit_due_at' | 'last_visit_at'>,
-  m: { kind: MeasureKind; note: string; at: number; place?: string | null; attachmentIds?: string[]; /** Demo and back-entry of old ledgers: the event's own time ('same' = at); default now. */ recordedAt?: number | 'same' },
+  m: { kind: MeasureKind; note: string; at: number; place?: string | null; attachmentIds?: string[]; /** Demo and back-entry of old ledgers: the event's own time ('same' = at); default now. */ recordedAt?: number | 'same'; /** false: a visit of a series whose last one restarts the clock (demo); default true. */ restartClock?: boolean },
 ): Promise<void> {
   const visit = isVisit(m.kind);
   const data: Record<string, unknown> = { kind: m.kind, label: MEASURE_LABELS[m.kind] };
@@ -159,7 +159,7 @@ export async function recordMeasure(
   }
   data.at = new Date(m.at).toISOString();
   await appendEvent(q, { at: m.recordedAt === undefined ? undefined : new Date(m.recordedAt === 'same' ? m.at : m.recordedAt), entityType: ENTITY, entityId: row.id, version: null, action: `measure_${m.kind}`, from: null, to: null, actorUserId: p.id, actorUnitId: p.unitId, comment: m.note, data, attachmentIds: m.attachmentIds });
-  if (visit) {
+  if (visit && m.restartClock !== false) {
     const last = row.last_visit_at ? new Date(row.last_visit_at).getTime() : 0;
     // A visit entered late (made before the latest one) is kept on the timeline but moves nothing.
     if (m.at >= last) {
