@@ -95,12 +95,12 @@ export default function KeypersonsPage() {
         {canFile && <ImportButton onImported={refresh} />}
       </Space>
       <Space wrap>
-        <Select allowClear placeholder={t('风险等级', 'Tier')} style={{ width: 160 }} value={filters.tier} onChange={(v) => { setFilters({ ...filters, tier: v }); setPage(1); }}
+        <Select allowClear aria-label={t('风险等级', 'Tier')} placeholder={t('风险等级', 'Tier')} style={{ width: 160 }} value={filters.tier} onChange={(v) => { setFilters({ ...filters, tier: v }); setPage(1); }}
           options={config.data?.tiers.map((x) => ({ value: x.code, label: x.name }))} />
-        <Select allowClear placeholder={t('人员类别', 'Category')} style={{ width: 220 }} value={filters.category} onChange={(v) => { setFilters({ ...filters, category: v }); setPage(1); }}
+        <Select allowClear aria-label={t('人员类别', 'Category')} placeholder={t('人员类别', 'Category')} style={{ width: 220 }} value={filters.category} onChange={(v) => { setFilters({ ...filters, category: v }); setPage(1); }}
           options={config.data?.categories.map((x) => ({ value: x.code, label: x.name }))} />
-        <Space><Switch checked={filters.overdue === 'true'} onChange={(c) => { setFilters({ ...filters, overdue: c ? 'true' : undefined }); setPage(1); }} />{t('仅走访超期', 'Overdue only')}</Space>
-        <Space><Switch checked={filters.mine === 'true'} onChange={(c) => { setFilters({ ...filters, mine: c ? 'true' : undefined }); setPage(1); }} />{t('我包保的', 'My team\'s')}</Space>
+        <Space><Switch aria-label={t('仅走访超期', 'Overdue only')} checked={filters.overdue === 'true'} onChange={(c) => { setFilters({ ...filters, overdue: c ? 'true' : undefined }); setPage(1); }} />{t('仅走访超期', 'Overdue only')}</Space>
+        <Space><Switch aria-label={t('我包保的', 'My team\'s')} checked={filters.mine === 'true'} onChange={(c) => { setFilters({ ...filters, mine: c ? 'true' : undefined }); setPage(1); }} />{t('我包保的', 'My team\'s')}</Space>
       </Space>
       <Table<Item>
         rowKey="id"
