@@ -9,7 +9,7 @@ import { Problem } from '../../platform/errors.ts';
 import type { Principal } from '../../org/auth.ts';
 import { ledgerDate, RowErrors, normaliseIdNumber, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
 import { openFile, type Deps, FILE_INPUT } from './service.ts';
-import { itemView, type KeypersonItem } from './store.ts';
+import type { KeypersonItem } from './store.ts';
 
 export const TEMPLATE_HEADERS = ['姓名', '身份证号', '联系电话', '人员类别', '风险等级', '所属区划代码', '现住址'] as const;
 /** Optional team columns: the member's name by team role name. */
@@ -30,7 +30,6 @@ export function ledgerColumns(names: { categories: Map<string, string>; tiers: M
   ];
 }
 
-export { itemView };
 
 export async function importLedger(q: Queryable, d: Deps, p: Principal, rows: LedgerRow[], t: number): Promise<{ imported: number }> {
   const errors = new RowErrors();

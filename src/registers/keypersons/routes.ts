@@ -83,7 +83,7 @@ export function registerKeypersonRoutes(app: App, ctx: Ctx) {
     return where.join(' AND ');
   }
 
-  async function detail(q: Queryable, p: Principal, row: KeypersonRow) {
+  async function detail(q: Queryable, row: KeypersonRow) {
     const [teams, clocks, tl, linked, changes] = await Promise.all([
       teamsOf(q, [row.id]),
       deps.clocks.clocksOf(q, ENTITY, [row.id]),
@@ -91,10 +91,9 @@ export function registerKeypersonRoutes(app: App, ctx: Ctx) {
       linkedOf(q, row.id, row.person_id),
       tierChangesOf(q, row.id),
     ]);
-    void p;
     return { ...fileView(row, teams.get(row.id) ?? [], clocks.get(row.id)?.find((c) => c.clock === VISIT_CLOCK) ?? null), timeline: tl, linked, tierChanges: changes };
   }
-  const reload = async (p: Principal, id: string) => detail(db, p, await loadVisibleKeyperson(db, p, id));
+  const reload = async (p: Principal, id: string) => detail(db, await loadVisibleKeyperson(db, p, id));
 
   /** An idempotent POST on a file: a retry with the same key answers with the file as it is now and writes nothing. */
   async function idempotent(req: { headers: Record<string, unknown>; body: unknown; url: string }, p: Principal, scope: string, write: (q: Queryable) => Promise<string>) {
@@ -280,7 +279,7 @@ export function registerKeypersonRoutes(app: App, ctx: Ctx) {
       const p = requireUser(req);
       const row = await loadVisibleKeyperson(db, p, req.params.id);
       await audit(db, { userId: p.id, action: 'open_keyperson_file', entity: ENTITY, entityId: row.id, detail: { reason: req.query.reason ?? null }, ip: req.ip });
-      return detail(db, p, row);
+      return detail(db, row);
     },
   );
 
