@@ -8,9 +8,13 @@
  * a county mediator and leader:
  * - stats: GET /api/disputes/stats for one month of the county;
  * - list: the first page of GET /api/disputes (newest first);
- * - import: POST /api/disputes/import of a 20,000-row ledger (all or nothing).
+ * - import: POST /api/disputes/import of a 20,000-row ledger (all or nothing);
+ * - key person file: GET /api/keypersons/:id as the county's police officer
+ *   (the file with its team, clock, timeline of 6 measures, and its linked
+ *   disputes), over 100k key persons (BENCH_KEYPERSONS to change), each with
+ *   a 五包一 team and a visit clock, one in five a party of a dispute.
  *
- * Prints, last: registers: disputes=N stats_p95_ms=X list_p95_ms=Y import_rows_per_s=Z
+ * Prints, last: registers: disputes=N stats_p95_ms=X list_p95_ms=Y import_rows_per_s=Z keyperson_file_p95_ms=W
  * Run alone: BENCH_DATABASE_URL=postgres://... npx tsx bench/registers.ts [rows]
  */
 import ExcelJS from 'exceljs';
@@ -18,6 +22,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../src/platform/migrate.ts';
+import type { Db } from '../src/platform/db.ts';
 import { upsertDivisions, upsertUnit, upsertUser } from '../src/org/store.ts';
 import { buildServer } from '../src/server.ts';
 import { ensureDisputeCategories, DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
@@ -133,18 +138,69 @@ export async function benchRegisters(rowsArg?: number): Promise<string> {
       const importS = (performance.now() - ti) / 1000;
       if (imp.statusCode !== 200) throw new Error(`import: ${imp.statusCode} ${imp.body.slice(0, 300)}`);
 
+      const kp = await loadKeypersons(db, Number(process.env.BENCH_KEYPERSONS ?? 100_000), n, villages);
+      await upsertUser(db, { username: 'bench_police', displayName: '民警', password: PASSWORD, roles: ['police'], unitCode: null, scopeCodes: ['430602'] });
+      const police = await login('bench_police');
+      let j = 0;
+      const file = await time(50, async () => get(police, `/api/keypersons/${kpId(1 + ((j++ * 7919) % kp.n))}`)());
+
       const p = (a: number[], q: number) => fmt(percentile(a, q), 1);
       console.error(`registers (${b.name}): loaded ${n} disputes in ${fmt(loadS, 1)} s`);
       console.error(`  stats, one month of the county (leader): p50 ${p(stats, 50)} ms, p95 ${p(stats, 95)} ms; one year: p50 ${p(statsYear, 50)} ms, p95 ${p(statsYear, 95)} ms`);
       console.error(`  list, first page (mediator): p50 ${p(list, 50)} ms, p95 ${p(list, 95)} ms; filtered (mediating, high risk): p50 ${p(listFiltered, 50)} ms, p95 ${p(listFiltered, 95)} ms`);
       console.error(`  import of ${IMPORT_ROWS} ledger rows: ${fmt(importS, 1)} s`);
-      return `registers: disputes=${n}${pg ? '' : ' (pglite; BENCH_DATABASE_URL unset)'} stats_p95_ms=${p(stats, 95)} list_p95_ms=${p(list, 95)} import_rows_per_s=${fmt(IMPORT_ROWS / importS, 0)}`;
+      console.error(`  key persons: loaded ${kp.n} files in ${fmt(kp.loadS, 1)} s; file with links and timeline (police): p50 ${p(file, 50)} ms, p95 ${p(file, 95)} ms`);
+      return `registers: disputes=${n}${pg ? '' : ' (pglite; BENCH_DATABASE_URL unset)'} stats_p95_ms=${p(stats, 95)} list_p95_ms=${p(list, 95)} import_rows_per_s=${fmt(IMPORT_ROWS / importS, 0)} keyperson_file_p95_ms=${p(file, 95)}`;
     } finally {
       await server.close();
     }
   } finally {
     await b.dispose();
   }
+}
+
+const kpId = (i: number) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-00000000a000`;
+
+/** Key persons by INSERT ... SELECT: persons, files (tiers and villages spread), 五包一 teams, 6 measures each, a visit clock each, one in five a dispute party. */
+async function loadKeypersons(db: Db, n: number, disputes: number, villages: string[]) {
+  const t0 = performance.now();
+  const CHUNK = 50_000;
+  const pid = `(lpad(to_hex(i), 8, '0') || '-0000-4000-8000-00000000b000')::uuid`;
+  const kid = `(lpad(to_hex(i), 8, '0') || '-0000-4000-8000-00000000a000')::uuid`;
+  for (let from = 1; from <= n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK - 1);
+    await db.query(`INSERT INTO persons (id, name, phone, phone_hash) SELECT ${pid}, '重点' || i, '137' || lpad(i::text, 8, '0'), md5('p' || i) FROM generate_series($1::int, $2::int) i`, [from, to]);
+    await db.query(
+      `INSERT INTO keypersons (id, no, person_id, category_codes, tier_code, division_code, address, registered_at, last_visit_at, visit_due_at)
+       SELECT ${kid}, 'ZDB' || lpad(i::text, 8, '0'), ${pid}, ARRAY[(ARRAY['stability','petitioner','released','corrections','drug','mental','youth'])[1 + i % 7]],
+              (ARRAY['red','orange','yellow','yellow'])[1 + i % 4], ($3::text[])[1 + i % 100], '某小区' || i || '号', now() - interval '200 days', now() - interval '3 days', now() + interval '4 days'
+         FROM generate_series($1::int, $2::int) i`,
+      [from, to, villages],
+    );
+    await db.query(
+      `INSERT INTO keyperson_team (keyperson_id, role_code, name) SELECT ${kid}, r, r || i FROM generate_series($1::int, $2::int) i, unnest(ARRAY['leader','cadre','grid_worker','police','family']) r`,
+      [from, to],
+    );
+    await db.query(
+      `INSERT INTO entity_events (entity_type, entity_id, version, action, comment, data, at)
+       SELECT 'keyperson', ${kid}, NULL, 'measure_' || (ARRAY['visit','check','supervision','opinion','help','ledger'])[k], '走访记录' || k, jsonb_build_object('kind', k), now() - make_interval(days => 30 * k)
+         FROM generate_series($1::int, $2::int) i, generate_series(1, 6) k`,
+      [from, to],
+    );
+    await db.query(
+      `INSERT INTO entity_clocks (entity_type, entity_id, clock, limit_key, ref, title, started_at, due_at, warn_at, warning, escalated, next_check_at)
+       SELECT 'keyperson', ${kid}, 'visit', 'visit_red', 'ZDB' || i, '走访', now() - interval '3 days', now() + interval '4 days', now() + interval '2 days', 'none', false, now() + interval '2 days'
+         FROM generate_series($1::int, $2::int) i`,
+      [from, to],
+    );
+    await db.query(
+      `INSERT INTO dispute_parties (dispute_id, person_id, ord) SELECT overlay(overlay(md5('d' || i) placing '4' from 13) placing '8' from 17)::uuid, ${pid}, 0
+         FROM generate_series($1::int, $2::int) i WHERE i % 5 = 0 AND i <= $3`,
+      [from, to, disputes],
+    );
+  }
+  for (const t of ['persons', 'keypersons', 'keyperson_team', 'entity_events', 'entity_clocks', 'dispute_parties']) await db.query(`ANALYZE ${t}`);
+  return { n, loadS: (performance.now() - t0) / 1000 };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,8 +9,9 @@ import { GridLocator } from './dispatch/locator.ts';
 import { classifierFeedback, gazetteerGeocoder } from './dispatch/case-ports.ts';
 import { ClassifierService, classifierPresenter } from './dispatch/classifier/index.ts';
 import { TimeLimits, Sweeper, EntityClocks } from './timelimits/index.ts';
-import { appendEvents, loadPersonKey, PersonVault } from './registers/kit/index.ts';
+import { appendEvents, loadPersonKey, PersonVault, PersonWatchers } from './registers/kit/index.ts';
 import { Notifier, type NotifierOptions } from './notify/index.ts';
+import { CaseHooks } from './cases/index.ts';
 
 export interface ServiceOptions {
   notifier?: NotifierOptions;
@@ -72,6 +73,8 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
     // The case engine's ports (src/cases/ports.ts), supplied by dispatch.
     geocoder: gazetteerGeocoder,
     dispatchFeedback: classifierFeedback(classifier),
+    caseHooks: new CaseHooks(log),
+    personWatchers: new PersonWatchers(),
   };
   assertWired(services);
   return services;

@@ -38,6 +38,7 @@ const TOKEN_NAME_A = 'mx-token-a';
 const STAFF_A = { username: 'mx_staff_a', phone: '13700000008' };
 const PETITION_A = { matter: 'MX甲区信访事项', petitioner: 'MX甲区信访人' };
 const DISPUTE_A = { summary: 'MX甲区邻里纠纷概况', party: 'MX甲区当事人', partyPhone: '13700000009' };
+const KEYPERSON_A = { name: 'MX甲区重点人员', address: 'MX甲区重点人员住址' };
 
 /**
  * Answers a county-B user must never see. Grid code and name are public by
@@ -66,6 +67,8 @@ function markersOf(e: Entities) {
       DISPUTE_A.partyPhone,
       PETITION_A.matter,
       PETITION_A.petitioner,
+      KEYPERSON_A.name,
+      KEYPERSON_A.address,
     ],
     nonPublic: ['MX-G-430602005001', 'MX甲区学坡第一网格'],
   };
@@ -100,6 +103,7 @@ interface Entities {
   disputeId: string;
   personId: string;
   petitionId: string;
+  keypersonId: string;
 }
 
 /** Path parameters by name (and, for `id`, by the route's collection). */
@@ -118,6 +122,7 @@ function fill(url: string, e: Entities): string {
       [/^\/api\/disputes\//, e.disputeId],
       [/^\/api\/persons\//, e.personId],
       [/^\/api\/petitions\//, e.petitionId],
+      [/^\/api\/keypersons\//, e.keypersonId],
     ];
     const hit = byPrefix.find(([re]) => re.test(u));
     if (!hit) throw new Error(`authz matrix: no entity for :id in ${u}; add its collection to fill()`);
@@ -152,6 +157,7 @@ const QUERY: Record<string, string> = {
   '/api/dispatch/propose': 'categoryCode=0101&divisionCode=430602005',
   '/api/disputes/stats': `${PERIOD}&groupBy=category`,
   '/api/petitions/stats': PERIOD,
+  '/api/keypersons/export': 'reason=matrix',
 };
 
 /** Minimal bodies that pass validation where that is cheap; other writes get {} and may answer 400. */
@@ -271,6 +277,15 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     body: { channel: 'visit', matterType: '矩阵', matter: PETITION_A.matter, divisionCode: '430602005', petitioners: [{ name: PETITION_A.petitioner }] },
   });
   expect(petition.status, petition.body).toBe(201);
+  // The county-A key person, filed by county A's police with county A's grid worker on the team (五包一).
+  const keyperson = await t.request('POST', '/api/keypersons', {
+    ...as('A', 'police'),
+    body: {
+      person: { name: KEYPERSON_A.name }, categories: ['petitioner'], tier: 'red', divisionCode: '430602005001', address: KEYPERSON_A.address,
+      team: [{ role: 'grid_worker', name: GRID_WORKER_A.displayName, userId: users.A.grid_worker!.id }],
+    },
+  });
+  expect(keyperson.status, keyperson.body).toBe(201);
   const entities: Entities = {
     caseNo: created.json.no,
     caseId: created.json.id,
@@ -287,6 +302,7 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     disputeId: dispute.json.id,
     personId: dispute.json.parties[0].id,
     petitionId: petition.json.id,
+    keypersonId: keyperson.json.id,
   };
   return { users, entities };
 }

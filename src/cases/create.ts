@@ -68,6 +68,11 @@ export async function createCase(ctx: Ctx, intake: IntakeBatcher, p: Principal, 
   }
   if (!row) return { view: await replayAfterConflict(ctx.db, p, idempotencyKey!, requestHash), created: false };
   ctx.metrics.casesCreated.inc({ channel });
+  // Committed: the features above cases hear of it (a retry that replayed the first case above does not repeat this).
+  await ctx.services.caseHooks.emitCreated({
+    id: row.id, no: row.no, title: row.title, channel: row.channel, divisionCode: row.division_code, gridId: row.grid_id,
+    reporterPhone: row.reporter_phone, createdAt: row.created_at,
+  });
   return { view: caseView(row, p), created: true };
 }
 

@@ -333,4 +333,18 @@ describe.each(TEST_DATABASES)('demo seed on $name', (tdb) => {
     expect((await db.query(`SELECT 1 FROM entity_clocks`)).length).toBeGreaterThan(0);
     expect(accounts.map((a) => a.role)).toContain('petition_officer');
   });
+
+  // The key persons' demo (keypersons.ts): files with teams, measures, one visit overdue, links.
+  it('has 30 key persons with their teams, visits on their clocks, one overdue, and files linked to cases and disputes', async () => {
+    const [r] = await db.query<{ n: number; overdue: number; teamless: number; clocks: number; linked: number; off: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE visit_due_at < now())::int AS overdue,
+              count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM keyperson_team t WHERE t.keyperson_id = k.id AND t.user_id IS NOT NULL))::int AS teamless,
+              (SELECT count(*)::int FROM entity_clocks WHERE entity_type = 'keyperson') AS clocks,
+              (SELECT count(DISTINCT keyperson_id)::int FROM keyperson_cases) AS linked,
+              count(*) FILTER (WHERE k.version <> (SELECT max(e.version) FROM entity_events e WHERE e.entity_type = 'keyperson' AND e.entity_id = k.id))::int AS off
+         FROM keypersons k`,
+    );
+    expect(r).toMatchObject({ n: 30, overdue: 1, teamless: 0, clocks: 30, off: 0 });
+    expect(r.linked).toBeGreaterThan(0);
+  });
 });

@@ -22,6 +22,7 @@ import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids,
 import { between, int, planCases, type World } from './plan.ts';
 import { backdate, loadPrincipals, runPlans } from './replay.ts';
 import { seedRegisterDemo } from './registers.ts';
+import { seedKeypersonDemo } from './keypersons.ts';
 
 export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
@@ -154,6 +155,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   const existing = await db.query(`SELECT 1 FROM cases LIMIT 1`);
   if (existing.length) {
     log('demo: cases exist already; no demo work orders added');
+    await seedKeypersonDemo(db, { log }); // key persons (keypersons.ts)
     await db.query(`UPDATE demo_load SET completed_at = now() WHERE id = 1`);
     return accounts;
   }
@@ -192,6 +194,8 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     timeLimits.stop();
   }
   lap('timelines backdated over the last 60 days');
+  await seedKeypersonDemo(db, { log }); // key persons (keypersons.ts), after the work orders their files link to
+  lap('key persons');
   await db.query(`UPDATE demo_load SET completed_at = now() WHERE id = 1`);
   log(`demo: citizen account: phone ${DEMO_CITIZEN_PHONE}, sign in with a one-time code (printed to this log)`);
   return accounts;

@@ -21,6 +21,7 @@ export const KIND_LABELS: Record<string, string> = {
   returned: '退单 Returned',
   closed: '办结 Closed',
   merged_closed: '合并办结 Closed as duplicate',
+  keyperson_activity: '重点人员动态 Key person activity',
 };
 export const KIND_RE = /^[a-z][a-z0-9_]{0,63}$/;
 

@@ -13,7 +13,7 @@ import type { Queryable } from '../../platform/db.ts';
 import { badRequest, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { assertInScope } from '../../org/scope.ts';
-import { loadVisible as loadVisibleCase } from '../../cases/read.ts';
+import { readVisibleCase } from '../../cases/index.ts';
 import { ENTITY_LIMIT_INPUT } from '../../timelimits/index.ts';
 import {
   LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
@@ -253,7 +253,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       assertInScope(p, [b.divisionCode], 'divisionCode');
       const cat = (await db.query<{ code: string }>(`SELECT code FROM dispute_categories WHERE active AND (code = $1 OR name = $1)`, [b.categoryCode]))[0];
       if (!cat) throw invalid('categoryCode', `没有类别「${b.categoryCode}」(unknown category; see /api/dispute-categories)`);
-      const fromCase = b.caseRef ? await loadVisibleCase(db, p, b.caseRef).catch(() => null) : null;
+      const fromCase = b.caseRef ? await readVisibleCase(db, p, b.caseRef).catch(() => null) : null;
       if (b.caseRef && !fromCase) throw invalid('caseRef', '没有这个工单，或不在您的管辖范围内 (no such case visible to you)');
       const t = now();
       const id = uuidv7();
@@ -268,10 +268,13 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
           [id, no, b.kind, b.caseRef ? 'case12345' : b.source, cat.code, b.divisionCode, b.gridId ?? null, b.place ?? null, b.summary, b.amount ?? null, b.people ?? null,
             b.risk, b.complexity, new Date(t), p.unitId, p.id],
         );
+        const personIds: string[] = [];
         for (const [ord, party] of b.parties.entries()) {
           const personId = await upsertPerson(q, ctx.services.persons, party, `parties.${ord}`);
+          personIds.push(personId);
           await q.query(`INSERT INTO dispute_parties (dispute_id, person_id, ord) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [id, personId, ord]);
         }
+        await ctx.services.personWatchers.appeared(q, { personIds, entityType: ENTITY, entityId: id, label: no, actorUserId: p.id, actorUnitId: p.unitId });
         await appendEvent(q, { entityType: ENTITY, entityId: id, version: 1, action: 'register', from: null, to: 'registered', actorUserId: p.id, actorUnitId: p.unitId, data: { kind: b.kind, risk: b.risk } });
         await ctx.services.entityClocks.start(q, { entityType: ENTITY, entityId: id, clock: 'resolve', limitKey: limitKeyOf(b.complexity, null), ref: no, title: b.summary.slice(0, 60), unitId: p.unitId, now: t });
         if (fromCase) await link(q, { type: 'case', id: fromCase.id, label: fromCase.no }, { type: ENTITY, id, label: no }, 'became', { userId: p.id, unitId: p.unitId });

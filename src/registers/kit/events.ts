@@ -20,13 +20,15 @@ export interface EventInput {
   comment?: string | null;
   data?: Record<string, unknown>;
   attachmentIds?: string[];
+  /** When it happened, for entries of the past (demo data, historic ledgers); default the transaction's now(). */
+  at?: Date;
 }
 
 export async function appendEvent(q: Queryable, e: EventInput): Promise<void> {
   await q.query(
-    `INSERT INTO entity_events (entity_type, entity_id, version, actor_user_id, actor_unit_id, action, from_status, to_status, comment, data, attachment_ids)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::uuid[])`,
-    [e.entityType, e.entityId, e.version, e.actorUserId, e.actorUnitId, e.action, e.from, e.to, e.comment ?? null, JSON.stringify(e.data ?? {}), e.attachmentIds ?? []],
+    `INSERT INTO entity_events (entity_type, entity_id, version, actor_user_id, actor_unit_id, action, from_status, to_status, comment, data, attachment_ids, at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::uuid[], coalesce($12::timestamptz, now()))`,
+    [e.entityType, e.entityId, e.version, e.actorUserId, e.actorUnitId, e.action, e.from, e.to, e.comment ?? null, JSON.stringify(e.data ?? {}), e.attachmentIds ?? [], e.at ?? null],
   );
 }
 

@@ -6,3 +6,5 @@ export * from './ledger.ts';
 export * from './rates.ts';
 export * from './routes.ts';
 export * from './views.ts';
+export * from './watchers.ts';
+export * from './idempotency.ts';

@@ -8,7 +8,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { Queryable } from '../../platform/db.ts';
-import { applyTransition } from '../../cases/store.ts';
+import { appendCaseNote } from '../../cases/index.ts';
 import { appendEvent } from './events.ts';
 
 export interface EntityRef {
@@ -33,12 +33,7 @@ export async function link(q: Queryable, from: EntityRef, to: EntityRef, kind: L
     const comment = dir === 'to' ? `${KIND_LABEL[kind]} ${other.label}` : `由 ${other.label} ${KIND_LABEL[kind]}`;
     const data = { link: { direction: dir, kind, type: other.type, id: other.id, label: other.label } };
     if (self.type === 'case') {
-      const c = (await q.query<{ status: any; version: number }>(`SELECT status, version FROM cases WHERE id = $1 FOR UPDATE`, [self.id]))[0];
-      if (!c) continue;
-      await applyTransition(q, {
-        caseId: self.id, expectedVersion: c.version, action: 'note', from: c.status, to: c.status, patch: {},
-        actorUserId: actor.userId, actorUnitId: actor.unitId, comment, data, attachmentIds: [],
-      });
+      await appendCaseNote(q, self.id, { actorUserId: actor.userId, actorUnitId: actor.unitId, comment, data });
     } else {
       await appendEvent(q, { entityType: self.type, entityId: self.id, version: null, action: 'link', from: null, to: null, actorUserId: actor.userId, actorUnitId: actor.unitId, comment, data });
     }

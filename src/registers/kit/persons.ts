@@ -60,7 +60,8 @@ export function maskIdNumber(id: string): string {
   return `${id.slice(0, 6)}${'*'.repeat(Math.max(0, id.length - 10))}${id.slice(-4)}`;
 }
 
-const normalisePhone = (p: string) => p.replace(/[\s-]/g, '').replace(/^\+?86(?=1\d{10}$)/, '');
+/** A phone as persons store and hash it (no spaces or dashes, no +86 before a mobile number). */
+export const normalisePhone = (p: string) => p.replace(/[\s-]/g, '').replace(/^\+?86(?=1\d{10}$)/, '');
 
 export class PersonVault {
   private readonly macKey: Buffer;

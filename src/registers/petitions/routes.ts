@@ -257,6 +257,7 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
           data: { channel: b.channel, collective: count >= COLLECTIVE_MIN, repeatOf: earlier?.id ?? null, finalMatter: earlier?.final ?? false, skipLevel: b.skipLevel },
         });
         if (dispute) await link(q, { type: 'dispute', id: dispute.id, label: dispute.no }, { type: ENTITY, id, label: no }, 'referred', { userId: p.id, unitId: p.unitId });
+        await ctx.services.personWatchers.appeared(q, { personIds, entityType: ENTITY, entityId: id, label: no, actorUserId: p.id, actorUnitId: p.unitId });
         return id;
       });
       reply.code(made.replayed ? 200 : 201);
