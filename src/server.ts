@@ -31,6 +31,7 @@ import { registerNotifyRoutes } from './notify/index.ts';
 import { registerPersonRoutes } from './registers/kit/index.ts';
 import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes } from './registers/disputes/index.ts';
 import { ensurePetitionDefaults, petitionPersonVisibility, registerPetitionRoutes } from './registers/petitions/index.ts';
+import { registerRiskRoutes } from './registers/risk/index.ts';
 
 export interface Server {
   app: App;
@@ -126,6 +127,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerNotifyRoutes(app, ctx);
   registerDisputeRoutes(app, ctx);
   registerPetitionRoutes(app, ctx);
+  registerRiskRoutes(app, ctx);
   registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
   notifier.start();
 
