@@ -189,6 +189,6 @@ export function score(spec: FrameworkSpec, counties: readonly string[], values: 
   }
   const tierCounts = { 1: 0, 2: 0, 3: 0 };
   for (const c of ranked) tierCounts[c.tier!]++;
-  const unscored = out.filter((c) => c.total === null).map((c) => c.divisionCode);
-  return { counties: [...ranked, ...out.filter((c) => c.total === null)], scored: n, unscored, tierCounts, missingValues };
+  const rest = out.filter((c) => c.total === null).sort((a, b) => (a.divisionCode < b.divisionCode ? -1 : 1));
+  return { counties: [...ranked, ...rest], scored: n, unscored: rest.map((c) => c.divisionCode), tierCounts, missingValues };
 }
