@@ -9,6 +9,7 @@
  * A framework is versioned: once a period is scored with it, it is frozen, and
  * an edit makes the next version (the scored period keeps the one it used).
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Where an indicator's values come from. `entered` ones are typed or imported; the others are computed from records. */
@@ -127,3 +128,9 @@ export const counts = (spec: Pick<FrameworkSpec, 'categories'>) => ({
   dimensions: spec.categories.reduce((s, c) => s + c.dimensions.length, 0),
   indicators: spec.categories.reduce((s, c) => s + c.dimensions.reduce((t, d) => t + d.indicators.length, 0), 0),
 });
+
+/** The framework that ships with the product (data/county-framework.json): 8 categories, 21 dimensions, after Hunan's county assessment. */
+export function defaultFramework(): { code: string; name: string; spec: FrameworkSpec } {
+  const raw = JSON.parse(readFileSync(new URL('./data/county-framework.json', import.meta.url), 'utf8')) as { code: string; name: string; spec: unknown };
+  return { code: raw.code, name: raw.name, spec: FRAMEWORK_SPEC.parse(raw.spec) };
+}
