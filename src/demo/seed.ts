@@ -22,6 +22,7 @@ import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids,
 import { between, int, planCases, type World } from './plan.ts';
 import { backdate, loadPrincipals, runPlans } from './replay.ts';
 import { seedRegisterDemo } from './registers.ts';
+import { seedRiskDemo } from './risk.ts';
 
 export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
@@ -192,6 +193,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
     timeLimits.stop();
   }
   lap('timelines backdated over the last 60 days');
+  await seedRiskDemo(db, { log }); // risk framework, two scored periods, project assessments (risk.ts), after the work orders it reads
   await db.query(`UPDATE demo_load SET completed_at = now() WHERE id = 1`);
   log(`demo: citizen account: phone ${DEMO_CITIZEN_PHONE}, sign in with a one-time code (printed to this log)`);
   return accounts;
