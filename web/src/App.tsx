@@ -23,6 +23,8 @@ const AdminPage = lazy(() => import('./pages/admin/Admin.tsx'));
 const MobileApp = lazy(() => import('./mobile/Mobile.tsx'));
 const DisputesPage = lazy(() => import('./registers/disputes/DisputesPage.tsx'));
 const PetitionsPage = lazy(() => import('./registers/petitions/PetitionsPage.tsx'));
+const RiskPage = lazy(() => import('./registers/risk/RiskPage.tsx'));
+const RiskReport = lazy(() => import('./registers/risk/RiskReport.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -63,6 +65,8 @@ export function App() {
                     <Route path="admin/*" element={<AdminPage />} />
                     <Route path="disputes" element={<DisputesPage />} />
                     <Route path="petitions" element={<PetitionsPage />} />
+                    <Route path="risk" element={<RiskPage />} />
+                    <Route path="risk/periods/:id/counties/:county" element={<RiskReport />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>

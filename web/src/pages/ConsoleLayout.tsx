@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { App, Avatar, Badge, Button, Descriptions, Divider, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
-import { BarChartOutlined, EnvironmentOutlined, SettingOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UnorderedListOutlined, UserOutlined, TeamOutlined, MailOutlined } from '@ant-design/icons';
+import { BarChartOutlined, EnvironmentOutlined, SettingOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UnorderedListOutlined, UserOutlined, TeamOutlined, MailOutlined, AlertOutlined } from '@ant-design/icons';
 import { useQueries } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
 import { CREATE_ROLES, hasRole, useMe, useSetMe } from '../api/hooks.ts';
@@ -51,6 +51,8 @@ export function ConsoleLayout() {
       list.push({ key: '/disputes', icon: <TeamOutlined />, label: <Link to="/disputes">{t('矛盾纠纷', 'Disputes')}</Link> });
     if (hasRole(me, 'petition_officer', 'leader', 'supervisor', 'township', 'handler'))
       list.push({ key: '/petitions', icon: <MailOutlined />, label: <Link to="/petitions">{t('信访', 'Petitions')}</Link> });
+    if (hasRole(me, 'leader', 'supervisor', 'police', 'township', 'petition_officer'))
+      list.push({ key: '/risk', icon: <AlertOutlined />, label: <Link to="/risk">{t('风险评估', 'Risk assessment')}</Link> });
     list.push({ key: '/dashboard', icon: <BarChartOutlined />, label: <Link to="/dashboard">{t('统计分析', 'Dashboards')}</Link> });
     if (hasRole(me, 'admin')) list.push({ key: '/admin', icon: <SettingOutlined />, label: <Link to="/admin">{t('系统管理', 'Admin')}</Link> });
     return list;
