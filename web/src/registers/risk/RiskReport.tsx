@@ -95,7 +95,7 @@ export default function RiskReport() {
           columns={[
             { title: t('类别', 'Category'), dataIndex: 'name', width: 140 },
             { title: t('权重', 'Weight'), dataIndex: 'weight', width: 70 },
-            { title: t('得分', 'Score'), dataIndex: 'score', width: 220, render: (s: number | null) => (s === null ? '—' : <Progress percent={Math.round(s * 10) / 10} size="small" strokeColor={s >= 60 ? '#cf1322' : s >= 30 ? '#fa8c16' : '#389e0d'} format={(p) => fmt(p ?? 0, 1)} />) },
+            { title: t('得分', 'Score'), dataIndex: 'score', width: 220, render: (s: number | null) => (s === null ? '—' : <Progress percent={Math.round(s * 10) / 10} status="normal" size="small" strokeColor={s >= 60 ? '#cf1322' : s >= 30 ? '#fa8c16' : '#389e0d'} format={(p) => fmt(p ?? 0, 1)} />) },
             {
               title: t('维度', 'Dimensions'),
               render: (_: unknown, c) => (
