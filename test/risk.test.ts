@@ -260,9 +260,15 @@ for (const tdb of TEST_DATABASES) {
       expect(f1.json.status).toBe('following_up');
       const f2 = await township.post(`/api/risk/assessments/${aid}/follow-up`, { note: '修订方案已公示', version: 1 });
       expect(f2.status).toBe(409);
+      // A retried follow-up with the same Idempotency-Key is written once.
+      const once = { 'idempotency-key': 'fu-1' };
+      const f3 = await township.post(`/api/risk/assessments/${aid}/follow-up`, { note: '修订方案已公示' }, once);
+      const f4 = await township.post(`/api/risk/assessments/${aid}/follow-up`, { note: '修订方案已公示' }, once);
+      expect([f3.status, f4.status]).toEqual([200, 200]);
+      expect(f4.json.version).toBe(f3.json.version);
       const closed = await leaderA.post(`/api/risk/assessments/${aid}/close`, { comment: '条件落实' });
       expect(closed.json.status).toBe('closed');
-      expect(closed.json.timeline.map((e: any) => e.action)).toEqual(['register', 'start', 'assess', 'decide', 'follow_up', 'close']);
+      expect(closed.json.timeline.map((e: any) => e.action)).toEqual(['register', 'start', 'assess', 'decide', 'follow_up', 'follow_up', 'close']);
       expect((await township.post(`/api/risk/assessments/${aid}/follow-up`, { note: 'x' })).status).toBe(409);
     });
 
@@ -270,6 +276,9 @@ for (const tdb of TEST_DATABASES) {
       const list = await leaderA.get('/api/risk/assessments');
       expect(list.json.total).toBe(1);
       expect((await leaderB.get('/api/risk/assessments')).json.total).toBe(0);
+      const fws = await xlsxRows(await raw(leaderB, '/api/risk/frameworks/export'));
+      expect(fws[0]).toEqual(['代码', '版本', '名称', '类别数', '维度数', '指标数', '已用于评分']);
+      expect(fws.length).toBe(3);
       expect((await xfB.get(`/api/risk/assessments/${aid}`)).status).toBe(404);
       expect((await xlsxRows(await raw(xfB, '/api/risk/assessments/export'))).flat().join()).not.toContain('棚户区');
       // The supervisor sees people's data: names unmasked on screen (audited); the export masks phones and keeps names.

@@ -86,6 +86,21 @@ export function registerRiskRoutes(app: App, ctx: Ctx) {
   );
 
   app.get(
+    '/api/risk/frameworks/export',
+    { config: { access: allow.roles([...RISK_READERS, ...RISK_WRITERS], 'none') }, schema: { tags, summary: '导出指标体系列表 The frameworks list (every version) as xlsx', response: { 200: z.any().describe('an .xlsx file') } } },
+    async (_req, reply) => {
+      const rows = (await db.query<FrameworkRow>(`SELECT * FROM risk_frameworks ORDER BY code, version DESC`)).map((r) => frameworkSummary({ ...r, spec: FRAMEWORK_SPEC.parse(r.spec) }));
+      type Row = (typeof rows)[number];
+      const columns: LedgerColumn<Row>[] = [
+        { header: '代码', value: (r) => r.code }, { header: '版本', value: (r) => r.version, width: 8 }, { header: '名称', value: (r) => r.name, width: 36 },
+        { header: '类别数', value: (r) => r.categories, width: 8 }, { header: '维度数', value: (r) => r.dimensions, width: 8 }, { header: '指标数', value: (r) => r.indicators, width: 8 },
+        { header: '已用于评分', value: (r) => (r.frozen ? '是' : '否'), width: 10 },
+      ];
+      return sendLedger(reply, '风险评估指标体系', '指标体系', columns, rows);
+    },
+  );
+
+  app.get(
     '/api/risk/frameworks/:id',
     { config: { access: allow.roles([...RISK_READERS, ...RISK_WRITERS], 'none') }, schema: { tags, summary: '指标体系详情 One framework version with its categories, dimensions, indicators and tier rule', params: ID, response: { 200: FRAMEWORK_VIEW } } },
     async (req) => {
@@ -689,14 +704,19 @@ export function registerRiskRoutes(app: App, ctx: Ctx) {
   for (const action of Object.keys(BODIES) as Action[]) {
     app.post(
       `/api/risk/assessments/:id/${action.replace(/_/g, '-')}`,
-      { config: { access: allow.roles(ACTION_ROLES[action], 'jurisdiction') }, schema: { tags, summary: SUMMARY[action], params: ID, body: BODIES[action], response: { 200: ASSESSMENT_DETAIL } } },
-      async (req) => act(requireUser(req), req.params.id, action, req.body as Record<string, any>, req.ip),
+      {
+        config: { access: allow.roles(ACTION_ROLES[action], 'jurisdiction') },
+        schema: { tags, summary: SUMMARY[action], description: 'Send `version` (the record must still be at it) or an `Idempotency-Key` (a retry answers without writing again) to make retries safe.', params: ID, headers: IDEMPOTENCY_HEADERS, body: BODIES[action], response: { 200: ASSESSMENT_DETAIL } },
+      },
+      async (req) => act(requireUser(req), req.params.id, action, req.body as Record<string, any>, req.ip, req.headers['idempotency-key'] as string | undefined),
     );
   }
 
-  async function act(p: Principal, ref: string, action: Action, b: Record<string, any>, ip: string) {
+  async function act(p: Principal, ref: string, action: Action, b: Record<string, any>, ip: string, key?: string) {
     const prefixes = await callerPrefixes(db, p);
     const row = await loadVisibleAssessment(db, p, prefixes, ref);
+    const hash = requestHash({ action, id: row.id, b });
+    if (await priorResource(db, p.id, key, hash)) return assessmentDetail(p, prefixes, row.id, ip);
     const d = decide(factsOf(row), action, p.roles, {
       assessingBody: b.assessingBody, expertCount: b.experts?.length, dimensionsComplete: !!b.dimensions, surveySample: b.survey?.sampleSize, surveySupport: b.survey?.supporters,
       outcome: b.outcome, decision: b.decision, conditions: b.conditions, note: b.note,
@@ -724,12 +744,13 @@ export function registerRiskRoutes(app: App, ctx: Ctx) {
       Object.assign(data, { decision: b.decision });
     }
     if (action === 'close') patch.closed_at = now;
-    await db.tx((q) =>
-      transition(q, {
+    await db.tx(async (q) => {
+      await transition(q, {
         table: 'risk_assessments', entityType: ASSESSMENT_ENTITY, id: row.id, expectedVersion: b.version ?? row.version, from: row.status, to: d.to, action,
         patch, actorUserId: p.id, actorUnitId: p.unitId, comment: b.note ?? b.conditions ?? b.comment ?? null, data,
-      }),
-    );
+      });
+      await claimKey(q, p.id, key, hash, row.id);
+    });
     return assessmentDetail(p, prefixes, row.id, ip);
   }
 }
