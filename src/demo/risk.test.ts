@@ -11,7 +11,7 @@ describe('risk demo', () => {
     db = await openDb('memory://');
     await migrate(db);
     await seedWorld(db);
-    await seedRiskDemo(db, { now: Date.parse('2026-12-07T10:00:00Z') });
+    await seedRiskDemo(db, { now: Date.parse('2026-12-07T10:00:00Z'), log: (m) => console.log(m) });
   }, 60_000);
   afterAll(() => db?.close());
 

@@ -32,6 +32,7 @@ function lastMonths(now: number): { code: string; name: string; startsOn: string
 export async function seedRiskDemo(db: Db, opts: { log?: (m: string) => void; now?: number } = {}): Promise<void> {
   const log = opts.log ?? (() => {});
   const now = opts.now ?? Date.now();
+  const t0 = performance.now();
   const rng = mulberry32(20261208);
   const sup = (await db.query<{ id: string }>(`SELECT id FROM users WHERE username = 'supervisor'`))[0]?.id ?? null;
   const leader = (await db.query<{ id: string }>(`SELECT id FROM users WHERE username = 'leader'`))[0]?.id ?? null;
@@ -134,5 +135,5 @@ export async function seedRiskDemo(db: Db, opts: { log?: (m: string) => void; no
       [ASSESSMENT_ENTITY, events.map((e) => e.id), events.map((e) => e.v), events.map((e) => e.at), events.map((e) => e.actor), events.map((e) => e.action), events.map((e) => e.from), events.map((e) => e.to), events.map((e) => e.comment), events.map((e) => e.data)],
     );
   });
-  log(`demo: risk framework (8 categories, 21 dimensions), 2 scored periods over ${counties.length} counties, ${specs.length} project assessments`);
+  log(`demo: risk framework (8 categories, 21 dimensions), 2 scored periods over ${counties.length} counties, ${specs.length} project assessments in ${Math.round(performance.now() - t0)} ms`);
 }

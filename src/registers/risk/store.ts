@@ -61,15 +61,23 @@ export interface PeriodRow {
 const PERIOD_SELECT = `SELECT p.id, p.code, p.name, p.scope_code, d.name AS scope_name, to_char(p.starts_on, 'YYYY-MM-DD') AS starts_on,
   to_char(p.ends_on, 'YYYY-MM-DD') AS ends_on, p.framework_id, p.scored_at, p.created_at FROM risk_periods p LEFT JOIN divisions d ON d.code = p.scope_code`;
 
+/** SQL predicate over a risk_periods row aliased `a`: its area and the caller's jurisdiction overlap. */
+export function periodVisibility(prefixes: string[] | null, a: string, params: unknown[]): string {
+  if (prefixes === null) return 'TRUE';
+  return `EXISTS (SELECT 1 FROM unnest($${params.push(prefixes)}::text[]) s WHERE ${a}.scope_code LIKE s || '%' OR s LIKE ${a}.scope_code || '%')`;
+}
+
 export async function listPeriods(q: Queryable, prefixes: string[] | null): Promise<PeriodRow[]> {
-  const rows = await q.query<PeriodRow>(`${PERIOD_SELECT} ORDER BY p.starts_on DESC, p.code`);
-  return rows.filter((r) => overlaps(prefixes, r.scope_code));
+  const params: unknown[] = [];
+  return q.query<PeriodRow>(`${PERIOD_SELECT} WHERE ${periodVisibility(prefixes, 'p', params)} ORDER BY p.starts_on DESC, p.code`, params);
 }
 
 /** The period if it overlaps the caller's jurisdiction; 404 otherwise (a period elsewhere is not named). */
 export async function loadVisiblePeriod(q: Queryable, prefixes: string[] | null, id: string): Promise<PeriodRow> {
-  const r = /^[0-9a-f-]{36}$/i.test(id) ? (await q.query<PeriodRow>(`${PERIOD_SELECT} WHERE p.id = $1::uuid`, [id]))[0] : undefined;
-  if (!r || !overlaps(prefixes, r.scope_code)) throw notFound('risk period');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound('risk period');
+  const params: unknown[] = [id];
+  const r = (await q.query<PeriodRow>(`${PERIOD_SELECT} WHERE p.id = $1::uuid AND ${periodVisibility(prefixes, 'p', params)}`, params))[0];
+  if (!r) throw notFound('risk period');
   return r;
 }
 

@@ -51,7 +51,7 @@ export default function RiskReport() {
         <Descriptions.Item label={t('排名', 'Rank')}>
           {r.rank ? `${r.rank} / ${r.of}` : '—'}
         </Descriptions.Item>
-        <Descriptions.Item label={t('指标体系', 'Framework')} span={4}>
+        <Descriptions.Item label={t('指标体系', 'Framework')} span="filled">
           {r.framework.name} v{r.framework.version}
           {' · '}
           {r.framework.tiers.method === 'quota'
