@@ -345,7 +345,8 @@ export function registerRiskRoutes(app: App, ctx: Ctx) {
       const columns: LedgerColumn<Row>[] = [
         { header: '区划代码', value: (r) => r.divisionCode, width: 12 },
         { header: '县市区', value: (r) => r.divisionName, width: 14 },
-        ...inds.map((i) => ({ header: i.code, value: (r: Row) => (req.query.template === 'true' ? (r.values[i.code]?.value ?? null) : (r.values[i.code]?.value ?? null)) as Cell, width: 10 })),
+        // The template carries the values entered so far, so a county's sheet can be corrected and sent back.
+        ...inds.map((i) => ({ header: i.code, value: (r: Row): Cell => r.values[i.code]?.value ?? null, width: 10 })),
       ];
       return sendLedger(reply, `${v.period.name}-指标值${req.query.template === 'true' ? '模板' : ''}`, '指标值', columns, v.items);
     },
