@@ -77,6 +77,13 @@ describe('scoring, worked examples', () => {
     expect(r.counties.at(-1)!.divisionCode).toBe('E');
   });
 
+  it('one value per county and indicator: a later entry replaces an earlier one, a later null clears it', () => {
+    const r = score(SMALL, ['P', 'Q'], [v('P', 'x', 1), v('P', 'x', 9), v('Q', 'x', 5), v('P', 'z', 3), v('P', 'z', null)]);
+    const p = r.counties.find((c) => c.divisionCode === 'P')!;
+    expect(p.indicators.x.value).toBe(9);
+    expect(p.missing).toEqual(['y', 'z']);
+  });
+
   it("missing 'worst' scores a missing value 100 and still reports it", () => {
     const spec = { ...SMALL, missing: 'worst' as const };
     const r = score(spec, ['P', 'Q'], [v('P', 'x', 10), v('Q', 'x', 10), v('P', 'y', 100), v('P', 'z', 0), v('Q', 'z', 0)]);
@@ -152,7 +159,9 @@ describe('scoring properties', () => {
       fc.property(arbCase, ({ spec, counties, values }) => {
         const r = score(spec, counties, values);
         expect(r.counties).toHaveLength(counties.length);
-        const present = new Set(values.filter((x) => x.value !== null).map((x) => `${x.divisionCode}|${x.indicatorCode}`));
+        // The last entry for a county and indicator counts; null clears it.
+        const last = new Map(values.map((x) => [`${x.divisionCode}|${x.indicatorCode}`, x.value]));
+        const present = new Set([...last].filter(([, x]) => x !== null).map(([k]) => k));
         for (const c of r.counties) {
           for (const [code, s] of Object.entries(c.indicators)) {
             expect(s.missing).toBe(!present.has(`${c.divisionCode}|${code}`));
@@ -218,7 +227,7 @@ describe('scoring properties', () => {
     fc.assert(
       fc.property(arbCase, ({ spec, counties, values }) => {
         const a = score(spec, counties, values);
-        // Later duplicates of a county x indicator win; reverse only distinct pairs so the input means the same.
+        // The last entry of a county x indicator wins; reverse only distinct pairs so the input means the same.
         const last = new Map(values.map((x) => [`${x.divisionCode}|${x.indicatorCode}`, x]));
         const b = score(spec, [...counties].reverse(), [...last.values()].reverse());
         expect(b.counties).toEqual(a.counties);

@@ -94,9 +94,13 @@ export function quotaCuts(rule: Extract<TierRule, { method: 'quota' }>, n: numbe
 export function score(spec: FrameworkSpec, counties: readonly string[], values: readonly IndicatorValue[]): ScoringResult {
   const codes = [...new Set(counties)];
   const byIndicator = new Map<string, Map<string, number>>();
+  // One value per county and indicator: a later entry replaces an earlier one, and null (or not a finite number) clears it.
   for (const v of values) {
-    if (v.value === null || !Number.isFinite(v.value)) continue;
     let m = byIndicator.get(v.indicatorCode);
+    if (v.value === null || !Number.isFinite(v.value)) {
+      m?.delete(v.divisionCode);
+      continue;
+    }
     if (!m) byIndicator.set(v.indicatorCode, (m = new Map()));
     m.set(v.divisionCode, v.value);
   }
