@@ -14,7 +14,11 @@
  *   disputes), over 100k key persons (BENCH_KEYPERSONS to change), each with
  *   a 五包一 team and a visit clock, one in five a party of a dispute.
  *
- * Prints, last: registers: disputes=N stats_p95_ms=X list_p95_ms=Y import_rows_per_s=Z keyperson_file_p95_ms=W
+ * - risk: POST /api/risk/periods/:id/score of 129 counties on a framework of
+ *   8 categories and 21 dimensions (42 indicators; one query's values scored
+ *   in memory and written in one batch), as a province supervisor; median of 7.
+ *
+ * Prints, last: registers: disputes=N stats_p95_ms=X list_p95_ms=Y import_rows_per_s=Z risk_scoring_ms=R keyperson_file_p95_ms=W
  * Run alone: BENCH_DATABASE_URL=postgres://... npx tsx bench/registers.ts [rows]
  */
 import ExcelJS from 'exceljs';
@@ -26,6 +30,8 @@ import type { Db } from '../src/platform/db.ts';
 import { upsertDivisions, upsertUnit, upsertUser } from '../src/org/store.ts';
 import { buildServer } from '../src/server.ts';
 import { ensureDisputeCategories, DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
+import { createFramework, upsertValues } from '../src/registers/risk/index.ts';
+import { countyCodes, syntheticFramework, syntheticValues } from '../src/registers/risk/testing.ts';
 import { openBenchDb, percentile, fmt, quietLogger } from './lib.ts';
 
 const PASSWORD = 'Bench-pass-2026';
@@ -66,6 +72,19 @@ export async function benchRegisters(rowsArg?: number): Promise<string> {
     await upsertUnit(db, { code: 'TJ-430602', name: '岳阳楼区人民调解委员会', kind: 'mediation_committee', divisionCodes: ['430602'] });
     await upsertUser(db, { username: 'bench_mediator', displayName: '调解员', password: PASSWORD, roles: ['mediator'], unitCode: 'TJ-430602', scopeCodes: ['430602'] });
     await upsertUser(db, { username: 'bench_leader', displayName: '领导', password: PASSWORD, roles: ['leader'], unitCode: null, scopeCodes: ['430602'] });
+    // Risk: Hunan's 129 counties (synthetic codes under 43, fresh names kept off the disputes' counties) on 8 categories x 21 dimensions.
+    const riskCounties = countyCodes(129).map((c) => `43${String(Number(c.slice(2, 4)) + 10)}${c.slice(4)}`);
+    await upsertDivisions(db, [...new Set(riskCounties.map((c) => c.slice(0, 4)))].map((code) => ({ code, name: `市${code}` })).concat(riskCounties.map((code) => ({ code, name: `县${code}` }))));
+    await upsertUser(db, { username: 'bench_risk', displayName: '省级督办', password: PASSWORD, roles: ['supervisor'], unitCode: null, scopeCodes: ['43'] });
+    const riskSpec = syntheticFramework(8, 21, 2);
+    const riskPeriod = await db.tx(async (q) => {
+      const fw = await createFramework(q, { code: 'bench', name: '县域风险评估', spec: riskSpec }, null);
+      const id = crypto.randomUUID();
+      await q.query(`INSERT INTO risk_periods (id, code, name, scope_code, starts_on, ends_on, framework_id) VALUES ($1, '2026-Q3', '2026年第三季度', '43', '2026-07-01', '2026-09-30', $2)`, [id, fw]);
+      const benchUser = (await q.query<{ id: string }>(`SELECT id FROM users WHERE username = 'bench_risk'`))[0].id;
+      await upsertValues(q, id, syntheticValues(riskSpec, riskCounties, 3, 97).map((v) => ({ d: v.divisionCode, i: v.indicatorCode, v: v.value })), 'imported', benchUser);
+      return id;
+    });
 
     const t0 = performance.now();
     const CHUNK = 200_000;
@@ -143,6 +162,11 @@ export async function benchRegisters(rowsArg?: number): Promise<string> {
       const police = await login('bench_police');
       let j = 0;
       const file = await time(50, async () => get(police, `/api/keypersons/${kpId(1 + ((j++ * 7919) % kp.n))}`)());
+      const riskUser = await login('bench_risk');
+      const scoring = await time(7, async () => {
+        const res = await server.app.inject({ method: 'POST', url: `/api/risk/periods/${riskPeriod}/score`, headers: { cookie: riskUser } });
+        if (res.statusCode !== 200 || res.json().scored !== 129) throw new Error(`risk score: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      });
 
       const p = (a: number[], q: number) => fmt(percentile(a, q), 1);
       console.error(`registers (${b.name}): loaded ${n} disputes in ${fmt(loadS, 1)} s`);
@@ -150,7 +174,8 @@ export async function benchRegisters(rowsArg?: number): Promise<string> {
       console.error(`  list, first page (mediator): p50 ${p(list, 50)} ms, p95 ${p(list, 95)} ms; filtered (mediating, high risk): p50 ${p(listFiltered, 50)} ms, p95 ${p(listFiltered, 95)} ms`);
       console.error(`  import of ${IMPORT_ROWS} ledger rows: ${fmt(importS, 1)} s`);
       console.error(`  key persons: loaded ${kp.n} files in ${fmt(kp.loadS, 1)} s; file with links and timeline (police): p50 ${p(file, 50)} ms, p95 ${p(file, 95)} ms`);
-      return `registers: disputes=${n}${pg ? '' : ' (pglite; BENCH_DATABASE_URL unset)'} stats_p95_ms=${p(stats, 95)} list_p95_ms=${p(list, 95)} import_rows_per_s=${fmt(IMPORT_ROWS / importS, 0)} keyperson_file_p95_ms=${p(file, 95)}`;
+      console.error(`  risk scoring, 129 counties x 8 categories x 21 dimensions (42 indicators), through the route: p50 ${p(scoring, 50)} ms, max ${fmt(scoring.at(-1)!, 1)} ms`);
+      return `registers: disputes=${n}${pg ? '' : ' (pglite; BENCH_DATABASE_URL unset)'} stats_p95_ms=${p(stats, 95)} list_p95_ms=${p(list, 95)} import_rows_per_s=${fmt(IMPORT_ROWS / importS, 0)} risk_scoring_ms=${p(scoring, 50)} keyperson_file_p95_ms=${p(file, 95)}`;
     } finally {
       await server.close();
     }

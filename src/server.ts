@@ -34,6 +34,7 @@ import { registerPersonRoutes } from './registers/kit/index.ts';
 import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes } from './registers/disputes/index.ts';
 import { ensurePetitionDefaults, petitionPersonVisibility, registerPetitionRoutes } from './registers/petitions/index.ts';
 import { ensureKeypersonDefaults, registerKeypersonRoutes } from './registers/keypersons/index.ts';
+import { registerRiskRoutes } from './registers/risk/index.ts';
 
 export interface Server {
   app: App;
@@ -140,6 +141,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerDisputeRoutes(app, ctx);
   registerPetitionRoutes(app, ctx);
   registerKeypersonRoutes(app, ctx);
+  registerRiskRoutes(app, ctx);
   registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
   notifier.start();
 

@@ -39,6 +39,7 @@ const STAFF_A = { username: 'mx_staff_a', phone: '13700000008' };
 const PETITION_A = { matter: 'MX甲区信访事项', petitioner: 'MX甲区信访人' };
 const DISPUTE_A = { summary: 'MX甲区邻里纠纷概况', party: 'MX甲区当事人', partyPhone: '13700000009' };
 const KEYPERSON_A = { name: 'MX甲区重点人员', address: 'MX甲区重点人员住址' };
+const RISK_A = { period: 'MX甲区风险评估期', project: 'MX甲区稳评项目' };
 
 /**
  * Answers a county-B user must never see. Grid code and name are public by
@@ -69,6 +70,8 @@ function markersOf(e: Entities) {
       PETITION_A.petitioner,
       KEYPERSON_A.name,
       KEYPERSON_A.address,
+      RISK_A.period,
+      RISK_A.project,
     ],
     nonPublic: ['MX-G-430602005001', 'MX甲区学坡第一网格'],
   };
@@ -104,6 +107,9 @@ interface Entities {
   personId: string;
   petitionId: string;
   keypersonId: string;
+  riskFrameworkId: string;
+  riskPeriodId: string;
+  riskAssessmentId: string;
 }
 
 /** Path parameters by name (and, for `id`, by the route's collection). */
@@ -123,6 +129,9 @@ function fill(url: string, e: Entities): string {
       [/^\/api\/persons\//, e.personId],
       [/^\/api\/petitions\//, e.petitionId],
       [/^\/api\/keypersons\//, e.keypersonId],
+      [/^\/api\/risk\/frameworks\//, e.riskFrameworkId],
+      [/^\/api\/risk\/periods\//, e.riskPeriodId],
+      [/^\/api\/risk\/assessments\//, e.riskAssessmentId],
     ];
     const hit = byPrefix.find(([re]) => re.test(u));
     if (!hit) throw new Error(`authz matrix: no entity for :id in ${u}; add its collection to fill()`);
@@ -135,6 +144,7 @@ function fill(url: string, e: Entities): string {
     name: () => e.calendar,
     day: () => '2026-10-01',
     scope: () => COUNTY.A.code,
+    county: () => COUNTY.A.code,
     key: () => 'general',
     '*': () => 'index.html',
   };
@@ -286,6 +296,19 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     },
   });
   expect(keyperson.status, keyperson.body).toBe(201);
+  // County A's risk period (scored) and project assessment.
+  const indicator = { code: 'mx1', name: '矩阵指标', weight: 1, direction: 'risk', normalise: { method: 'minmax' } };
+  const fw = await t.request('POST', '/api/risk/frameworks', {
+    ...global,
+    body: { code: 'mx-fw', name: '矩阵指标体系', spec: { tiers: { method: 'score', tier1Min: 60, tier2Min: 30 }, categories: [{ code: 'C', name: '类', weight: 1, dimensions: [{ code: 'D', name: '维', weight: 1, indicators: [indicator] }] }] } },
+  });
+  expect(fw.status, fw.body).toBe(201);
+  const period = await t.request('POST', '/api/risk/periods', { ...as('A', 'supervisor'), body: { code: 'MX-1', name: RISK_A.period, scopeCode: COUNTY.A.code, startsOn: '2026-01-01', endsOn: '2026-12-31', frameworkId: fw.json.id } });
+  expect(period.status, period.body).toBe(201);
+  expect((await t.request('PUT', `/api/risk/periods/${period.json.id}/values`, { ...as('A', 'supervisor'), body: { values: [{ divisionCode: COUNTY.A.code, indicatorCode: 'mx1', value: 3 }] } })).status).toBe(200);
+  expect((await t.request('POST', `/api/risk/periods/${period.json.id}/score`, { ...as('A', 'supervisor'), body: {} })).status).toBe(200);
+  const assessment = await t.request('POST', '/api/risk/assessments', { ...as('A', 'township'), body: { project: RISK_A.project, divisionCode: '430602005', responsibleUnit: '矩阵甲区住建局' } });
+  expect(assessment.status, assessment.body).toBe(201);
   const entities: Entities = {
     caseNo: created.json.no,
     caseId: created.json.id,
@@ -303,6 +326,9 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     personId: dispute.json.parties[0].id,
     petitionId: petition.json.id,
     keypersonId: keyperson.json.id,
+    riskFrameworkId: fw.json.id,
+    riskPeriodId: period.json.id,
+    riskAssessmentId: assessment.json.id,
   };
   return { users, entities };
 }

@@ -23,6 +23,7 @@ import { between, int, planCases, type World } from './plan.ts';
 import { backdate, loadPrincipals, runPlans } from './replay.ts';
 import { seedRegisterDemo } from './registers.ts';
 import { seedKeypersonDemo } from './keypersons.ts';
+import { seedRiskDemo } from './risk.ts';
 
 export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
@@ -196,6 +197,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   lap('timelines backdated over the last 60 days');
   await seedKeypersonDemo(db, { log }); // key persons (keypersons.ts), after the work orders their files link to
   lap('key persons');
+  await seedRiskDemo(db, { log }); // risk framework, two scored periods, project assessments (risk.ts), after the work orders it reads
   await db.query(`UPDATE demo_load SET completed_at = now() WHERE id = 1`);
   log(`demo: citizen account: phone ${DEMO_CITIZEN_PHONE}, sign in with a one-time code (printed to this log)`);
   return accounts;

@@ -12,9 +12,9 @@ import type { Db, Queryable } from './db.ts';
 import { Problem } from './errors.ts';
 
 /** The optional request header, as routes declare it (`headers: IDEMPOTENCY_HEADER`). */
-export const IDEMPOTENCY_HEADER = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('a retried request with the same key returns the first record, never a second'),
-});
+export const IDEMPOTENCY_HEADER = z
+  .object({ 'idempotency-key': z.string().min(1).max(200).optional().describe('a retried request with the same key answers as the first did and writes nothing again') })
+  .passthrough();
 
 class KeyTaken extends Error {}
 
@@ -31,15 +31,36 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-async function prior(q: Queryable, userId: string, key: string, hash: string): Promise<string | undefined> {
-  const row = (await q.query<{ request_hash: string; resource_id: string }>(`SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]))[0];
-  if (!row) return undefined;
-  if (row.request_hash !== hash) {
+const hashOf = (body: unknown) => createHash('sha256').update(canonical(body)).digest('hex');
+
+/** The record a key already made (its id), or null when the key is new; 422 naming the header when the key came with another body. */
+export async function priorWrite(q: Queryable, userId: string, scope: string, key: string | undefined, body: unknown): Promise<string | null> {
+  if (!key) return null;
+  const row = (await q.query<{ request_hash: string; resource_id: string }>(`SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, `${scope}:${key}`]))[0];
+  if (!row) return null;
+  if (row.request_hash !== hashOf(body)) {
     throw new Problem(422, 'Unprocessable Content', 'Idempotency-Key was already used for a different request', [
       { field: 'Idempotency-Key', message: 'reused with a different request body' },
     ]);
   }
   return row.resource_id;
+}
+
+/** Claims the key for resourceId inside the write's transaction; false when a twin claimed it first (the caller rolls back). */
+async function claim(q: Queryable, userId: string, scope: string, key: string, body: unknown, resourceId: string): Promise<boolean> {
+  const got = await q.query(
+    `INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id) VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, key) DO NOTHING RETURNING 1`,
+    [userId, `${scope}:${key}`, hashOf(body), resourceId],
+  );
+  return got.length > 0;
+}
+
+/** claim for writes that manage their own transaction: a twin that claimed the key first makes this a 409 (retry to get its answer). */
+export async function claimWrite(q: Queryable, userId: string, scope: string, key: string | undefined, body: unknown, resourceId: string): Promise<void> {
+  if (!key) return;
+  if (!(await claim(q, userId, scope, key, body, resourceId))) {
+    throw new Problem(409, 'Conflict', 'idempotent request is already in progress; retry', [{ field: 'Idempotency-Key', message: 'in progress' }]);
+  }
 }
 
 /**
@@ -53,25 +74,20 @@ export async function createOnce(
   create: (q: Queryable) => Promise<string>,
 ): Promise<{ id: string; replayed: boolean }> {
   if (!req.key) return { id: await db.tx(create), replayed: false };
-  const key = `${req.scope}:${req.key}`;
-  const hash = createHash('sha256').update(canonical(req.body)).digest('hex');
-  const seen = await prior(db, req.userId, key, hash);
+  const key = req.key;
+  const seen = await priorWrite(db, req.userId, req.scope, key, req.body);
   if (seen) return { id: seen, replayed: true };
   try {
     const id = await db.tx(async (q) => {
       const made = await create(q);
-      const claimed = await q.query(
-        `INSERT INTO idempotency_keys (user_id, key, request_hash, resource_id) VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, key) DO NOTHING RETURNING 1`,
-        [req.userId, key, hash, made],
-      );
       // a twin with the same key committed first: undo this one, answer with that one's
-      if (!claimed.length) throw new KeyTaken();
+      if (!(await claim(q, req.userId, req.scope, key, req.body, made))) throw new KeyTaken();
       return made;
     });
     return { id, replayed: false };
   } catch (err) {
     if (!(err instanceof KeyTaken)) throw err;
-    const first = await prior(db, req.userId, key, hash);
+    const first = await priorWrite(db, req.userId, req.scope, key, req.body);
     if (!first) throw new Problem(409, 'Conflict', 'idempotent request is still in progress; retry');
     return { id: first, replayed: true };
   }

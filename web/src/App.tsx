@@ -24,6 +24,8 @@ const MobileApp = lazy(() => import('./mobile/Mobile.tsx'));
 const DisputesPage = lazy(() => import('./registers/disputes/DisputesPage.tsx'));
 const PetitionsPage = lazy(() => import('./registers/petitions/PetitionsPage.tsx'));
 const KeypersonsPage = lazy(() => import('./registers/keypersons/KeypersonsPage.tsx'));
+const RiskPage = lazy(() => import('./registers/risk/RiskPage.tsx'));
+const RiskReport = lazy(() => import('./registers/risk/RiskReport.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -65,6 +67,8 @@ export function App() {
                     <Route path="disputes" element={<DisputesPage />} />
                     <Route path="petitions" element={<PetitionsPage />} />
                     <Route path="keypersons" element={<KeypersonsPage />} />
+                    <Route path="risk" element={<RiskPage />} />
+                    <Route path="risk/periods/:id/counties/:county" element={<RiskReport />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>

@@ -7,4 +7,5 @@ export * from './rates.ts';
 export * from './routes.ts';
 export * from './views.ts';
 export * from './watchers.ts';
-export * from './idempotency.ts';
+// Idempotent writes are the platform's (one table, one rule for every feature); re-exported for the registers.
+export { IDEMPOTENCY_HEADER, claimWrite, createOnce, priorWrite } from '../../platform/idempotency.ts';
