@@ -31,6 +31,7 @@ import { registerNotifyRoutes } from './notify/index.ts';
 import { registerPersonRoutes } from './registers/kit/index.ts';
 import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes } from './registers/disputes/index.ts';
 import { ensurePetitionDefaults, petitionPersonVisibility, registerPetitionRoutes } from './registers/petitions/index.ts';
+import { ensureTaskDefaults, registerTaskRoutes } from './registers/tasks/index.ts';
 
 export interface Server {
   app: App;
@@ -91,6 +92,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   // The registers' reference data (categories, time limits) on first start; edits are kept.
   await db.tx((q) => ensureDisputeDefaults(q, services.entityClocks));
   await db.tx((q) => ensurePetitionDefaults(q, services.entityClocks));
+  await db.tx((q) => ensureTaskDefaults(q, services.entityClocks));
   // Other instances may change grids; a cheap periodic check keeps this one current.
   let gridStamp = '';
   const gridTimer = setInterval(async () => {
@@ -126,6 +128,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerNotifyRoutes(app, ctx);
   registerDisputeRoutes(app, ctx);
   registerPetitionRoutes(app, ctx);
+  registerTaskRoutes(app, ctx);
   registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
   notifier.start();
 
