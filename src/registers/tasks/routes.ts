@@ -16,7 +16,7 @@ import type { App, Ctx } from '../../platform/http.ts';
 import { allow } from '../../platform/access.ts';
 import { audit } from '../../platform/audit.ts';
 import type { Queryable } from '../../platform/db.ts';
-import { conflict, forbidden, invalid } from '../../platform/errors.ts';
+import { conflict, forbidden, invalid, Problem } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { inScope, unitVisibility } from '../../org/scope.ts';
 import { TIMELINE_ENTRY, appendEvent, readLedger, sendLedger, timeline, transition, uploadedXlsx } from '../kit/index.ts';
@@ -182,7 +182,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
       const { limit, offset, ...f } = req.query;
       const params: unknown[] = [localDate(now())];
       const w = await filterSql(p, f, params);
-      const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks t JOIN task_lists l ON l.id = t.list_id WHERE ${w}`, params))[0].n;
+      const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks t JOIN task_lists l ON l.id = t.list_id WHERE $1::date IS NOT NULL AND ${w}`, params))[0].n;
       const rows = await db.query<TaskRow>(`${taskSelect('$1')} WHERE ${w} ORDER BY l.created_at DESC, t.list_id, t.sort_key, t.seq LIMIT $${params.push(limit)} OFFSET $${params.push(offset)}`, params);
       return { items: await views(db, p, rows), total };
     },
@@ -244,7 +244,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
       const t = now();
       const r = await db.tx(async (q) => {
         let list: (ListRow & { created?: boolean }) | undefined = await resolveList(q, p, ref, division).catch((err) => {
-          if (err?.statusCode === 404) return undefined;
+          if (err instanceof Problem && err.status === 404) return undefined;
           throw err;
         });
         if (!list) {
