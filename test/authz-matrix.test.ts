@@ -38,6 +38,7 @@ const TOKEN_NAME_A = 'mx-token-a';
 const STAFF_A = { username: 'mx_staff_a', phone: '13700000008' };
 const PETITION_A = { matter: 'MX甲区信访事项', petitioner: 'MX甲区信访人' };
 const DISPUTE_A = { summary: 'MX甲区邻里纠纷概况', party: 'MX甲区当事人', partyPhone: '13700000009' };
+const TASK_A = { list: 'MX甲区目标任务清单', name: 'MX甲区目标任务' };
 
 /**
  * Answers a county-B user must never see. Grid code and name are public by
@@ -66,6 +67,8 @@ function markersOf(e: Entities) {
       DISPUTE_A.partyPhone,
       PETITION_A.matter,
       PETITION_A.petitioner,
+      TASK_A.list,
+      TASK_A.name,
     ],
     nonPublic: ['MX-G-430602005001', 'MX甲区学坡第一网格'],
   };
@@ -100,6 +103,7 @@ interface Entities {
   disputeId: string;
   personId: string;
   petitionId: string;
+  taskId: string;
 }
 
 /** Path parameters by name (and, for `id`, by the route's collection). */
@@ -118,6 +122,7 @@ function fill(url: string, e: Entities): string {
       [/^\/api\/disputes\//, e.disputeId],
       [/^\/api\/persons\//, e.personId],
       [/^\/api\/petitions\//, e.petitionId],
+      [/^\/api\/tasks\//, e.taskId],
     ];
     const hit = byPrefix.find(([re]) => re.test(u));
     if (!hit) throw new Error(`authz matrix: no entity for :id in ${u}; add its collection to fill()`);
@@ -152,6 +157,8 @@ const QUERY: Record<string, string> = {
   '/api/dispatch/propose': 'categoryCode=0101&divisionCode=430602005',
   '/api/disputes/stats': `${PERIOD}&groupBy=category`,
   '/api/petitions/stats': PERIOD,
+  '/api/tasks/stats': `list=${encodeURIComponent(TASK_A.list)}`,
+  '/api/tasks/export': `list=${encodeURIComponent(TASK_A.list)}`,
 };
 
 /** Minimal bodies that pass validation where that is cheap; other writes get {} and may answer 400. */
@@ -271,6 +278,11 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     body: { channel: 'visit', matterType: '矩阵', matter: PETITION_A.matter, divisionCode: '430602005', petitioners: [{ name: PETITION_A.petitioner }] },
   });
   expect(petition.status, petition.body).toBe(201);
+  // The county-A target task list, with a task led by unit A.
+  const taskList = await t.request('POST', '/api/task-lists', { ...as('A', 'leader'), body: { name: TASK_A.list, divisionCode: COUNTY.A.code } });
+  expect(taskList.status, taskList.body).toBe(201);
+  const task = await t.request('POST', '/api/tasks', { ...as('A', 'leader'), body: { list: taskList.json.id, name: TASK_A.name, leadUnitId: unitA, deadline: '2027-12-31' } });
+  expect(task.status, task.body).toBe(201);
   const entities: Entities = {
     caseNo: created.json.no,
     caseId: created.json.id,
@@ -287,6 +299,7 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     disputeId: dispute.json.id,
     personId: dispute.json.parties[0].id,
     petitionId: petition.json.id,
+    taskId: task.json.id,
   };
   return { users, entities };
 }
