@@ -22,6 +22,7 @@ import { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, buildGrids,
 import { between, int, planCases, type World } from './plan.ts';
 import { backdate, loadPrincipals, runPlans } from './replay.ts';
 import { seedRegisterDemo } from './registers.ts';
+import { seedTaskDemo } from './tasks.ts';
 
 export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
@@ -149,6 +150,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   }));
 
   accounts.push(...(await seedRegisterDemo(db, { log, password: DEMO_PASSWORD }))); // disputes and petitions (registers.ts)
+  await seedTaskDemo(db, { log }); // the target task list (tasks.ts)
 
   // 5. Work orders, through the case engine.
   const existing = await db.query(`SELECT 1 FROM cases LIMIT 1`);
