@@ -23,6 +23,7 @@ const AdminPage = lazy(() => import('./pages/admin/Admin.tsx'));
 const MobileApp = lazy(() => import('./mobile/Mobile.tsx'));
 const DisputesPage = lazy(() => import('./registers/disputes/DisputesPage.tsx'));
 const PetitionsPage = lazy(() => import('./registers/petitions/PetitionsPage.tsx'));
+const TasksPage = lazy(() => import('./registers/tasks/TasksPage.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -63,6 +64,7 @@ export function App() {
                     <Route path="admin/*" element={<AdminPage />} />
                     <Route path="disputes" element={<DisputesPage />} />
                     <Route path="petitions" element={<PetitionsPage />} />
+                    <Route path="tasks" element={<TasksPage />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { App, Avatar, Badge, Button, Descriptions, Divider, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import { BarChartOutlined, EnvironmentOutlined, SettingOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UnorderedListOutlined, UserOutlined, TeamOutlined, MailOutlined } from '@ant-design/icons';
+import { ScheduleOutlined } from '@ant-design/icons';
 import { useQueries } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
 import { CREATE_ROLES, hasRole, useMe, useSetMe } from '../api/hooks.ts';
@@ -51,6 +52,7 @@ export function ConsoleLayout() {
       list.push({ key: '/disputes', icon: <TeamOutlined />, label: <Link to="/disputes">{t('矛盾纠纷', 'Disputes')}</Link> });
     if (hasRole(me, 'petition_officer', 'leader', 'supervisor', 'township', 'handler'))
       list.push({ key: '/petitions', icon: <MailOutlined />, label: <Link to="/petitions">{t('信访', 'Petitions')}</Link> });
+    list.push({ key: '/tasks', icon: <ScheduleOutlined />, label: <Link to="/tasks">{t('目标任务', 'Target tasks')}</Link> });
     list.push({ key: '/dashboard', icon: <BarChartOutlined />, label: <Link to="/dashboard">{t('统计分析', 'Dashboards')}</Link> });
     if (hasRole(me, 'admin')) list.push({ key: '/admin', icon: <SettingOutlined />, label: <Link to="/admin">{t('系统管理', 'Admin')}</Link> });
     return list;
