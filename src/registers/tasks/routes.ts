@@ -514,17 +514,19 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
         }
         const at = new Date(t);
         const patch: Record<string, unknown> = { done_at: isDone(d.to) ? (cur.done_at ?? at) : null };
-        let review = cur.next_review_at;
+        // done stops reporting; done_continuing reports on (its evidence is this cycle's report); other moves keep the cycle.
+        let review: Date | null = cur.next_review_at ?? nextReview(t, cur.review_months);
         if (d.to === 'done') review = null;
-        else if (!review) review = nextReview(t, cur.review_months);
-        patch.next_review_at = review;
         if (isDone(d.to)) {
-          const id = uuidv7();
+          const onTime = !cur.next_review_at || t <= new Date(cur.next_review_at).getTime();
           await q.query(`INSERT INTO task_progress (id, task_id, at, note, evidence_url, on_time, actor_user_id, actor_unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-            id, cur.id, at, `【${STATUS_LABELS[d.to]}】${b.evidence}`, b.evidenceUrl ?? null, !cur.next_review_at || t <= new Date(cur.next_review_at).getTime(), p.id, p.unitId,
+            uuidv7(), cur.id, at, `【${STATUS_LABELS[d.to]}】${b.evidence}`, b.evidenceUrl ?? null, onTime, p.id, p.unitId,
           ]);
           patch.last_review_at = at;
+          if (onTime && cur.next_review_at) patch.reviews_on_time = cur.reviews_on_time + 1;
+          if (d.to === 'done_continuing') review = nextReview(t, cur.review_months);
         }
+        patch.next_review_at = review;
         await transition(q, {
           table: 'tasks', entityType: ENTITY, id: cur.id, expectedVersion: b.version ?? cur.version, from: cur.status, to: d.to, action: 'status',
           patch, actorUserId: p.id, actorUnitId: p.unitId, comment: b.evidence ?? b.comment ?? null, data: { evidence: b.evidence ?? null, evidenceUrl: b.evidenceUrl ?? null },

@@ -216,7 +216,7 @@ export function taskView(r: TaskRow, p: Principal, ms: MilestoneRow[], clocks: E
     version: r.version,
     overdue: !isDone(r.status) && (f.deadlinePassed || f.overdueMilestones > 0),
     lastReviewAt: iso(r.last_review_at),
-    nextReviewAt: isDone(r.status) && r.status === 'done' ? null : iso(r.next_review_at),
+    nextReviewAt: r.status === 'done' ? null : iso(r.next_review_at),
     reviewsOnTime: r.reviews_on_time,
     reviewsMissed: r.reviews_missed,
     doneAt: iso(r.done_at),

@@ -60,7 +60,7 @@ describe('the target tasks workbench', () => {
           : { status: 422, body: { type: 'about:blank', title: 'Unprocessable Content', status: 422, detail: 'evidence: required', errors: [{ field: 'evidence', message: '标记完成须附佐证材料说明' }] } },
     });
     renderApp(<TasksPage />);
-    expect(await screen.findByText('老旧小区消防通道专项整治')).toBeTruthy();
+    expect(await screen.findByText('老旧小区消防通道专项整治', {}, { timeout: 15_000 })).toBeTruthy();
     expect(screen.getByText('53.33%')).toBeTruthy();
     expect(screen.getByText('97.56%')).toBeTruthy();
     expect(screen.getAllByText('滞后').length).toBeGreaterThan(0);
