@@ -11,7 +11,7 @@ import { unitVisibility } from '../../org/scope.ts';
 import type { EntityClocks } from '../../timelimits/index.ts';
 import { appendEvents, cellDate, ledgerDate, RowErrors, type Cell, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
 import { isDone, STATUSES, STATUS_LABELS, type Status } from './lifecycle.ts';
-import { clockPlan, ENTITY, nextReview, type ListRow, type TaskRow } from './store.ts';
+import { clockPlan, ENTITY, nextReview, taskSelect, type ListRow, type TaskRow } from './store.ts';
 
 export const TEMPLATE_HEADERS = ['序号', '任务名称', '牵头单位', '责任单位', '完成时限', '状态'] as const;
 
@@ -50,6 +50,12 @@ export function parseDeadline(v: Cell): string | null | undefined {
 
 export type LedgerEntry = TaskRow & { milestone_text: string | null; last_note: string | null };
 
+/** The ledger's rows: tasks with their milestones as text and the latest progress note (`today` is the parameter holding today's date). */
+export const ledgerSelect = (today: string) =>
+  taskSelect(today).replace('SELECT t.*,', `SELECT t.*,
+    (SELECT string_agg(m.name || ' ' || m.due_date::text || CASE WHEN m.done_at IS NOT NULL THEN ' ✓' ELSE '' END, '；' ORDER BY m.ord) FROM task_milestones m WHERE m.task_id = t.id) AS milestone_text,
+    (SELECT g.note FROM task_progress g WHERE g.task_id = t.id ORDER BY g.at DESC LIMIT 1) AS last_note,`);
+
 export function ledgerColumns(): LedgerColumn<LedgerEntry>[] {
   return [
     { header: '序号', value: (r) => r.seq, width: 8 },
@@ -69,7 +75,7 @@ export function ledgerColumns(): LedgerColumn<LedgerEntry>[] {
 const str = (v: Cell) => (v === null || v === undefined ? null : v instanceof Date ? ledgerDate(v) : String(v).trim() || null);
 const STATUS_BY_LABEL = new Map<string, Status>(STATUSES.flatMap((s) => [[STATUS_LABELS[s], s] as [string, Status], [s, s] as [string, Status]]));
 
-type Actor = Pick<Principal, 'id' | 'unitId' | 'scopeCodes' | 'roles'>;
+type Actor = { id: string | null; unitId: string | null; scopeCodes: string[]; roles: readonly string[] };
 export interface ImportResult {
   list: { id: string; name: string; divisionCode: string; created: boolean };
   rows: number;

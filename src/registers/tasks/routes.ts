@@ -21,11 +21,11 @@ import { requireUser, type Principal } from '../../org/auth.ts';
 import { inScope, unitVisibility } from '../../org/scope.ts';
 import { TIMELINE_ENTRY, appendEvent, readLedger, sendLedger, timeline, transition, uploadedXlsx } from '../kit/index.ts';
 import { IDEMPOTENCY_HEADERS, idempotent } from './idempotency.ts';
-import { importLedger, ledgerColumns, parseDeadline, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
+import { importLedger, ledgerColumns, ledgerSelect, parseDeadline, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { decide, isDone, localDate, MANAGER_ROLES, STATUSES, STATUS_LABELS, type Status } from './lifecycle.ts';
 import { TASK_STATS, taskStats } from './stats.ts';
 import {
-  ENTITY, LIST_SELECT, LIST_VIEW, actorOf, factsOf, listView, listVisibility, loadVisibleTask, managesList, milestonesOf, nextReview, reports, resolveList,
+  ENTITY, LIST_SELECT, LIST_VIEW, actorOf, factsOf, insertList, listView, listVisibility, loadVisibleTask, managesList, milestonesOf, nextReview, reports, resolveList,
   syncClocks, taskSelect, TASK_VIEW, taskView, taskVisibility, type ListRow, type TaskRow,
 } from './store.ts';
 
@@ -117,16 +117,8 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
 
   async function createList(q: Queryable, p: Principal, b: z.infer<typeof LIST_CREATE>): Promise<string> {
     if (!inScope(p, b.divisionCode)) throw invalid('divisionCode', `${b.divisionCode} 不在您的管辖范围内 (outside your jurisdiction)`);
-    const div = await q.query(`SELECT 1 FROM divisions WHERE code = $1`, [b.divisionCode]);
-    if (!div.length) throw invalid('divisionCode', `没有区划 ${b.divisionCode} (unknown division)`);
     if (b.ownerUnitId) await checkUnits(q, p, [{ field: 'ownerUnitId', id: b.ownerUnitId }]);
-    const dup = await q.query(`SELECT 1 FROM task_lists WHERE division_code = $1 AND name = $2`, [b.divisionCode, b.name]);
-    if (dup.length) throw conflict(`该区划已有名为「${b.name}」的清单 (a list of this name exists)`, [{ field: 'name', message: 'exists' }]);
-    const id = uuidv7();
-    await q.query(`INSERT INTO task_lists (id, name, division_code, owner_unit_id, description, review_months, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      id, b.name, b.divisionCode, b.ownerUnitId ?? null, b.description ?? null, b.reviewMonths, p.id,
-    ]);
-    return id;
+    return insertList(q, { ...b, createdBy: p.id });
   }
 
   app.post(
@@ -213,9 +205,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
       const params: unknown[] = [localDate(now())];
       const w = await filterSql(p, req.query, params);
       const rows = await db.query<LedgerEntry>(
-        `${taskSelect('$1').replace('SELECT t.*,', `SELECT t.*,
-            (SELECT string_agg(m.name || ' ' || m.due_date::text || CASE WHEN m.done_at IS NOT NULL THEN ' ✓' ELSE '' END, '；' ORDER BY m.ord) FROM task_milestones m WHERE m.task_id = t.id) AS milestone_text,
-            (SELECT g.note FROM task_progress g WHERE g.task_id = t.id ORDER BY g.at DESC LIMIT 1) AS last_note,`)} WHERE ${w} ORDER BY t.sort_key, t.seq LIMIT 100000`,
+        `${ledgerSelect('$1')} WHERE ${w} ORDER BY t.sort_key, t.seq LIMIT 100000`,
         params,
       );
       await audit(db, { userId: p.id, action: 'export', entity: 'task', detail: { count: rows.length, filters: req.query }, ip: req.ip });

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Queryable } from '../../platform/db.ts';
-import { badRequest, notFound } from '../../platform/errors.ts';
+import { v7 as uuidv7 } from 'uuid';
+import { badRequest, conflict, invalid, notFound } from '../../platform/errors.ts';
 import type { Principal } from '../../org/auth.ts';
 import { inCallerDivisions, inScope, seesEverything } from '../../org/scope.ts';
 import type { EntityClocks, EntityClockView, EntityLimitInput, EntitySweepStep, StartClock } from '../../timelimits/index.ts';
@@ -94,6 +95,19 @@ export async function resolveList(q: Queryable, p: Principal, ref: string, divis
   if (!rows[0]) throw notFound('task list');
   if (rows.length > 1) throw badRequest(`${field}: 有多个同名清单，请用 division 指定区划 (several lists have this name; give division)`, [{ field: 'division', message: 'ambiguous list name' }]);
   return rows[0];
+}
+
+/** A new list (the division checked by the caller); a name taken in the division is a 409 naming `name`. */
+export async function insertList(q: Queryable, b: { name: string; divisionCode: string; ownerUnitId?: string | null; description?: string | null; reviewMonths: number; createdBy: string | null }): Promise<string> {
+  const div = await q.query(`SELECT 1 FROM divisions WHERE code = $1`, [b.divisionCode]);
+  if (!div.length) throw invalid('divisionCode', `没有区划 ${b.divisionCode} (unknown division)`);
+  const dup = await q.query(`SELECT 1 FROM task_lists WHERE division_code = $1 AND name = $2`, [b.divisionCode, b.name]);
+  if (dup.length) throw conflict(`该区划已有名为「${b.name}」的清单 (a list of this name exists)`, [{ field: 'name', message: 'exists' }]);
+  const id = uuidv7();
+  await q.query(`INSERT INTO task_lists (id, name, division_code, owner_unit_id, description, review_months, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    id, b.name, b.divisionCode, b.ownerUnitId ?? null, b.description ?? null, b.reviewMonths, b.createdBy,
+  ]);
+  return id;
 }
 
 export interface TaskRow {
