@@ -276,6 +276,12 @@ for (const tdb of TEST_DATABASES) {
       expect(patched.status, patched.body).toBe(200);
       expect(patched.json.deadline).toBe('2027-03-31');
       expect((await township.post(`/api/tasks/${late}/status`, { to: 'on_schedule' })).json.status).toBe('on_schedule');
+      // A new lead unit is the one warned from now on.
+      const lead = await t.request('PATCH', `/api/tasks/${late}`, { body: { leadUnitId: world.units.cgA.id }, cookie: township.cookie });
+      expect(lead.json.leadUnit.name).toBe('岳阳楼区城管局');
+      const units = await db.query<{ unit_id: string }>(`SELECT DISTINCT unit_id FROM entity_clocks WHERE entity_type = 'task' AND entity_id = $1`, [late]);
+      expect(units).toEqual([{ unit_id: world.units.cgA.id }]);
+      await t.request('PATCH', `/api/tasks/${late}`, { body: { leadUnitId: world.units.zjA.id }, cookie: township.cookie });
       // No report within two months: a missed review, counted in the rate; the late report does not count again.
       await sweeper.sweep(Date.parse('2027-02-08T00:00:00+08:00'));
       const s = (await township.get(`/api/tasks/stats?list=${list.id}`)).json;

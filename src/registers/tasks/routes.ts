@@ -373,6 +373,8 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
           table: 'tasks', entityType: ENTITY, id: row.id, expectedVersion: b.version ?? row.version, from: row.status, to: row.status, action: 'update',
           patch, actorUserId: p.id, actorUnitId: p.unitId, comment: b.comment ?? null, data: { changes },
         });
+        // A new lead unit (or name) gets its own warnings: the clocks restart for it.
+        if (patch.lead_unit_id || patch.name) await clocks.stop(q, ENTITY, row.id);
         await syncClocks(q, clocks, { ...row, ...updated, name: b.name ?? row.name, lead_unit_id: lead, deadline: b.deadline !== undefined ? b.deadline : row.deadline }, t);
       });
       return detail(p, row.id);
