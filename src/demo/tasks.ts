@@ -9,7 +9,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../platform/db.ts';
 import { EntityClocks, TimeLimits } from '../timelimits/index.ts';
-import { appendEvents, type EventInput } from '../registers/kit/index.ts';
+import type { EventInput } from '../registers/kit/index.ts';
 import { ensureTaskDefaults, nextTaskReview, taskClockPlan, TASK_ENTITY } from '../registers/tasks/index.ts';
 import { DEMO_DISTRICT } from './org.ts';
 
@@ -117,13 +117,32 @@ export async function seedTaskDemo(db: Db, opts: { log?: (m: string) => void } =
         progress.map((g) => g.id), progress.map((g) => g.task), progress.map((g) => g.at), progress.map((g) => g.note), progress.map((g) => g.url), progress.map((g) => g.unit),
       ]);
     }
-    const events: (EventInput & { at?: Date })[] = [];
+    const events: EventInput[] = [];
+    // Each event with its time: listed at the list's start, moved on schedule a week later, progress when reported, done with the last report, behind two days ago.
+    const at: Date[] = [];
     for (const t of tasks) {
-      events.push({ entityType: TASK_ENTITY, entityId: t.id, version: 1, action: 'create', from: null, to: 'not_started', actorUserId: leader.id, actorUnitId: leader.unit_id, comment: '列入目标任务清单', data: { list: DEMO_TASK_LIST, seq: String(t.i + 1) } });
-      for (const g of progress.filter((x) => x.task === t.id).reverse()) events.push({ entityType: TASK_ENTITY, entityId: t.id, version: null, action: 'progress', from: null, to: null, actorUserId: null, actorUnitId: g.unit, comment: g.note, data: { progressId: g.id, evidenceUrl: g.url, onTime: true } });
-      if (t.status !== 'not_started') events.push({ entityType: TASK_ENTITY, entityId: t.id, version: 2, action: t.status === 'behind' ? 'behind' : 'status', from: 'not_started', to: t.status, actorUserId: t.status === 'behind' ? null : leader.id, actorUnitId: null, comment: t.status === 'behind' ? '完成时限或节点已过，系统自动标记滞后 (marked behind by the sweeper)' : null, data: t.status === 'behind' ? { auto: true } : {} });
+      const push = (e: EventInput, when: number) => {
+        events.push(e);
+        at.push(new Date(Math.min(when, now)));
+      };
+      const status = (when: number) =>
+        push({ entityType: TASK_ENTITY, entityId: t.id, version: 2, action: t.status === 'behind' ? 'behind' : 'status', from: 'not_started', to: t.status, actorUserId: t.status === 'behind' ? null : leader.id, actorUnitId: null,
+          comment: t.status === 'behind' ? '完成时限或节点已过，系统自动标记滞后 (marked behind by the sweeper)' : null, data: t.status === 'behind' ? { auto: true } : {} }, when);
+      push({ entityType: TASK_ENTITY, entityId: t.id, version: 1, action: 'create', from: null, to: 'not_started', actorUserId: leader.id, actorUnitId: leader.unit_id, comment: '列入目标任务清单', data: { list: DEMO_TASK_LIST, seq: String(t.i + 1) } }, start);
+      if (t.status === 'on_schedule') status(start + 7 * DAY);
+      for (const g of progress.filter((x) => x.task === t.id).reverse()) push({ entityType: TASK_ENTITY, entityId: t.id, version: null, action: 'progress', from: null, to: null, actorUserId: null, actorUnitId: g.unit, comment: g.note, data: { progressId: g.id, evidenceUrl: g.url, onTime: true } }, g.at.getTime());
+      if (t.status === 'done' || t.status === 'done_continuing') status(t.last ?? start + 30 * DAY);
+      if (t.status === 'behind') status(now - 2 * DAY);
     }
-    await appendEvents(q, events);
+    // The kit's appendEvents stamps now(); the demo's history is spread over the months before, so its events go in with their times.
+    await q.query(
+      `INSERT INTO entity_events (entity_type, entity_id, version, at, actor_user_id, actor_unit_id, action, from_status, to_status, comment, data)
+       SELECT e.t, e.id, e.v, e.at, e.au, e.un, e.a, e.f, e.s, e.c, e.d::jsonb
+         FROM unnest($1::text[], $2::uuid[], $3::int[], $4::timestamptz[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY AS e(t, id, v, at, au, un, a, f, s, c, d, k)
+        ORDER BY e.k`,
+      [events.map((e) => e.entityType), events.map((e) => e.entityId), events.map((e) => e.version), at, events.map((e) => e.actorUserId), events.map((e) => e.actorUnitId),
+        events.map((e) => e.action), events.map((e) => e.from), events.map((e) => e.to), events.map((e) => e.comment ?? null), events.map((e) => JSON.stringify(e.data ?? {}))],
+    );
     // Clocks as each task stands; the lapses already past are red (the warnings were given).
     const planned = tasks.flatMap((t) => taskClockPlan({ id: t.id, seq: String(t.i + 1), name: t.name, list_name: DEMO_TASK_LIST, lead_unit_id: t.lead, status: t.status, deadline: t.deadline, next_review_at: t.next },
       ms.filter((m) => m.task === t.id).map((m) => ({ id: m.id, due_date: m.due, done_at: m.done })), now).start);

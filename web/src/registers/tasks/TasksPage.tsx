@@ -158,7 +158,7 @@ export default function TasksPage() {
             { title: t('任务名称', 'Task'), dataIndex: 'name', ellipsis: true },
             { title: t('牵头单位', 'Lead unit'), render: (_v, r) => r.leadUnit.name, width: 170, ellipsis: true },
             { title: t('状态', 'Status'), render: (_v, r) => <Space size={2}><StatusTag s={r.status} />{r.overdue && r.status !== 'behind' && <Tag color="red">{t('逾期', 'Overdue')}</Tag>}</Space>, width: 170 },
-            { title: t('完成时限', 'Deadline'), render: (_v, r) => <Space direction="vertical" size={0}><span>{r.deadline ?? t('长期', 'Ongoing')}</span>{r.deadline && <Countdown clock={r.clocks.find((c) => c.clock === 'deadline')} />}</Space>, width: 170 },
+            { title: t('完成时限', 'Deadline'), render: (_v, r) => <Space direction="vertical" size={0}><span>{r.deadline ?? t('长期', 'Ongoing')}</span>{r.deadline && r.status !== 'done' && r.status !== 'done_continuing' && <Countdown clock={r.clocks.find((c) => c.clock === 'deadline')} />}</Space>, width: 170 },
             { title: t('下次调度', 'Next review'), render: (_v, r) => <Countdown clock={r.clocks.find((c) => c.clock === 'review')} />, width: 160 },
           ]}
         />
