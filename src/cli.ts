@@ -327,6 +327,8 @@ program
   .argument('<file>', 'a .json, .xlsx or .geojson file (- for JSON on stdin)')
   .addOption(formatOpt())
   .option('--dry-run', 'validate and write, then roll back: nothing is kept 仅校验')
+  .option('--list <name>', 'tasks: the target task list to create or fill 目标任务清单')
+  .option('--division <code>', 'tasks: the division of a new list (or of the list, where two share a name)')
   .addHelpText(
     'after',
     `
@@ -348,13 +350,14 @@ Examples:
   zhili import grids grids.geojson
 
 Registers' ledgers (.xlsx with the template's Chinese headers; all or nothing):
-  zhili import disputes 台账.xlsx`,
+  zhili import disputes 台账.xlsx
+  zhili import tasks --list '市域社会治理现代化试点 2026' --division 430602 目标任务清单.xlsx`,
   )
-  .action(async (kind: Kind | string, file: string, o: { format?: Format; dryRun?: boolean }) => {
+  .action(async (kind: Kind | string, file: string, o: { format?: Format; dryRun?: boolean; list?: string; division?: string }) => {
     const register = REGISTER_IO[kind];
     if (register) {
       try {
-        const r = await withDb((db) => register.importFile(db, file));
+        const r = await withDb((db) => register.importFile(db, file, { list: o.list, division: o.division }));
         console.log(`imported ${r.imported} entries into the ${register.label}`);
       } catch (err) {
         if (err instanceof Problem) throw new CliError(`${file}: ${err.detail}${err.errors.length ? '\n' + err.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n') : ''}`);
@@ -392,6 +395,7 @@ program
   .option('--from <date>', 'a register: entries registered from this date (ISO)')
   .option('--to <date>', 'a register: entries registered before this date (ISO)')
   .option('--division <code>', 'a register: entries in this division and below')
+  .option('--list <name>', 'tasks: the target task list to export 目标任务清单')
   .addHelpText(
     'after',
     `
@@ -404,9 +408,10 @@ Examples:
   zhili export grids grids.geojson
   zhili export users - | jq length
   zhili export disputes --template 台账模板.xlsx
-  zhili export disputes --from 2026-01-01 --division 430602 台账.xlsx`,
+  zhili export disputes --from 2026-01-01 --division 430602 台账.xlsx
+  zhili export tasks --list '市域社会治理现代化试点 2026' 目标任务清单.xlsx`,
   )
-  .action(async (kind: Kind | string, file: string, o: { format?: Format; headers: 'en' | 'zh'; template?: boolean; unmasked?: boolean; from?: string; to?: string; division?: string }) => {
+  .action(async (kind: Kind | string, file: string, o: { format?: Format; headers: 'en' | 'zh'; template?: boolean; unmasked?: boolean; from?: string; to?: string; division?: string; list?: string }) => {
     const register = REGISTER_IO[kind];
     if (register) {
       if (file === '-' || !/\.xlsx$/i.test(file)) throw new CliError('file: a register\'s ledger is written as .xlsx');

@@ -35,6 +35,7 @@ import { disputePersonVisibility, ensureDisputeDefaults, registerDisputeRoutes }
 import { ensurePetitionDefaults, petitionPersonVisibility, registerPetitionRoutes } from './registers/petitions/index.ts';
 import { ensureKeypersonDefaults, registerKeypersonRoutes } from './registers/keypersons/index.ts';
 import { registerRiskRoutes } from './registers/risk/index.ts';
+import { ensureTaskDefaults, registerTaskRoutes } from './registers/tasks/index.ts';
 
 export interface Server {
   app: App;
@@ -101,6 +102,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   await db.tx((q) => ensureDisputeDefaults(q, services.entityClocks));
   await db.tx((q) => ensurePetitionDefaults(q, services.entityClocks));
   await db.tx((q) => ensureKeypersonDefaults(q, services.entityClocks));
+  await db.tx((q) => ensureTaskDefaults(q, services.entityClocks));
   // Other instances may change grids; a cheap periodic check keeps this one current.
   let gridStamp = '';
   const gridTimer = setInterval(async () => {
@@ -142,6 +144,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerPetitionRoutes(app, ctx);
   registerKeypersonRoutes(app, ctx);
   registerRiskRoutes(app, ctx);
+  registerTaskRoutes(app, ctx);
   registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
   notifier.start();
 

@@ -32,6 +32,7 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
   // Validated at start: a production start without ZHILI_PERSON_KEY stops here, naming it.
   const personKey = loadPersonKey(process.env, config);
   if (personKey.development) log.warn('ZHILI_PERSON_KEY not set: persons\' ID numbers are hashed and encrypted with the development key (set it in production)');
+  const entityClocks = new EntityClocks(timeLimits);
   const sweeper = new Sweeper(db, {
     intervalMs: opts.sweepIntervalMs ?? config.sweepSeconds * 1000,
     notify: async (q, notices) => {
@@ -56,6 +57,8 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
         q,
         steps.filter((s) => s.unitId).map((s) => ({ unitId: s.unitId!, kind: s.kind, title: `${SWEEP_TITLES[s.kind]} ${s.ref}: ${s.title}`, data: { entityType: s.entityType, entityId: s.entityId, dueAt: s.dueAt, clock: s.clock } })),
       );
+      // What the registers do when their clocks pass (a target task falls behind), in the same transaction.
+      await entityClocks.handleSteps(q, steps);
     },
     onError: (err) => log.error({ err }, 'time-limit sweep failed'),
   });
@@ -64,7 +67,7 @@ export async function createServices(kernel: Kernel, opts: ServiceOptions = {}):
     locator,
     principals: new PrincipalCache(),
     timeLimits,
-    entityClocks: new EntityClocks(timeLimits),
+    entityClocks,
     persons: new PersonVault(personKey.key, personKey.development),
     sweeper,
     notifier,

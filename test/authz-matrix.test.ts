@@ -40,6 +40,7 @@ const PETITION_A = { matter: 'MX甲区信访事项', petitioner: 'MX甲区信访
 const DISPUTE_A = { summary: 'MX甲区邻里纠纷概况', party: 'MX甲区当事人', partyPhone: '13700000009' };
 const KEYPERSON_A = { name: 'MX甲区重点人员', address: 'MX甲区重点人员住址' };
 const RISK_A = { period: 'MX甲区风险评估期', project: 'MX甲区稳评项目' };
+const TASK_A = { list: 'MX甲区目标任务清单', name: 'MX甲区目标任务' };
 
 /**
  * Answers a county-B user must never see. Grid code and name are public by
@@ -72,6 +73,8 @@ function markersOf(e: Entities) {
       KEYPERSON_A.address,
       RISK_A.period,
       RISK_A.project,
+      TASK_A.list,
+      TASK_A.name,
     ],
     nonPublic: ['MX-G-430602005001', 'MX甲区学坡第一网格'],
   };
@@ -110,6 +113,7 @@ interface Entities {
   riskFrameworkId: string;
   riskPeriodId: string;
   riskAssessmentId: string;
+  taskId: string;
 }
 
 /** Path parameters by name (and, for `id`, by the route's collection). */
@@ -132,6 +136,7 @@ function fill(url: string, e: Entities): string {
       [/^\/api\/risk\/frameworks\//, e.riskFrameworkId],
       [/^\/api\/risk\/periods\//, e.riskPeriodId],
       [/^\/api\/risk\/assessments\//, e.riskAssessmentId],
+      [/^\/api\/tasks\//, e.taskId],
     ];
     const hit = byPrefix.find(([re]) => re.test(u));
     if (!hit) throw new Error(`authz matrix: no entity for :id in ${u}; add its collection to fill()`);
@@ -168,6 +173,8 @@ const QUERY: Record<string, string> = {
   '/api/disputes/stats': `${PERIOD}&groupBy=category`,
   '/api/petitions/stats': PERIOD,
   '/api/keypersons/export': 'reason=matrix',
+  '/api/tasks/stats': `list=${encodeURIComponent(TASK_A.list)}`,
+  '/api/tasks/export': `list=${encodeURIComponent(TASK_A.list)}`,
 };
 
 /** Minimal bodies that pass validation where that is cheap; other writes get {} and may answer 400. */
@@ -309,6 +316,11 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
   expect((await t.request('POST', `/api/risk/periods/${period.json.id}/score`, { ...as('A', 'supervisor'), body: {} })).status).toBe(200);
   const assessment = await t.request('POST', '/api/risk/assessments', { ...as('A', 'township'), body: { project: RISK_A.project, divisionCode: '430602005', responsibleUnit: '矩阵甲区住建局' } });
   expect(assessment.status, assessment.body).toBe(201);
+  // The county-A target task list, with a task led by unit A.
+  const taskList = await t.request('POST', '/api/task-lists', { ...as('A', 'leader'), body: { name: TASK_A.list, divisionCode: COUNTY.A.code } });
+  expect(taskList.status, taskList.body).toBe(201);
+  const task = await t.request('POST', '/api/tasks', { ...as('A', 'leader'), body: { list: taskList.json.id, name: TASK_A.name, leadUnitId: unitA, deadline: '2027-12-31' } });
+  expect(task.status, task.body).toBe(201);
   const entities: Entities = {
     caseNo: created.json.no,
     caseId: created.json.id,
@@ -329,6 +341,7 @@ async function seedMatrix(db: Db, t: TestServer, hours: number) {
     riskFrameworkId: fw.json.id,
     riskPeriodId: period.json.id,
     riskAssessmentId: assessment.json.id,
+    taskId: task.json.id,
   };
   return { users, entities };
 }

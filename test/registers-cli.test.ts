@@ -11,6 +11,7 @@ import ExcelJS from 'exceljs';
 import { runZhili } from './helpers.ts';
 import { DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
 import { PETITION_TEMPLATE_HEADERS } from '../src/registers/petitions/index.ts';
+import { TASK_TEMPLATE_HEADERS } from '../src/registers/tasks/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'zhili-reg-cli-'));
 
@@ -74,4 +75,34 @@ describe('zhili import/export disputes', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await rowsOf(tpl)).toEqual([[...PETITION_TEMPLATE_HEADERS]]);
   }, 120_000);
+
+  it('imports a target task list by name, idempotently, and exports it', async () => {
+    writeFileSync(join(dir, 'units.json'), JSON.stringify([
+      { code: 'ZF-430423', name: '衡山县委政法委', kind: 'department', divisionCodes: ['430423'] },
+      { code: 'GA-430423', name: '衡山县公安局', kind: 'department', divisionCodes: ['430423'] },
+    ]));
+    expect((await zhili(['import', 'units', join(dir, 'units.json')])).code).toBe(0);
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('目标任务');
+    ws.addRow([...TASK_TEMPLATE_HEADERS]);
+    ws.addRow([1, '建立平安建设领导小组', '衡山县委政法委', '衡山县公安局', '2026年12月底', '已完成']);
+    ws.addRow([2, '重点人员管控', '衡山县公安局', '', '长期', '已完成并持续推进']);
+    const file = join(dir, 'tasks.xlsx');
+    await wb.xlsx.writeFile(file);
+    const noDivision = await zhili(['import', 'tasks', '--list', '平安衡山 2026', file]);
+    expect(noDivision.code).toBe(1);
+    expect(noDivision.stderr).toContain('--division');
+    const a = await zhili(['import', 'tasks', '--list', '平安衡山 2026', '--division', '430423', file]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toContain('imported 2 entries');
+    const again = await zhili(['import', 'tasks', '--list', '平安衡山 2026', file]);
+    expect(again.stdout).toContain('imported 0 entries');
+    const out = join(dir, 'tasks-out.xlsx');
+    expect((await zhili(['export', 'tasks', '--list', '平安衡山 2026', out])).code).toBe(0);
+    expect((await rowsOf(out)).map((r) => r.slice(0, 6))).toEqual([
+      [...TASK_TEMPLATE_HEADERS],
+      ['1', '建立平安建设领导小组', '衡山县委政法委', '衡山县公安局', '2026年12月底', '已完成'],
+      ['2', '重点人员管控', '衡山县公安局', '', '长期', '已完成并持续推进'],
+    ]);
+  }, 240_000);
 });

@@ -347,4 +347,16 @@ describe.each(TEST_DATABASES)('demo seed on $name', (tdb) => {
     expect(r).toMatchObject({ n: 30, overdue: 1, teamless: 0, clocks: 30, off: 0 });
     expect(r.linked).toBeGreaterThan(0);
   });
+
+  // The target task demo (tasks.ts): every status, some behind, one review missed, rows at their last event's version.
+  it('has a target task list with tasks in every status, some behind, and a missed review', async () => {
+    const rows = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM tasks GROUP BY status`);
+    expect(rows.map((r) => r.status).sort()).toEqual(['behind', 'done', 'done_continuing', 'not_started', 'on_schedule']);
+    expect(rows.reduce((a, r) => a + r.n, 0)).toBe(30);
+    expect(rows.find((r) => r.status === 'behind')!.n).toBeGreaterThanOrEqual(2);
+    expect((await db.query(`SELECT 1 FROM tasks WHERE reviews_missed > 0 AND next_review_at < now()`)).length).toBe(1);
+    const off = await db.query(`SELECT t.seq FROM tasks t WHERE t.version <> (SELECT max(e.version) FROM entity_events e WHERE e.entity_type = 'task' AND e.entity_id = t.id)`);
+    expect(off).toEqual([]);
+    expect((await db.query(`SELECT 1 FROM entity_clocks WHERE entity_type = 'task' AND warning = 'red'`)).length).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -24,6 +24,7 @@ import { backdate, loadPrincipals, runPlans } from './replay.ts';
 import { seedRegisterDemo } from './registers.ts';
 import { seedKeypersonDemo } from './keypersons.ts';
 import { seedRiskDemo } from './risk.ts';
+import { seedTaskDemo } from './tasks.ts';
 
 export { DEMO_CITIZEN_PHONE, DEMO_CITY, DEMO_DISTRICT, DEMO_STREETS, GRID_BOX } from './org.ts';
 
@@ -151,6 +152,7 @@ export async function seedDemo(db: Db, opts: { log?: (m: string) => void } = {})
   }));
 
   accounts.push(...(await seedRegisterDemo(db, { log, password: DEMO_PASSWORD }))); // disputes and petitions (registers.ts)
+  await seedTaskDemo(db, { log }); // the target task list (tasks.ts)
 
   // 5. Work orders, through the case engine.
   const existing = await db.query(`SELECT 1 FROM cases LIMIT 1`);

@@ -9,9 +9,11 @@ import { readFile } from 'node:fs/promises';
 import type { Db } from '../platform/db.ts';
 import { audit } from '../platform/audit.ts';
 import type { Principal } from '../org/auth.ts';
+import { EntityClocks, TimeLimits } from '../timelimits/index.ts';
 import { openLedgerExport, readLedger, writeLedger, type LedgerColumn, type LedgerSource } from './kit/index.ts';
 import { DISPUTE_TEMPLATE_HEADERS, disputeLedgerColumns, disputeLedgerSource, ensureDisputeCategories, importDisputeLedger } from './disputes/index.ts';
 import { importPetitionLedger, PETITION_TEMPLATE_HEADERS, petitionLedgerColumns, petitionLedgerSource } from './petitions/index.ts';
+import { ensureTaskDefaults, importTaskLedger, insertTaskList, TASK_LIST_SELECT, TASK_TEMPLATE_HEADERS, taskLedgerColumns, taskLedgerSelect, type TaskLedgerEntry } from './tasks/index.ts';
 
 export interface ExportOptions {
   template?: boolean;
@@ -19,11 +21,19 @@ export interface ExportOptions {
   from?: string;
   to?: string;
   division?: string;
+  /** Target tasks: the list to export. */
+  list?: string;
+}
+
+export interface ImportOptions {
+  /** Target tasks: the list to fill (created in `division` when there is none of that name). */
+  list?: string;
+  division?: string;
 }
 
 export interface RegisterIo {
   label: string;
-  importFile(db: Db, file: string): Promise<{ imported: number }>;
+  importFile(db: Db, file: string, o?: ImportOptions): Promise<{ imported: number }>;
   exportFile(db: Db, file: string, o: ExportOptions): Promise<number>;
 }
 
@@ -90,6 +100,50 @@ export const REGISTER_IO: Record<string, RegisterIo> = {
     },
     exportFile: (db, file, o) =>
       exportFile(db, file, o, { entity: 'petition', alias: 't', columns: petitionLedgerColumns, templateHeaders: PETITION_TEMPLATE_HEADERS, source: petitionLedgerSource }),
+  },
+};
+
+/** The target task list a command names, by name (and division where two share it). */
+async function taskList(db: Db, name: string | undefined, division: string | undefined): Promise<{ id: string; name: string; division_code: string; review_months: number } | undefined> {
+  if (!name) throw new Error('--list: name the target task list (目标任务清单)');
+  const params: unknown[] = [name];
+  const rows = await db.query<{ id: string; name: string; division_code: string; review_months: number }>(
+    `${TASK_LIST_SELECT} WHERE l.name = $1${division ? ` AND l.division_code = $${params.push(division)}` : ''} ORDER BY l.division_code LIMIT 2`,
+    params,
+  );
+  if (rows.length > 1) throw new Error(`--division: several lists are named ${name}; say which division`);
+  return rows[0];
+}
+
+REGISTER_IO.tasks = {
+  label: '目标任务清单 (target tasks ledger)',
+  async importFile(db, file, o = {}) {
+    const rows = await readLedger(await readFile(file), TASK_TEMPLATE_HEADERS, 20_000);
+    if (!rows.length) throw new Error(`${file}: no rows to import`);
+    const timeLimits = new TimeLimits(db);
+    await timeLimits.init();
+    const clocks = new EntityClocks(timeLimits);
+    await db.tx((q) => ensureTaskDefaults(q, clocks));
+    const found = await taskList(db, o.list, o.division);
+    if (!found && !o.division) throw new Error(`--division: there is no list named ${o.list}; give the division (code) of the new list`);
+    const r = await db.tx(async (q) => {
+      const list = found ?? { id: await insertTaskList(q, { name: o.list!, divisionCode: o.division!, reviewMonths: 2, createdBy: null }), name: o.list!, division_code: o.division!, review_months: 2 };
+      return importTaskLedger(q, clocks, { ...CLI_ACTOR, roles: ['admin'] }, { ...list, created: !found } as unknown as Parameters<typeof importTaskLedger>[3], rows, Date.now());
+    });
+    await audit(db, { userId: null, action: 'task_ledger_import', entity: 'task_list', entityId: r.list.id, detail: { ...r, via: 'cli' } });
+    return { imported: r.created + r.updated };
+  },
+  async exportFile(db, file, o) {
+    const columns = taskLedgerColumns();
+    if (o.template) return writeFileLedger(file, columns.filter((c) => (TASK_TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
+    const list = await taskList(db, o.list, o.division);
+    if (!list) throw new Error(`--list: there is no list named ${o.list}`);
+    const rows = await db.query<TaskLedgerEntry>(
+      `${taskLedgerSelect('$2')} WHERE t.list_id = $1 ORDER BY t.sort_key, t.seq`,
+      [list.id, new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10)],
+    );
+    await audit(db, { userId: null, action: 'export', entity: 'task', detail: { count: rows.length, via: 'cli', list: list.name } });
+    return writeFileLedger(file, columns, rows);
   },
 };
 

@@ -11,6 +11,10 @@ import type { Queryable } from '../platform/db.ts';
 import { invalid } from '../platform/errors.ts';
 import { addLimit, LIMIT_RE, nextCheck, warnLine } from './rules.ts';
 import type { TimeLimits } from './service.ts';
+import type { EntitySweepStep } from './sweeper.ts';
+
+/** What a register does when the sweeper moves one of its clocks (e.g. a task falls behind when its deadline passes), in the sweep's transaction. */
+export type EntityStepHandler = (q: Queryable, steps: EntitySweepStep[]) => Promise<void>;
 
 export const ENTITY_LIMIT_INPUT = z.strictObject({
   key: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
@@ -57,7 +61,20 @@ type LimitRow = { entity_type: string; key: string; name: string; calendar: stri
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 export class EntityClocks {
+  private readonly stepHandlers = new Map<string, EntityStepHandler>();
   constructor(private readonly timeLimits: TimeLimits) {}
+
+  /** A register reacts to its clocks' warning steps (one handler per entity type; the latest registration wins). */
+  onSteps(entityType: string, handler: EntityStepHandler): void {
+    this.stepHandlers.set(entityType, handler);
+  }
+
+  /** Hands the sweep's steps to the registers' handlers (called by the sweeper's wiring, in the sweep's transaction). */
+  async handleSteps(q: Queryable, steps: readonly EntitySweepStep[]): Promise<void> {
+    const byType = new Map<string, EntitySweepStep[]>();
+    for (const s of steps) if (this.stepHandlers.has(s.entityType)) byType.set(s.entityType, [...(byType.get(s.entityType) ?? []), s]);
+    for (const [type, list] of byType) await this.stepHandlers.get(type)!(q, list);
+  }
 
   /** First start of a register: its default limits, never overwriting an admin's edits. */
   async ensureLimits(q: Queryable, entityType: string, defaults: readonly EntityLimitInput[]): Promise<void> {
@@ -130,6 +147,48 @@ export class EntityClocks {
       [s.entityType, s.entityId, s.clock, s.limitKey, s.ref, s.title, s.unitId, new Date(s.now), new Date(plan.dueAt), new Date(plan.warnAt), plan.escalateAt === null ? null : new Date(plan.escalateAt), next === null ? null : new Date(next)],
     );
     return new Date(plan.dueAt);
+  }
+
+  /**
+   * Starts (or restarts) many clocks of one entity type in one statement (ledger imports, demo
+   * data): the same plan as start(), the limits read once. Clocks without an active limit and
+   * without an explicit dueAt are stopped.
+   */
+  async startMany(q: Queryable, entityType: string, list: readonly Omit<StartClock, 'entityType'>[]): Promise<void> {
+    if (!list.length) return;
+    const limits = await this.limits(q, entityType);
+    const rows: unknown[][] = [[], [], [], [], [], [], [], [], [], [], []];
+    const none: { id: string; clock: string }[] = [];
+    for (const s of list) {
+      const l = limits.find((x) => x.key === s.limitKey);
+      if (!l || (!l.active && s.dueAt === undefined)) {
+        none.push({ id: s.entityId, clock: s.clock });
+        continue;
+      }
+      const cal = this.timeLimits.calendarNamed(l.calendar);
+      const dueAt = s.dueAt ?? addLimit(cal, s.now, l.limit);
+      const warnAt = dueAt > s.now ? warnLine(cal, s.now, dueAt, l.yellowRatio) : dueAt;
+      const escalateAt = l.escalateAfter ? addLimit(cal, dueAt, l.escalateAfter) : null;
+      const next = nextCheck({ warning: 'none', escalated: false, warnAt, dueAt, escalateAt });
+      const vals = [s.entityId, s.clock, s.limitKey, s.ref, s.title, s.unitId, new Date(s.now), new Date(dueAt), new Date(warnAt), escalateAt === null ? null : new Date(escalateAt), next === null ? null : new Date(next)];
+      vals.forEach((v, i) => rows[i].push(v));
+    }
+    if (none.length) {
+      await q.query(`DELETE FROM entity_clocks c USING unnest($2::uuid[], $3::text[]) AS x(id, clock) WHERE c.entity_type = $1 AND c.entity_id = x.id AND c.clock = x.clock`, [
+        entityType, none.map((x) => x.id), none.map((x) => x.clock),
+      ]);
+    }
+    if (!rows[0].length) return;
+    await q.query(
+      `INSERT INTO entity_clocks (entity_type, entity_id, clock, limit_key, ref, title, unit_id, started_at, due_at, warn_at, escalate_at, warning, escalated, next_check_at)
+       SELECT $1, x.id, x.clock, x.lk, x.ref, x.title, x.unit, x.st, x.due, x.warn, x.esc, 'none', false, x.nxt
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+           AS x(id, clock, lk, ref, title, unit, st, due, warn, esc, nxt)
+       ON CONFLICT (entity_type, entity_id, clock) DO UPDATE SET limit_key = EXCLUDED.limit_key, ref = EXCLUDED.ref, title = EXCLUDED.title,
+         unit_id = EXCLUDED.unit_id, started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at,
+         escalate_at = EXCLUDED.escalate_at, warning = 'none', escalated = false, next_check_at = EXCLUDED.next_check_at`,
+      [entityType, ...rows],
+    );
   }
 
   /** Stops one clock of an entity, or all of them. */

@@ -26,6 +26,7 @@ const PetitionsPage = lazy(() => import('./registers/petitions/PetitionsPage.tsx
 const KeypersonsPage = lazy(() => import('./registers/keypersons/KeypersonsPage.tsx'));
 const RiskPage = lazy(() => import('./registers/risk/RiskPage.tsx'));
 const RiskReport = lazy(() => import('./registers/risk/RiskReport.tsx'));
+const TasksPage = lazy(() => import('./registers/tasks/TasksPage.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -69,6 +70,7 @@ export function App() {
                     <Route path="keypersons" element={<KeypersonsPage />} />
                     <Route path="risk" element={<RiskPage />} />
                     <Route path="risk/periods/:id/counties/:county" element={<RiskReport />} />
+                    <Route path="tasks" element={<TasksPage />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>

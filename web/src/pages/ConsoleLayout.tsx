@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { App, Avatar, Badge, Button, Descriptions, Divider, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
-import { BarChartOutlined, EnvironmentOutlined, SettingOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UnorderedListOutlined, UserOutlined, TeamOutlined, MailOutlined, SafetyCertificateOutlined, AlertOutlined } from '@ant-design/icons';
+import { BarChartOutlined, EnvironmentOutlined, SettingOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UnorderedListOutlined, UserOutlined, TeamOutlined, MailOutlined, SafetyCertificateOutlined, AlertOutlined, ScheduleOutlined } from '@ant-design/icons';
 import { useQueries } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
 import { CREATE_ROLES, hasRole, useMe, useSetMe } from '../api/hooks.ts';
@@ -56,6 +56,7 @@ export function ConsoleLayout() {
       list.push({ key: '/keypersons', icon: <SafetyCertificateOutlined />, label: <Link to="/keypersons">{t('重点人员', 'Key persons')}</Link> });
     if (hasRole(me, 'leader', 'supervisor', 'police', 'township', 'petition_officer'))
       list.push({ key: '/risk', icon: <AlertOutlined />, label: <Link to="/risk">{t('风险评估', 'Risk assessment')}</Link> });
+    list.push({ key: '/tasks', icon: <ScheduleOutlined />, label: <Link to="/tasks">{t('目标任务', 'Target tasks')}</Link> });
     list.push({ key: '/dashboard', icon: <BarChartOutlined />, label: <Link to="/dashboard">{t('统计分析', 'Dashboards')}</Link> });
     if (hasRole(me, 'admin')) list.push({ key: '/admin', icon: <SettingOutlined />, label: <Link to="/admin">{t('系统管理', 'Admin')}</Link> });
     return list;
