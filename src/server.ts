@@ -13,6 +13,7 @@ import { createServices } from './services.ts';
 import { hashGate, otpSenderFor, type OtpSender } from './org/auth.ts';
 import { loadAuthConfig, type AuthConfig } from './org/config.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
+import { registerBackupRoutes } from './org/backup-routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { startUploadSweeper } from './cases/uploads.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
@@ -132,6 +133,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerDisputeRoutes(app, ctx);
   registerPetitionRoutes(app, ctx);
   registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
+  registerBackupRoutes(app, ctx);
   notifier.start();
 
   if (config.sweepSeconds > 0) sweeper.start();

@@ -76,7 +76,7 @@ function toProblem(err: FastifyError & Record<string, any>): Problem {
 
 function httpTitle(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' }[status] ??
     'Error'
   );
 }
@@ -121,6 +121,32 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors the router raises before any route (a malformed or overlong path) are problem+json too.
+    frameworkErrors: (err, req, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 400;
+      const message =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid (malformed percent-encoding)' : 'the request is not valid';
+      (reply as unknown as { status(n: number): { type(t: string): { send(b: unknown): void } } })
+        .status(status)
+        .type('application/problem+json')
+        .send(new Problem(status, httpTitle(status), message, [{ field: 'path', message }]).toJSON(req.url.split('?')[0].slice(0, 200)));
+    },
+    // Errors Node's HTTP parser raises (headers or URL too large, a malformed request): problem+json, and the connection closes.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, detail] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'the request line or headers are too large']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'the request took too long to arrive']
+            : [400, 'the request is not valid HTTP'];
+      const body = JSON.stringify({ type: 'about:blank', title: httpTitle(status), status, detail });
+      if (socket.writable)
+        socket.write(
+          `HTTP/1.1 ${status} ${httpTitle(status)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`,
+        );
+      socket.destroy(err);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // Cookies are parsed first (access control reads the session cookie); then
