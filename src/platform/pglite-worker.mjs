@@ -4,6 +4,8 @@
 // /healthz included. Here it runs beside the event loop; src/platform/db.ts
 // talks to it by messages. Plain JavaScript: nothing to load through tsx.
 import fs from 'node:fs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { isFresh, readTemplate, saveTemplate } from './pglite-template.mjs';
@@ -50,6 +52,7 @@ function flush() {
   dirty.clear();
 }
 
+const gzip = promisify(zlib.gzip);
 const parsers = { 20: (v) => Number(v), 1700: (v) => Number(v) };
 const fresh = isFresh(workerData.dataDir);
 // `zhili restore`: a fresh directory starts from the backup instead of the initdb template
@@ -130,10 +133,14 @@ async function handle(m) {
       // connection for as long as the tar takes). Committed work is in it;
       // an open transaction's is not (it is rolled back on restore).
       if (!txs.size) await db.exec('CHECKPOINT').catch(() => {});
+      // the tar only while the connection is held; compressing it (off the
+      // thread, in libuv's pool) happens after other statements may run again
       const t0 = performance.now();
-      const blob = await db.dumpDataDir('gzip');
-      const buf = await blob.arrayBuffer();
-      return { archive: buf, heldMs: Math.round(performance.now() - t0) };
+      const blob = await db.dumpDataDir('none');
+      const heldMs = Math.round(performance.now() - t0);
+      const gz = await gzip(Buffer.from(await blob.arrayBuffer()));
+      const archive = gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength);
+      return { archive, heldMs };
     }
     case 'flushes':
       // how many flushes so far (tests prove acknowledged writes were flushed)
