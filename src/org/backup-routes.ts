@@ -28,7 +28,7 @@ export function registerBackupRoutes(app: App, ctx: Ctx): void {
     },
     async (req, reply) => {
       const p = requireRole(req, 'admin');
-      if (!seesEverything(p)) throw forbidden('备份包含全部数据，需要全域管理员 (a backup holds the whole database: only an admin of everything may take one)');
+      if (!seesEverything(p)) throw forbidden('只有全域管理员可以备份：备份包含全部数据 (a backup holds the whole database: only an admin of everything, scope *, may take one)');
       if (ctx.db.kind !== 'pglite') throw new Problem(409, 'Conflict', 'PostgreSQL is backed up with pg_dump or pg_basebackup (README: Backup and restore)');
       await audit(ctx.db, { userId: p.id, action: 'backup', entity: 'database', ip: req.ip });
       let made;
