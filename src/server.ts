@@ -10,12 +10,14 @@ import { createHttp, type App, type Ctx, type Kernel } from './platform/http.ts'
 import { allow } from './platform/access.ts';
 import { Binary } from './platform/schemas.ts';
 import { createServices } from './services.ts';
-import { hashGate, otpSenderFor, type OtpSender } from './org/auth.ts';
+import { hashGate, otpSenderFor, signInChores, type OtpSender } from './org/auth.ts';
 import { loadAuthConfig, type AuthConfig } from './org/config.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerBackupRoutes } from './org/backup-routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
-import { startUploadSweeper } from './cases/uploads.ts';
+import { unattachedUploadsChore } from './cases/uploads.ts';
+import { startChores } from './platform/chores.ts';
+import { purgeIdempotencyKeys } from './platform/idempotency.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { registerMapRoutes } from './cases/map-routes.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
@@ -111,8 +113,12 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     }
   }, 30_000);
   gridTimer.unref();
-  // Uploads never attached to a case go after a day (safe with several instances).
-  const uploadSweeper = startUploadSweeper(kernel);
+  // Housekeeping, hourly: what has outlived its use goes (sessions, codes, idempotency keys, stray uploads).
+  const chores = startChores(kernel, [
+    ...signInChores(db),
+    { name: `idempotency keys older than ${config.idempotencyDays} days`, run: () => purgeIdempotencyKeys(db, config.idempotencyDays) },
+    unattachedUploadsChore(kernel),
+  ]);
 
   // Codes go to the SMS gateway when one is configured; to the log only in the demo.
   const otp = opts.otpSender ?? otpSenderFor({ sms: authConfig.sms, demo: config.demo, log });
@@ -174,7 +180,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       };
       clearInterval(gridTimer);
       timeLimits.stop();
-      await step('upload sweeper stopped', uploadSweeper.stop());
+      await step('housekeeping stopped', chores.stop());
       await step('sweeper stopped', sweeper.stop());
       await step('notifier stopped', notifier.stop());
       // A training run in worker threads must not hold up a shutdown: give it a moment, then go.

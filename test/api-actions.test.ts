@@ -340,6 +340,23 @@ describe.each(TEST_DATABASES)('case actions API on $name', (tdb) => {
       expect((await act('handler_a', c.id, 'note', { comment: '现场查看', version: 4 }, { 'if-match': '"1"' })).status).toBe(200);
     });
 
+    it('a note racing an action never makes the action fail: the action is decided again on the fresh row', async () => {
+      const cases = await Promise.all(Array.from({ length: 10 }, () => caseIn('dispatched')));
+      const results = await Promise.all(
+        cases.flatMap((c) => [
+          act('handler_a', c.id, 'accept', { version: 2 }),
+          act('operator', c.id, 'note', { comment: '来电人再次来电催问' }),
+          act('operator', c.id, 'note', { comment: '来电人补充联系方式' }),
+        ]),
+      );
+      for (const r of results) expect(r.status, r.body).toBe(200);
+      for (const c of cases) {
+        const detail = await users.operator.get(`/api/cases/${c.id}`);
+        expect(detail.json.status).toBe('accepted');
+        expect(detail.json.version).toBe(5);
+      }
+    });
+
     it('a form loaded before a remark (note, urge) is not stale: only changes that move the case conflict', async () => {
       const c = await caseIn('dispatched'); // version 2
       expect((await act('operator', c.id, 'note', { comment: '来电人补充：晚上8点后在家' })).status).toBe(200); // version 3

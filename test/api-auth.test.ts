@@ -17,6 +17,10 @@ const cookieOf = (res: Res) => {
   return (Array.isArray(c) ? c[0] : c)!;
 };
 
+
+// Each code request from its own address: these tests are about codes, not the per-address limit (auth-limits.test.ts).
+let clientSeq = 0;
+const freshClient = () => `10.77.${Math.floor(++clientSeq / 250)}.${clientSeq % 250}`;
 describe.each(TEST_DATABASES)('auth API on $name', (tdb) => {
   let t: TestServer;
   let world: World;
@@ -100,7 +104,7 @@ describe.each(TEST_DATABASES)('auth API on $name', (tdb) => {
 
     it('sends a code and signs the citizen in with it (same user on the next sign-in)', async () => {
       const phone = '13900000001';
-      const req = await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+      const req = await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() });
       expect(req.status, req.body).toBe(202);
       expect(req.json).toEqual({ sent: true });
       const code = codeFor(phone);
@@ -113,7 +117,7 @@ describe.each(TEST_DATABASES)('auth API on $name', (tdb) => {
       expect(me.json).toMatchObject({ id: res.json.id, roles: ['citizen'] });
       expect((await otpRow(phone))[0].consumed).toBe(true);
 
-      await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+      await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() });
       const again = await t.request('POST', '/api/auth/otp/verify', { body: { phone, code: codeFor(phone) } });
       expect(again.status).toBe(200);
       expect(again.json.id).toBe(res.json.id);
@@ -121,7 +125,7 @@ describe.each(TEST_DATABASES)('auth API on $name', (tdb) => {
 
     it('counts wrong codes and locks the code after the fifth', async () => {
       const phone = '13900000002';
-      await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+      await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() });
       const code = codeFor(phone);
       const wrong = code === '000000' ? '111111' : '000000';
       for (let i = 1; i <= OTP_MAX_ATTEMPTS; i++) {
@@ -135,12 +139,12 @@ describe.each(TEST_DATABASES)('auth API on $name', (tdb) => {
 
     it('refuses an expired code and a consumed one', async () => {
       const phone = '13900000003';
-      await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+      await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() });
       const expired = codeFor(phone);
       await t.server.ctx.db.query(`UPDATE otp_codes SET expires_at = now() - interval '1 second' WHERE phone = $1`, [phone]);
       expectProblem(await t.request('POST', '/api/auth/otp/verify', { body: { phone, code: expired } }), 401);
 
-      await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+      await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() });
       const code = codeFor(phone);
       expect((await t.request('POST', '/api/auth/otp/verify', { body: { phone, code } })).status).toBe(200);
       expectProblem(await t.request('POST', '/api/auth/otp/verify', { body: { phone, code } }), 401);
@@ -154,15 +158,15 @@ describe.each(TEST_DATABASES)('auth API on $name', (tdb) => {
 
     it('limits how many codes one phone may request (429 naming the phone)', async () => {
       const phone = '13900000005';
-      for (let i = 0; i < 5; i++) expect((await t.request('POST', '/api/auth/otp/request', { body: { phone } })).status).toBe(202);
+      for (let i = 0; i < 5; i++) expect((await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() })).status).toBe(202);
       const sentBefore = t.otp.count;
-      expectProblem(await t.request('POST', '/api/auth/otp/request', { body: { phone } }), 429, 'phone');
+      expectProblem(await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() }), 429, 'phone');
       expect(t.otp.count).toBe(sentBefore);
     });
 
     it('a citizen may not reach staff endpoints', async () => {
       const phone = '13900000006';
-      await t.request('POST', '/api/auth/otp/request', { body: { phone } });
+      await t.request('POST', '/api/auth/otp/request', { body: { phone }, remoteAddress: freshClient() });
       const v = await t.request('POST', '/api/auth/otp/verify', { body: { phone, code: codeFor(phone) } });
       const citizen = clientFor(t, { cookie: cookieOf(v).split(';')[0] });
       expectProblem(await citizen.get('/api/units'), 403);

@@ -3,6 +3,7 @@
  * requests refused, security headers and CSP, /metrics and /docs gates, and
  * the Secure flag on the session cookie.
  */
+import net from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,49 @@ describe.each(TEST_DATABASES)('HTTP security on $name', (tdb) => {
     };
     const login = (url: string, headers: Record<string, string>) =>
       get(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username: 'operator', password: PASSWORD }) });
+
+    it('answers problem+json to what is refused before any route: huge headers (431), a malformed URL, a long id, a bad request line', async () => {
+      const s = await listen({});
+      const raw = (text: string) =>
+        new Promise<{ status: number; type: string; body: any }>((resolve, reject) => {
+          const u = new URL(s.url);
+          const sock = net.connect(Number(u.port), u.hostname, () => sock.write(text));
+          let data = '';
+          sock.on('data', (d) => (data += d));
+          sock.on('error', reject);
+          sock.on('close', () => {
+            const [head, ...rest] = data.split('\r\n\r\n');
+            const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+            const type = /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '';
+            let body: any;
+            try {
+              body = JSON.parse(rest.join('\r\n\r\n'));
+            } catch {
+              body = rest.join('');
+            }
+            resolve({ status, type, body });
+          });
+        });
+      try {
+        const big = await raw(`GET /api/cases HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`);
+        expect(big.status).toBe(431);
+        expect(big.type).toMatch(/application\/problem\+json/);
+        expect(big.body.status).toBe(431);
+        const badUrl = await raw(`GET /api/cases/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        expect(badUrl.status).toBe(400);
+        expect(badUrl.type).toMatch(/application\/problem\+json/);
+        expect(badUrl.body.errors[0].field).toBe('url');
+        const longId = await raw(`GET /api/cases/${'9'.repeat(5000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        expect(longId.status).toBeGreaterThanOrEqual(400);
+        expect(longId.status).toBeLessThan(500);
+        expect(longId.type).toMatch(/application\/problem\+json/);
+        const garbage = await raw(`NOT A REQUEST\r\n\r\n`);
+        expect(garbage.status).toBe(400);
+        expect(garbage.type).toMatch(/application\/problem\+json/);
+      } finally {
+        await s.close();
+      }
+    });
 
     it('ignores X-Forwarded-For and -Proto from a peer that is not a trusted proxy', async () => {
       const s = await listen({});

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       embeddedFsync: true,
       dbTimeouts: { connectMs: 5000, statementMs: 30_000, idleInTxMs: 60_000 },
       dbMaxWaiting: 256,
+      idempotencyDays: 30,
       host: '0.0.0.0',
       port: 8080,
       demo: true,

@@ -5,29 +5,14 @@
  * the figures of DOMAIN.md as oracles.
  */
 import { describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
-import { TEST_DATABASES, PASSWORD, caseBody, multipart, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
-import { upsertUser } from '../src/org/store.ts';
+import { TEST_DATABASES, caseBody, multipart, type Client, type TestServer } from './helpers.ts';
+import { ledgerXlsx, useRegisterServer, xlsxRows } from './registers-helpers.ts';
 import { withCheckDigit } from '../src/registers/kit/index.ts';
 import { DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
 
 const ID_NO = withCheckDigit('43060219750808002');
 
-async function xlsxRows(raw: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(raw as any);
-  const out: string[][] = [];
-  wb.worksheets[0].eachRow((row) => out.push((row.values as unknown[]).slice(1).map((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v ?? '')))));
-  return out;
-}
-
-async function ledgerFile(rows: (string | number | null)[][], headers: readonly string[] = DISPUTE_TEMPLATE_HEADERS): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('台账');
-  ws.addRow([...headers]);
-  for (const r of rows) ws.addRow(r);
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
+const ledgerFile = (rows: (string | number | null)[][], headers: readonly string[] = DISPUTE_TEMPLATE_HEADERS) => ledgerXlsx(headers, rows);
 
 /** Ledger rows reproducing a source's figures: `n` entries of which `ok` resolved (the rest unresolved), in one year. */
 function figureRows(prefix: string, year: number, kind: '纠纷' | '风险隐患', n: number, ok: number, category = '邻里纠纷', org: string | null = '学坡社区人民调解委员会') {
@@ -48,21 +33,16 @@ function figureRows(prefix: string, year: number, kind: '纠纷' | '风险隐患
 for (const tdb of TEST_DATABASES) {
   describe(`disputes on ${tdb.name}`, () => {
     let t: TestServer;
-    let world: World;
     let mediator: Client;
     let township: Client;
     let mediatorB: Client;
     let leaderId: string;
     let mediatorId: string;
-    useTestServer(tdb, async (s) => {
+    useRegisterServer(tdb, async (s) => {
       t = s.t;
-      world = s.world;
-      const db = t.server.ctx.db;
-      const u = (username: string, roles: string[], unitCode: string | null, scope: string[]) =>
-        upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes: scope });
-      mediatorId = (await u('mediator_a', ['mediator'], 'JD-430602005', ['430602'])).id;
-      await u('mediator_b', ['mediator'], 'CG-430603', ['430603']);
-      leaderId = (await u('leader_a', ['leader'], null, ['430602'])).id;
+      mediatorId = await s.addUser('mediator_a', ['mediator'], 'JD-430602005', ['430602']);
+      await s.addUser('mediator_b', ['mediator'], 'CG-430603', ['430603']);
+      leaderId = await s.addUser('leader_a', ['leader'], null, ['430602']);
       mediator = await t.login('mediator_a');
       township = await t.login('township_a');
       mediatorB = await t.login('mediator_b');
@@ -78,6 +58,28 @@ for (const tdb of TEST_DATABASES) {
       risk: 'low',
       parties: [{ name: '张三', idNumber: ID_NO, phone: '13800002222' }, { name: '李四' }],
       ...over,
+    });
+
+    it('a retried or concurrent registration with the same Idempotency-Key makes one entry; the key reused for another body is refused', async () => {
+      const b = body({ summary: '幂等登记：同一键重试只登记一次' });
+      const key = { 'idempotency-key': `dispute-retry-${tdb.name}` };
+      const answers = await Promise.all(Array.from({ length: 5 }, () => mediator.post('/api/disputes', b, key)));
+      const ids = new Set(answers.map((a) => a.json.id));
+      expect(ids.size, JSON.stringify(answers.map((a) => a.status))).toBe(1);
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(4);
+      const again = await mediator.post('/api/disputes', b, key);
+      expect(again.status).toBe(200);
+      expect(again.json.id).toBe([...ids][0]);
+      const rows = await t.server.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM disputes WHERE summary = $1`, [b.summary]);
+      expect(rows[0].n).toBe(1);
+      const other = await mediator.post('/api/disputes', body({ summary: '另一件事' }), key);
+      expect(other.status).toBe(422);
+      expect(other.json.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+      // without a key every registration is a new entry
+      const a1 = await mediator.post('/api/disputes', b);
+      const a2 = await mediator.post('/api/disputes', b);
+      expect(a1.json.id).not.toBe(a2.json.id);
     });
 
     it('walks the lifecycle with the version check, one event per step, and a printable agreement', async () => {

@@ -4,19 +4,11 @@
  * accepted again, the leader in charge, stock cases, stats, jurisdiction.
  */
 import { describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
-import { TEST_DATABASES, PASSWORD, multipart, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
+import { TEST_DATABASES, PASSWORD, multipart, type Client, type TestServer, type World } from './helpers.ts';
+import { ledgerXlsx, useRegisterServer, xlsxRows } from './registers-helpers.ts';
 import { upsertUser } from '../src/org/store.ts';
 import { withCheckDigit } from '../src/registers/kit/index.ts';
 import { PETITION_TEMPLATE_HEADERS } from '../src/registers/petitions/index.ts';
-
-async function xlsxRows(raw: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(raw as any);
-  const out: string[][] = [];
-  wb.worksheets[0].eachRow((row) => out.push(Array.from((row.values as unknown[]).slice(1), (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v ?? '')))));
-  return out;
-}
 
 const DAY = 86_400_000;
 const ID_A = withCheckDigit('43060219600101003');
@@ -30,15 +22,12 @@ for (const tdb of TEST_DATABASES) {
     let leader: Client;
     let handler: Client;
     let leaderId: string;
-    useTestServer(tdb, async (s) => {
+    useRegisterServer(tdb, async (s) => {
       t = s.t;
       world = s.world;
-      const db = t.server.ctx.db;
-      const u = (username: string, roles: string[], unitCode: string | null, scope: string[]) =>
-        upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes: scope });
-      await u('xf_a', ['petition_officer'], 'JD-430602005', ['430602']);
-      await u('xf_b', ['petition_officer'], 'CG-430603', ['430603']);
-      leaderId = (await u('leader_a', ['leader'], null, ['430602'])).id;
+      await s.addUser('xf_a', ['petition_officer'], 'JD-430602005', ['430602']);
+      await s.addUser('xf_b', ['petition_officer'], 'CG-430603', ['430603']);
+      leaderId = await s.addUser('leader_a', ['leader'], null, ['430602']);
       officer = await t.login('xf_a');
       officerB = await t.login('xf_b');
       leader = await t.login('leader_a');
@@ -156,13 +145,7 @@ for (const tdb of TEST_DATABASES) {
     it('ledger: the template, an all-or-nothing import with every bad cell named, an export masked for the caller', async () => {
       const raw = async (cookie: string, q: string) => (await t.app.inject({ method: 'GET', url: `/api/petitions/export?${q}`, headers: { cookie } })).rawPayload;
       expect(await xlsxRows(await raw(officer.cookie, 'template=true'))).toEqual([[...PETITION_TEMPLATE_HEADERS]]);
-      const file = async (rows: unknown[][]) => {
-        const wb = new ExcelJS.Workbook();
-        const ws = wb.addWorksheet('台账');
-        ws.addRow([...PETITION_TEMPLATE_HEADERS]);
-        for (const r of rows) ws.addRow(r);
-        return multipart({ data: Buffer.from(await wb.xlsx.writeBuffer()), filename: '信访台账.xlsx', mime: 'application/octet-stream' });
-      };
+      const file = async (rows: unknown[][]) => multipart({ data: await ledgerXlsx(PETITION_TEMPLATE_HEADERS, rows), filename: '信访台账.xlsx', mime: 'application/octet-stream' });
       const good = ['XF-H-1', '走访', '2024-05-06', '430602005', '征地拆迁', '褚六、卫七', '要求提高补偿', 6, '否', '已办结', '2024-06-20', '是'];
       const bad = await file([good, ['XF-H-2', '托梦', '2024-05-06', '430603', '劳动社保', '', '欠薪', 0, '也许', '办完了', null, null]]);
       const r = await t.request('POST', '/api/petitions/import', { body: bad.body, headers: bad.headers, cookie: officer.cookie });
@@ -177,6 +160,16 @@ for (const tdb of TEST_DATABASES) {
       expect(mine[1][12]).toBe('是'); // six petitioners: a collective petition
       expect((await xlsxRows(await raw(leader.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z')))[1][5]).toBe('褚*、卫*');
       expect((await xlsxRows(await raw(officerB.cookie, 'from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z'))).length).toBe(1);
+    });
+
+    it('a retried registration with the same Idempotency-Key returns the first petition', async () => {
+      const b = body({ matter: '幂等登记：网络重试不重复登记信访件', petitioners: [{ name: '吴重试', phone: '13900007777' }] });
+      const key = { 'idempotency-key': `petition-retry-${tdb.name}` };
+      const [x, y] = await Promise.all([officer.post('/api/petitions', b, key), officer.post('/api/petitions', b, key)]);
+      expect([x.status, y.status].sort()).toEqual([200, 201]);
+      expect(x.json.id).toBe(y.json.id);
+      const rows = await t.server.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM petitions WHERE matter = $1`, [b.matter]);
+      expect(rows[0].n).toBe(1);
     });
   });
 }

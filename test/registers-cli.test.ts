@@ -4,31 +4,17 @@
  * every bad cell named), `zhili export disputes` (masked unless --unmasked).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
+import { runZhili } from './helpers.ts';
 import { DISPUTE_TEMPLATE_HEADERS } from '../src/registers/disputes/index.ts';
 import { PETITION_TEMPLATE_HEADERS } from '../src/registers/petitions/index.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'zhili-reg-cli-'));
 
-function zhili(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ZHILI_DATA_DIR: join(dir, 'data') };
-  delete env.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/zhili.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const zhili = (args: string[]) => runZhili(args, { ZHILI_DATA_DIR: join(dir, 'data') });
 
 async function rowsOf(file: string): Promise<string[][]> {
   const wb = new ExcelJS.Workbook();

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { TEST_DATABASES, caseBody, useTestServer, type TestServer, type World } from './helpers.ts';
-import { appendEvent, link, linksOf, loadPersonKey, maskIdNumber, normaliseIdNumber, PersonVault, rate, readLedger, RowErrors, timeline, transition, upsertPerson, withCheckDigit, writeLedger } from '../src/registers/kit/index.ts';
+import { appendEvent, link, linksOf, loadPersonKey, maskIdNumber, normaliseIdNumber, openLedgerExport, PersonVault, rate, readLedger, RowErrors, timeline, transition, upsertPerson, withCheckDigit, writeLedger } from '../src/registers/kit/index.ts';
 import { ConfigError } from '../src/platform/config.ts';
 import { Problem } from '../src/platform/errors.ts';
 
@@ -144,6 +144,30 @@ for (const tdb of TEST_DATABASES) {
       expect(JSON.stringify(row)).not.toContain(id.slice(6, 14));
       expect(row.id_masked).toBe(maskIdNumber(id));
       await expect(upsertPerson(db, services.persons, { name: '王五', idNumber: '430602198503152011' === id ? '430602198503152012' : '430602198503152011' })).rejects.toThrow(/idNumber/);
+    });
+
+    it('a ledger export reads by keyset a page at a time: the same rows in the same order as one query, ties and microseconds included, capped at max', async () => {
+      const { db } = t.server.ctx;
+      await db.query(`CREATE TABLE kit_keyset (no text PRIMARY KEY, at timestamptz NOT NULL, div text NOT NULL)`);
+      // Ties on the time (ordered by number), and times with microseconds a JS Date would round away.
+      await db.query(`INSERT INTO kit_keyset (no, at, div) SELECT 'K' || lpad(i::text, 3, '0'), timestamptz '2026-01-01 00:00:00.000001+00' + ((i / 3) * interval '1.000007 second'), CASE WHEN i % 4 = 0 THEN 'b' ELSE 'a' END FROM generate_series(1, 23) i`);
+      const src = (pageSize: number, max?: number) => ({ columns: 'k.no, k.at', from: 'FROM kit_keyset k', where: 'k.div = $1', params: ['a'], order: [['k.at', 'timestamptz'], ['k.no', 'text']] as const, pageSize, max });
+      const all = (await db.query<{ no: string }>(`SELECT k.no FROM kit_keyset k WHERE k.div = 'a' ORDER BY k.at, k.no`)).map((r) => r.no);
+      expect(all).toHaveLength(18);
+      for (const pageSize of [1, 2, 5, 18, 2000]) {
+        const { count, rows } = await openLedgerExport<{ no: string }>(db, src(pageSize));
+        const got: string[] = [];
+        for await (const r of rows) got.push(r.no);
+        expect(count).toBe(18);
+        expect(got).toEqual(all);
+      }
+      const capped = await openLedgerExport<{ no: string; at: Date }>(db, src(4, 7));
+      const got: Record<string, unknown>[] = [];
+      for await (const r of capped.rows) got.push(r);
+      expect(capped.count).toBe(7);
+      expect(got.map((r) => r.no)).toEqual(all.slice(0, 7));
+      expect(Object.keys(got[0]).sort()).toEqual(['at', 'no']);
+      await db.query(`DROP TABLE kit_keyset`);
     });
   });
 }

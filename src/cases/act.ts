@@ -24,8 +24,30 @@ export interface ActOptions {
   view?: boolean;
 }
 
-/** Performs a lifecycle action: one transaction, version-checked, one appended event. */
+/**
+ * Performs a lifecycle action: one transaction, version-checked, one appended
+ * event. When another write lands between reading the case and writing the
+ * action (a note, the sweeper's automatic urge, another user's action), the
+ * action is decided again on the fresh row instead of failing with 409: it
+ * fails only if the lifecycle now refuses it, or if the caller sent a version
+ * and what changed since it was more than remarks.
+ */
 export async function actOnCase(ctx: Ctx, p: Principal, ref: string, action: Action, input: ActRequest, opts: ActOptions = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await actOnce(ctx, p, ref, action, input);
+    if (outcome.done) {
+      ctx.metrics.caseActions.inc({ action });
+      if (opts.view === false) return null;
+      return getCase(ctx, p, outcome.id);
+    }
+    // Lost a race: try again on the fresh row. The lifecycle decides again, and the
+    // caller's version (if given) still refuses anything but remarks since it.
+    if (attempt >= 4) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
+  }
+}
+
+/** One try; done: false when the case moved between reading it and writing. */
+async function actOnce(ctx: Ctx, p: Principal, ref: string, action: Action, input: ActRequest): Promise<{ done: boolean; id: string }> {
   const row = await loadVisible(ctx.db, p, ref);
   if (input.version !== undefined && input.version !== row.version && !(await onlyRemarksSince(ctx, row.id, input.version, row.version))) {
     throw conflict(`工单已被他人修改 (the case is at version ${row.version}, not ${input.version}); reload and retry`, [], { currentVersion: row.version });
@@ -82,10 +104,7 @@ export async function actOnCase(ctx: Ctx, p: Principal, ref: string, action: Act
     if (moved) await sideEffects(ctx, q, { p, action, input, patch: decision.patch, now, before: row, after: moved, recordFeedback });
     return moved;
   });
-  if (!updated) throw conflict('工单已被他人修改，请刷新后重试 (the case changed meanwhile; reload and retry)');
-  ctx.metrics.caseActions.inc({ action });
-  if (opts.view === false) return null;
-  return getCase(ctx, p, row.id);
+  return { done: Boolean(updated), id: row.id };
 }
 
 /**

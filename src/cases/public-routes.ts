@@ -164,7 +164,7 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
         description:
           'POST so the phone never appears in URLs or access logs. A wrong phone and an unknown number get the same 404. ' +
           `Limited to ${TRACK_LIMITS.perIp.limit} attempts per IP per ${TRACK_LIMITS.perIp.windowSeconds / 60} min and ` +
-          `${TRACK_LIMITS.perNumber.limit} failed attempts per case number per ${TRACK_LIMITS.perNumber.windowSeconds / 60} min (429 with Retry-After). ` +
+          `after ${TRACK_LIMITS.perNumber.limit} failed attempts on a case number within ${TRACK_LIMITS.perNumber.windowSeconds / 60} min, one attempt per ${TRACK_LIMITS.perNumber.delaySeconds} s on it (429 with Retry-After); the reporter signed in by one-time code is never held. ` +
           'Cases reported without a phone (anonymously) cannot be tracked this way.',
         body: TRACK_BODY,
         security: [],
@@ -177,12 +177,16 @@ export function registerPublicCaseRoutes(app: App, ctx: Ctx) {
       await limiter.prune();
       const ipWait = await limiter.hit(`ip:${ip}`, TRACK_LIMITS.perIp.limit, TRACK_LIMITS.perIp.windowSeconds);
       if (ipWait) throw tooMany(reply, ipWait, 'phone', '查询过于频繁 (too many attempts from this address)');
-      const noWait = await limiter.blocked(`no:${no}`, TRACK_LIMITS.perNumber.limit, TRACK_LIMITS.perNumber.windowSeconds);
-      if (noWait) throw tooMany(reply, noWait, 'no', '该编号查询失败次数过多 (too many failed attempts for this number)');
-
       // The same query and the same comparison whether or not the number exists.
       const rows = await db.query<TrackRow>(TRACK_SELECT, [no]);
       const row = rows[0];
+      // Many failures on this number: one attempt per short delay, for everyone but the
+      // reporter signed in by one-time code to the case's phone (never held up).
+      const { limit, windowSeconds, delaySeconds } = TRACK_LIMITS.perNumber;
+      if (!(row && isReporter(req.principal, row)) && (await limiter.blocked(`no:${no}`, limit, windowSeconds))) {
+        const wait = await limiter.hit(`slow:${no}`, 1, delaySeconds);
+        if (wait) throw tooMany(reply, wait, 'no', '该编号查询失败次数过多，请稍候 (many failed attempts for this number; retry shortly)');
+      }
       const ok = phoneMatches(phone, row?.reporter_phone);
       if (!row || !ok) {
         await limiter.hit(`no:${no}`, TRACK_LIMITS.perNumber.limit, TRACK_LIMITS.perNumber.windowSeconds);

@@ -223,6 +223,11 @@ function unit(n: string | undefined): { unitName?: string } {
 export const TRACK_LIMITS = {
   /** Attempts (any outcome) from one IP address per window. */
   perIp: { limit: 30, windowSeconds: 600 },
-  /** Failed attempts on one case number per window; then the number is locked for the rest of it. */
-  perNumber: { limit: 5, windowSeconds: 3600 },
+  /**
+   * Failed attempts on one case number per window; past them the number is
+   * slowed, not locked: one attempt per delaySeconds. Guessing an 11-digit
+   * phone stays hopeless, and a stranger cannot lock the reporter out for
+   * more than delaySeconds (a reporter signed in by one-time code is never held).
+   */
+  perNumber: { limit: 5, windowSeconds: 3600, delaySeconds: 30 },
 } as const;

@@ -2,6 +2,7 @@
  * Upload housekeeping: the per-user daily quota, and removal of uploads that
  * were never attached to a case (a form abandoned after its photos went up).
  */
+import type { Chore } from '../platform/chores.ts';
 import type { Kernel } from '../platform/context.ts';
 import type { Queryable } from '../platform/db.ts';
 import { Problem } from '../platform/errors.ts';
@@ -56,26 +57,5 @@ export async function sweepUnattached(ctx: Kernel, batch = 500): Promise<number>
   }
 }
 
-/** Runs sweepUnattached shortly after start and then every `everyMs`; stop() waits for a sweep in progress. */
-export function startUploadSweeper(ctx: Kernel, everyMs = 3600_000, firstMs = 60_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const run = () => {
-    if (stopped) return;
-    running = sweepUnattached(ctx)
-      .then((n) => n && ctx.log.info(`removed ${n} upload${n > 1 ? 's' : ''} never attached to a case`))
-      .catch((err) => ctx.log.warn({ err }, 'unattached upload sweep failed; next time'));
-  };
-  const first = setTimeout(run, firstMs);
-  const timer = setInterval(run, everyMs);
-  first.unref();
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
+/** The housekeeping chore (platform/chores.ts) that removes uploads never attached to a case. */
+export const unattachedUploadsChore = (ctx: Kernel): Chore => ({ name: 'uploads never attached to a case', run: () => sweepUnattached(ctx) });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { Chore } from '../platform/chores.ts';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
 import { v7 as uuidv7 } from 'uuid';
 import type { FastifyRequest } from 'fastify';
@@ -316,7 +317,7 @@ export interface OtpLimits {
  * client. Only its hash is kept. If the sender fails, the code is dropped
  * again (it counts against no limit) and the sender's problem is thrown.
  */
-export async function issueOtp(db: Db, sender: OtpSender, phone: string, client = 'unknown', limits: OtpLimits = { perPhone: 5, perClient: 20 }): Promise<void> {
+export async function issueOtp(db: Db, sender: OtpSender, phone: string, client = 'unknown', limits: OtpLimits = { perPhone: 5, perClient: 10 }): Promise<void> {
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const id = uuidv7();
   await db.tx(async (q) => {
@@ -390,4 +391,13 @@ declare module '../platform/context.ts' {
     /** Resolved callers, remembered briefly; cleared when sessions or users change. */
     principals: PrincipalCache;
   }
+}
+
+/** Housekeeping (platform/chores.ts): expired sessions, and one-time codes a day past expiry (the per-address limit reads only the last hour). */
+export function signInChores(db: Db): Chore[] {
+  const count = async (sql: string) => (await db.query<{ n: number }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM d`))[0].n;
+  return [
+    { name: 'expired sessions', run: () => count(`DELETE FROM sessions WHERE expires_at < now()`) },
+    { name: 'expired one-time codes', run: () => count(`DELETE FROM otp_codes WHERE expires_at < now() - interval '1 day'`) },
+  ];
 }

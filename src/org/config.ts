@@ -8,7 +8,7 @@
  * - ZHILI_HASH_CONCURRENCY            password hashes computed at once, 19 MiB each (2)
  * - ZHILI_HASH_QUEUE                  sign-ins that may wait for a hashing slot; more get 503 (16)
  * - ZHILI_OTP_PHONE_PER_HOUR          one-time codes sent to one phone per hour (5)
- * - ZHILI_OTP_CLIENT_PER_HOUR         one-time codes requested by one client address per hour (20)
+ * - ZHILI_OTP_CLIENT_PER_HOUR         one-time codes requested by one client address per hour (10)
  * - ZHILI_OTP_FREE_ATTEMPTS           wrong codes per phone and per client before delays start (10)
  * - ZHILI_SMS_*                       the SMS gateway for one-time codes (see platform/sms.ts)
  */
@@ -51,7 +51,7 @@ const AUTH_ENV = z.object({
   ZHILI_HASH_CONCURRENCY: int(2, 1, 64),
   ZHILI_HASH_QUEUE: int(16, 0, 10_000),
   ZHILI_OTP_PHONE_PER_HOUR: int(5, 1, 1000),
-  ZHILI_OTP_CLIENT_PER_HOUR: int(20, 1, 100_000),
+  ZHILI_OTP_CLIENT_PER_HOUR: int(10, 1, 100_000),
   ZHILI_OTP_FREE_ATTEMPTS: int(10, 1, 1000),
 });
 

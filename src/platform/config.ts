@@ -33,6 +33,8 @@ export interface Config {
   dbTimeouts: { connectMs: number; statementMs: number; idleInTxMs: number };
   /** Requests that may wait for the database before new ones get a fast 503 (ZHILI_DB_MAX_WAITING, 256). */
   dbMaxWaiting: number;
+  /** Days an Idempotency-Key answers retries before housekeeping drops it (ZHILI_IDEMPOTENCY_DAYS, 30). */
+  idempotencyDays: number;
   host: string;
   port: number;
   /** Load demo data on first start (empty database). */
@@ -181,6 +183,7 @@ const ENV = z.object({
   ZHILI_DB_STATEMENT_TIMEOUT_MS: intIn(100, 86_400_000),
   ZHILI_DB_IDLE_TX_TIMEOUT_MS: intIn(100, 86_400_000),
   ZHILI_DB_MAX_WAITING: intIn(1, 1_000_000),
+  ZHILI_IDEMPOTENCY_DAYS: intIn(1, 3650),
   HOST: text,
   PORT: intIn(1, 65535),
   ZHILI_DEMO: bool,
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       idleInTxMs: e.ZHILI_DB_IDLE_TX_TIMEOUT_MS ?? 60_000,
     },
     dbMaxWaiting: e.ZHILI_DB_MAX_WAITING ?? 256,
+    idempotencyDays: e.ZHILI_IDEMPOTENCY_DAYS ?? 30,
     host: e.HOST ?? '0.0.0.0',
     port: e.PORT ?? 8080,
     demo,

@@ -1,6 +1,6 @@
 import compress from '@fastify/compress';
 import zlib from 'node:zlib';
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyTypeProvider } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyTypeProvider } from 'fastify';
 import type { $ZodType, output } from 'zod/v4/core';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -127,31 +127,23 @@ export async function createHttp(ctx: Kernel, auth: HttpAuth): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
-    // Errors the router raises before any route (a malformed or overlong path) are problem+json too.
-    frameworkErrors: (err, req, reply) => {
-      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 400;
-      const message =
-        err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid (malformed percent-encoding)' : 'the request is not valid';
-      (reply as unknown as { status(n: number): { type(t: string): { send(b: unknown): void } } })
+    // Every error the server sends is problem+json, those raised before routing too:
+    // a malformed URL (bad percent-encoding) ...
+    frameworkErrors: (err, req, reply: FastifyReply) => {
+      const status = typeof (err as FastifyError).statusCode === 'number' ? (err as FastifyError).statusCode! : 400;
+      reply
         .status(status)
         .type('application/problem+json')
-        .send(new Problem(status, httpTitle(status), message, [{ field: 'path', message }]).toJSON(req.url.split('?')[0].slice(0, 200)));
+        .send(new Problem(status, httpTitle(status), err.message, [{ field: 'url', message: err.message }]).toJSON(req.url));
     },
-    // Errors Node's HTTP parser raises (headers or URL too large, a malformed request): problem+json, and the connection closes.
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      if (err.code === 'ECONNRESET' || socket.destroyed) return;
-      const [status, detail] =
-        err.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'the request line or headers are too large']
-          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? [408, 'the request took too long to arrive']
-            : [400, 'the request is not valid HTTP'];
-      const body = JSON.stringify({ type: 'about:blank', title: httpTitle(status), status, detail });
-      if (socket.writable)
-        socket.write(
-          `HTTP/1.1 ${status} ${httpTitle(status)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`,
-        );
-      socket.destroy(err);
+    // ... and what Node's HTTP parser refuses (headers too large: 431; a malformed request: 400).
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = JSON.stringify(new Problem(status, httpTitle(status), status === 431 ? 'request headers too large' : status === 414 ? 'URL too long' : 'malformed request').toJSON());
+      socket.end(
+        `HTTP/1.1 ${status} ${httpTitle(status)}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   }).withTypeProvider<ZodTypeProvider>();
 

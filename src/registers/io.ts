@@ -8,10 +8,10 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../platform/db.ts';
 import { audit } from '../platform/audit.ts';
-import { readLedger, writeLedger } from './kit/index.ts';
-import { DISPUTE_TEMPLATE_HEADERS, disputeLedgerColumns, ensureDisputeCategories, importDisputeLedger } from './disputes/index.ts';
-import { ledgerEntries } from './disputes/ledger.ts';
-import { importPetitionLedger, PETITION_TEMPLATE_HEADERS, petitionLedgerColumns, petitionLedgerEntries } from './petitions/index.ts';
+import type { Principal } from '../org/auth.ts';
+import { openLedgerExport, readLedger, writeLedger, type LedgerColumn, type LedgerSource } from './kit/index.ts';
+import { DISPUTE_TEMPLATE_HEADERS, disputeLedgerColumns, disputeLedgerSource, ensureDisputeCategories, importDisputeLedger } from './disputes/index.ts';
+import { importPetitionLedger, PETITION_TEMPLATE_HEADERS, petitionLedgerColumns, petitionLedgerSource } from './petitions/index.ts';
 
 export interface ExportOptions {
   template?: boolean;
@@ -29,7 +29,7 @@ export interface RegisterIo {
 
 const CLI_ACTOR = { id: null, unitId: null, scopeCodes: ['*'] };
 
-async function writeFileLedger<R>(file: string, columns: Parameters<typeof writeLedger<R>>[2], rows: R[]): Promise<number> {
+async function writeFileLedger<R>(file: string, columns: readonly LedgerColumn<R>[], rows: AsyncIterable<R> | Iterable<R>): Promise<number> {
   const out = createWriteStream(file);
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve);
@@ -38,6 +38,29 @@ async function writeFileLedger<R>(file: string, columns: Parameters<typeof write
   const n = await writeLedger(out, '台账', columns, rows);
   await done;
   return n;
+}
+
+/**
+ * One register's `zhili export`: the template alone, or every entry matching
+ * the options (registered in [from, to), in a division) read a page at a time,
+ * audited with its count first.
+ */
+async function exportFile<R>(
+  db: Db,
+  file: string,
+  o: ExportOptions,
+  r: { entity: string; alias: string; columns: (p: Pick<Principal, 'roles'>) => LedgerColumn<R>[]; templateHeaders: readonly string[]; source: (where: string, params: unknown[], max: number) => LedgerSource },
+): Promise<number> {
+  const columns = r.columns({ roles: o.unmasked ? ['admin'] : [] });
+  if (o.template) return writeFileLedger(file, columns.filter((c) => r.templateHeaders.includes(c.header)), []);
+  const params: unknown[] = [];
+  const where = ['TRUE'];
+  if (o.from) where.push(`${r.alias}.registered_at >= $${params.push(new Date(o.from))}`);
+  if (o.to) where.push(`${r.alias}.registered_at < $${params.push(new Date(o.to))}`);
+  if (o.division) where.push(`${r.alias}.division_code LIKE $${params.push(`${o.division}%`)}`);
+  const { count, rows } = await openLedgerExport<R>(db, r.source(where.join(' AND '), params, 10_000_000));
+  await audit(db, { userId: null, action: o.unmasked ? 'export_personal_data' : 'export', entity: r.entity, detail: { count, via: 'cli', ...o } });
+  return writeFileLedger(file, columns, rows);
 }
 
 export const REGISTER_IO: Record<string, RegisterIo> = {
@@ -53,18 +76,8 @@ export const REGISTER_IO: Record<string, RegisterIo> = {
       await audit(db, { userId: null, action: 'dispute_ledger_import', entity: 'dispute', detail: { ...r, via: 'cli' } });
       return r;
     },
-    async exportFile(db, file, o) {
-      const columns = disputeLedgerColumns({ roles: o.unmasked ? ['admin'] : [] });
-      if (o.template) return writeFileLedger(file, columns.filter((c) => (DISPUTE_TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
-      const params: unknown[] = [];
-      const where = ['TRUE'];
-      if (o.from) where.push(`d.registered_at >= $${params.push(new Date(o.from))}`);
-      if (o.to) where.push(`d.registered_at < $${params.push(new Date(o.to))}`);
-      if (o.division) where.push(`d.division_code LIKE $${params.push(`${o.division}%`)}`);
-      const rows = await ledgerEntries(db, where.join(' AND '), params, 10_000_000);
-      await audit(db, { userId: null, action: o.unmasked ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count: rows.length, via: 'cli', ...o } });
-      return writeFileLedger(file, columns, rows);
-    },
+    exportFile: (db, file, o) =>
+      exportFile(db, file, o, { entity: 'dispute', alias: 'd', columns: disputeLedgerColumns, templateHeaders: DISPUTE_TEMPLATE_HEADERS, source: disputeLedgerSource }),
   },
   petitions: {
     label: '信访台账 (petitions ledger)',
@@ -75,18 +88,8 @@ export const REGISTER_IO: Record<string, RegisterIo> = {
       await audit(db, { userId: null, action: 'petition_ledger_import', entity: 'petition', detail: { ...r, via: 'cli' } });
       return r;
     },
-    async exportFile(db, file, o) {
-      const columns = petitionLedgerColumns({ roles: o.unmasked ? ['admin'] : [] });
-      if (o.template) return writeFileLedger(file, columns.filter((c) => (PETITION_TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
-      const params: unknown[] = [];
-      const where = ['TRUE'];
-      if (o.from) where.push(`t.registered_at >= $${params.push(new Date(o.from))}`);
-      if (o.to) where.push(`t.registered_at < $${params.push(new Date(o.to))}`);
-      if (o.division) where.push(`t.division_code LIKE $${params.push(`${o.division}%`)}`);
-      const rows = await petitionLedgerEntries(db, where.join(' AND '), params, 10_000_000);
-      await audit(db, { userId: null, action: o.unmasked ? 'export_personal_data' : 'export', entity: 'petition', detail: { count: rows.length, via: 'cli', ...o } });
-      return writeFileLedger(file, columns, rows);
-    },
+    exportFile: (db, file, o) =>
+      exportFile(db, file, o, { entity: 'petition', alias: 't', columns: petitionLedgerColumns, templateHeaders: PETITION_TEMPLATE_HEADERS, source: petitionLedgerSource }),
   },
 };
 

@@ -306,7 +306,7 @@ export function registerResponsibilityRoutes(app: App, ctx: Ctx) {
     },
     async (req) => {
       const p = requireRole(req, 'admin');
-      if (!Buffer.isBuffer(req.body) || !req.body.length) throw new Problem(415, 'Unsupported Media Type', `send the workbook with Content-Type ${XLSX_MIME}`);
+      if (!Buffer.isBuffer(req.body) || !req.body.length) throw new Problem(415, 'Unsupported Media Type', `send the workbook with Content-Type ${XLSX_MIME}`, [{ field: 'content-type', message: `${XLSX_MIME} expected` }]);
       let table;
       try {
         table = await readXlsxBuffer(req.body);

@@ -4,7 +4,7 @@ import { disputeVisibility } from './store.ts';
 
 export { registerDisputeRoutes, DISPUTE_READERS, DISPUTE_REGISTRARS, LEDGER_IMPORTERS } from './routes.ts';
 export { ensureDisputeCategories, ensureDisputeDefaults, loadVisibleDispute, ENTITY as DISPUTE_ENTITY } from './store.ts';
-export { importLedger as importDisputeLedger, ledgerColumns as disputeLedgerColumns, TEMPLATE_HEADERS as DISPUTE_TEMPLATE_HEADERS } from './ledger.ts';
+export { importLedger as importDisputeLedger, ledgerColumns as disputeLedgerColumns, ledgerSource as disputeLedgerSource, TEMPLATE_HEADERS as DISPUTE_TEMPLATE_HEADERS } from './ledger.ts';
 export { disputeStats } from './stats.ts';
 
 /** Persons visible through this register: parties of entries the caller sees. */

@@ -5,10 +5,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
-import { inScope } from '../../org/scope.ts';
-import { maskName } from '../../platform/masking.ts';
-import { appendEvents, cellDate, ledgerDate, RowErrors, seesPersons, type Cell, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
-import { DISPUTE_SELECT, ENTITY, type DisputeRow } from './store.ts';
+import { appendEvents, checkLedgerRows, ledgerDate, ledgerNames, registerLedgerSource, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
+import { DISPUTE_COLUMNS, DISPUTE_FROM, ENTITY, type DisputeRow } from './store.ts';
 import type { OrgKind, Status } from './lifecycle.ts';
 
 /** The template's headers: an import must have exactly these (more columns are allowed). */
@@ -32,7 +30,7 @@ export type LedgerEntry = DisputeRow & { party_names: string[] };
 
 /** The export's columns: the template's, then details (the import ignores them). */
 export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerEntry>[] {
-  const names = (r: LedgerEntry) => (seesPersons(p as Principal) ? r.party_names : r.party_names.map((n) => maskName(n))).join('、');
+  const names = (r: LedgerEntry) => ledgerNames(p, r.party_names);
   return [
     { header: '编号', value: (r) => r.no, width: 18 },
     { header: '类型', value: (r) => KIND_LABEL[r.kind], width: 10 },
@@ -52,8 +50,6 @@ export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerE
   ];
 }
 
-const str = (v: Cell) => (v === null ? null : v instanceof Date ? ledgerDate(v) : String(v).trim());
-
 /** The organisation's kind, guessed from its name (a historic ledger names it only). */
 export function orgKindOf(name: string): OrgKind {
   if (/法院|诉前|诉源/.test(name)) return 'court_prelitigation';
@@ -64,16 +60,11 @@ export function orgKindOf(name: string): OrgKind {
 }
 
 /** Who imports: a signed-in user, or the command line (no user, every division). */
-export type LedgerActor = { id: string | null; unitId: string | null; scopeCodes: string[] };
+export type { LedgerActor };
 
-/** The entries a ledger export holds, with their parties' names, for a WHERE clause over disputes d (and categories c). */
-export function ledgerEntries(q: Queryable, where: string, params: unknown[], max = 200_000): Promise<LedgerEntry[]> {
-  return q.query<LedgerEntry>(
-    `${DISPUTE_SELECT.replace('SELECT d.*,', `SELECT d.*, coalesce((SELECT array_agg(pe.name ORDER BY dp.ord) FROM dispute_parties dp JOIN persons pe ON pe.id = dp.person_id WHERE dp.dispute_id = d.id), '{}') AS party_names,`)}
-      WHERE ${where} ORDER BY d.registered_at, d.no LIMIT ${Math.floor(max)}`,
-    params,
-  );
-}
+/** A ledger export of the entries matching a WHERE clause over disputes d (and categories c), with their parties' names, oldest first (see kit openLedgerExport). */
+export const ledgerSource = (where: string, params: readonly unknown[], max = 200_000): LedgerSource =>
+  registerLedgerSource({ alias: 'd', columns: DISPUTE_COLUMNS, from: DISPUTE_FROM, persons: { table: 'dispute_parties', key: 'dispute_id', as: 'party_names' } }, where, params, max);
 
 interface Parsed {
   row: number;
@@ -96,60 +87,42 @@ interface Parsed {
  * writes them all in the caller's transaction; any error writes nothing.
  */
 export async function importLedger(q: Queryable, p: LedgerActor, rows: LedgerRow[]): Promise<{ imported: number }> {
-  const errors = new RowErrors();
   const cats = await q.query<{ code: string; name: string }>(`SELECT code, name FROM dispute_categories WHERE active`);
   const catBy = new Map<string, string>();
   for (const c of cats) {
     catBy.set(c.code, c.code);
     catBy.set(c.name, c.code);
   }
-  const nos = rows.map((r) => str(r.cells['编号'])).filter((x): x is string => !!x);
-  const taken = new Set((await q.query<{ no: string }>(`SELECT no FROM disputes WHERE no = ANY ($1::text[])`, [nos])).map((r) => r.no));
-  const codes = [...new Set(rows.map((r) => str(r.cells['区划代码'])).filter((x): x is string => !!x))];
-  const known = new Set((await q.query<{ code: string }>(`SELECT code FROM divisions WHERE code = ANY ($1::text[])`, [codes])).map((r) => r.code));
-  const seen = new Map<string, number>();
-  const out: Parsed[] = [];
-  for (const { row, cells } of rows) {
-    const bad = (h: string, m: string) => errors.add(row, h, m);
-    const no = str(cells['编号']);
-    if (!no) bad('编号', '必填 (required)');
-    else if (no.length > 40) bad('编号', '最长 40 个字符 (at most 40 characters)');
-    else if (taken.has(no)) bad('编号', `编号 ${no} 已存在 (already in the register)`);
-    else if (seen.has(no)) bad('编号', `与第 ${seen.get(no)} 行重复 (repeats row ${seen.get(no)})`);
-    else seen.set(no, row);
-    const kindText = str(cells['类型']);
+  const out = await checkLedgerRows(q, p, rows, { table: 'disputes' }, (r): Parsed | undefined => {
+    const { row, bad } = r;
+    const no = r.no({ maxLength: 40 });
+    const kindText = r.text('类型');
     const kind = kindText === '纠纷' || kindText === '矛盾纠纷' ? 'dispute' : kindText === '风险隐患' || kindText === '突出风险隐患' ? 'hazard' : null;
     if (!kind) bad('类型', '须为「纠纷」或「风险隐患」 (dispute or hazard)');
-    const registeredAt = cellDate(cells['登记日期']);
-    if (!registeredAt) bad('登记日期', '须为日期，如 2026-03-01 (a date)');
-    const division = str(cells['区划代码']);
-    if (!division) bad('区划代码', '必填 (required)');
-    else if (!known.has(division)) bad('区划代码', `没有区划 ${division} (unknown division code)`);
-    else if (!inScope(p as Principal, division)) bad('区划代码', `${division} 不在您的管辖范围内 (outside your jurisdiction)`);
-    const catText = str(cells['类别']);
+    const registeredAt = r.date('登记日期', '须为日期，如 2026-03-01 (a date)');
+    const division = r.division();
+    const catText = r.text('类别');
     const categoryCode = catText ? catBy.get(catText) : undefined;
     if (!categoryCode) bad('类别', `${catText ? `没有类别「${catText}」` : '必填'}；可填：${cats.map((c) => c.name).join('、')} (a category name or code)`);
-    const summary = str(cells['纠纷概况']);
+    const summary = r.text('纠纷概况');
     if (!summary) bad('纠纷概况', '必填 (required)');
     else if (summary.length > 4000) bad('纠纷概况', '最长 4000 字 (at most 4000 characters)');
-    const parties = (str(cells['当事人']) ?? '').split(/[、,，;；\s]+/).map((s) => s.trim()).filter(Boolean);
+    const parties = r.names('当事人');
     if (parties.some((n) => n.length > 50)) bad('当事人', '姓名最长 50 字，多人以「、」分隔 (names separated by 、)');
-    const orgName = str(cells['调解组织']);
-    const st = str(cells['状态']) as LedgerStatus | null;
+    const orgName = r.text('调解组织');
+    const st = r.text('状态') as LedgerStatus | null;
     if (!st || !LEDGER_STATUS.includes(st)) bad('状态', `须为 ${LEDGER_STATUS.join(' / ')} (one of these)`);
-    const resolvedText = cells['化解日期'];
-    const resolvedAt = resolvedText === null || resolvedText === undefined ? null : (cellDate(resolvedText) ?? null);
-    if (resolvedText !== null && resolvedText !== undefined && !resolvedAt) bad('化解日期', '须为日期，如 2026-03-15 (a date)');
-    if (st === '已化解' && !resolvedAt && (resolvedText === null || resolvedText === undefined)) bad('化解日期', '状态为「已化解」时必填 (required when resolved)');
+    const resolvedAt = r.date('化解日期', '须为日期，如 2026-03-15 (a date)', true) ?? null;
+    const resolvedEmpty = r.cells['化解日期'] === null || r.cells['化解日期'] === undefined;
+    if (st === '已化解' && !resolvedAt && resolvedEmpty) bad('化解日期', '状态为「已化解」时必填 (required when resolved)');
     if (resolvedAt && registeredAt && resolvedAt < registeredAt) bad('化解日期', '不能早于登记日期 (before the registration date)');
-    const riskText = str(cells['风险等级'] ?? null);
+    const riskText = r.text('风险等级');
     const risk = riskText === '高' || riskText === 'high' ? 'high' : riskText === '中' || riskText === 'medium' ? 'medium' : 'low';
-    if (!no || !kind || !registeredAt || !division || !categoryCode || !summary || !st) continue;
+    if (!no || !kind || !registeredAt || !division || !categoryCode || !summary || !st) return undefined;
     const status: Status = st === '已化解' ? 'resolved' : st === '未化解' ? 'failed' : st === '已移交' ? 'referred' : orgName ? 'mediating' : 'registered';
     const outcome = st === '已化解' ? (orgName ? 'agreement' : 'otherwise') : st === '未化解' ? 'failed' : null;
-    out.push({ row, no, kind, registeredAt, divisionCode: division, categoryCode, parties, summary, orgName, status, outcome, resolvedAt: st === '已化解' ? resolvedAt : null, risk });
-  }
-  errors.throwIfAny();
+    return { row, no, kind, registeredAt, divisionCode: division, categoryCode, parties, summary, orgName, status, outcome, resolvedAt: st === '已化解' ? resolvedAt : null, risk };
+  });
 
   const ids = out.map(() => uuidv7());
   const BATCH = 2000;

@@ -3,6 +3,7 @@
  * ledger export and import, categories and time limits. Every query is
  * scoped by jurisdiction (store.ts disputeVisibility).
  */
+import { createOnce, IDEMPOTENCY_HEADER } from '../../platform/idempotency.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
@@ -15,13 +16,13 @@ import { assertInScope } from '../../org/scope.ts';
 import { loadVisible as loadVisibleCase } from '../../cases/read.ts';
 import { ENTITY_LIMIT_INPUT } from '../../timelimits/index.ts';
 import {
-  LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
+  LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, upsertPerson, uploadedXlsx,
 } from '../kit/index.ts';
 import { COMPLEXITIES, decide, KINDS, ORG_KINDS, REFER_TO, RISKS, SOURCES, STATUSES, ACTION_ROLES, type Action, type Input } from './lifecycle.ts';
 import {
   DISPUTE_SELECT, DISPUTE_VIEW, ENTITY, actorFor, disputeView, disputeVisibility, factsOf, loadVisibleDispute, partiesOf, type DisputeRow,
 } from './store.ts';
-import { importLedger, ledgerColumns, ledgerEntries, TEMPLATE_HEADERS } from './ledger.ts';
+import { importLedger, ledgerColumns, ledgerSource, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { disputeStats, GROUP_BY, STATS_RESPONSE } from './stats.ts';
 
 /** Who works with the register: reads, lists, stats, exports. */
@@ -133,10 +134,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
   async function views(q: Queryable, p: Principal, rows: DisputeRow[]) {
     const ids = rows.map((r) => r.id);
     const [parties, clocks] = await Promise.all([partiesOf(q, ids), ctx.services.entityClocks.clocksOf(q, ENTITY, ids)]);
-    if (seesPersons(p)) {
-      const personIds = [...parties.values()].flat().map((x) => x.id);
-      if (personIds.length) await audit(q, { userId: p.id, action: 'read_personal_data', entity: 'person', detail: { via: 'disputes', personIds: personIds.slice(0, 500) } });
-    }
+    await auditPersonReads(q, p, 'disputes', parties);
     return rows.map((r) => disputeView(r, p, ctx.services.persons, parties.get(r.id) ?? [], clocks.get(r.id) ?? []));
   }
 
@@ -241,7 +239,13 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
     '/api/disputes',
     {
       config: { access: allow.roles(DISPUTE_REGISTRARS, 'jurisdiction') },
-      schema: { tags, summary: '登记矛盾纠纷或风险隐患 Register a dispute or hazard', body: CREATE, response: { 201: DETAIL_VIEW } },
+      schema: {
+        tags,
+        summary: '登记矛盾纠纷或风险隐患 Register a dispute or hazard (Idempotency-Key: a retry returns the first, 200)',
+        headers: IDEMPOTENCY_HEADER,
+        body: CREATE,
+        response: { 200: DETAIL_VIEW, 201: DETAIL_VIEW },
+      },
     },
     async (req, reply) => {
       const p = requireUser(req);
@@ -253,7 +257,7 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       if (b.caseRef && !fromCase) throw invalid('caseRef', '没有这个工单，或不在您的管辖范围内 (no such case visible to you)');
       const t = now();
       const id = uuidv7();
-      const row = await db.tx(async (q) => {
+      const made = await createOnce(db, { userId: p.id, key: req.headers['idempotency-key'], scope: ENTITY, body: b }, async (q) => {
         const seq = (await q.query<{ n: number }>(`SELECT nextval('dispute_no_seq')::int AS n`))[0].n;
         const year = new Date(t + 8 * 3_600_000).getUTCFullYear();
         const no = `JF${year}${String(seq).padStart(7, '0')}`;
@@ -272,10 +276,10 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
         await ctx.services.entityClocks.start(q, { entityType: ENTITY, entityId: id, clock: 'resolve', limitKey: limitKeyOf(b.complexity, null), ref: no, title: b.summary.slice(0, 60), unitId: p.unitId, now: t });
         if (fromCase) await link(q, { type: 'case', id: fromCase.id, label: fromCase.no }, { type: ENTITY, id, label: no }, 'became', { userId: p.id, unitId: p.unitId });
         if (b.risk === 'high') await warnLeaders(q, { id, no, division_code: b.divisionCode, summary: b.summary });
-        return { id };
+        return id;
       });
-      reply.code(201);
-      return detail(p, row.id);
+      reply.code(made.replayed ? 200 : 201);
+      return detail(p, made.id);
     },
   );
 
@@ -321,8 +325,8 @@ export function registerDisputeRoutes(app: App, ctx: Ctx) {
       if (req.query.template === 'true') return sendLedger(reply, '矛盾纠纷排查化解台账模板', '台账', columns.filter((c) => (TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
       const params: unknown[] = [];
       const where = filterSql(p, req.query, params);
-      const rows = await ledgerEntries(db, where, params);
-      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count: rows.length, filters: req.query }, ip: req.ip });
+      const { count, rows } = await openLedgerExport<LedgerEntry>(db, ledgerSource(where, params));
+      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'dispute', detail: { count, filters: req.query }, ip: req.ip });
       return sendLedger(reply, '矛盾纠纷排查化解台账', '台账', columns, rows);
     },
   );

@@ -2,11 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Queryable } from '../../platform/db.ts';
-import { notFound } from '../../platform/errors.ts';
 import type { Principal } from '../../org/auth.ts';
 import { seesEverything, inCallerDivisions } from '../../org/scope.ts';
 import type { EntityClocks, EntityClockView, EntityLimitInput } from '../../timelimits/index.ts';
-import { PERSON_VIEW, personView, type PersonRow, type PersonVault } from '../kit/index.ts';
+import { ENTITY_CLOCK_VIEW, isoOrNull, loadVisibleRow, PERSON_VIEW, personsOf, personView, type PersonRow, type PersonVault } from '../kit/index.ts';
 import { allowedActions, STATUS_LABELS, type Actor, type Facts, type Status } from './lifecycle.ts';
 
 export const ENTITY = 'dispute';
@@ -80,33 +79,19 @@ export interface DisputeRow {
   created_by: string | null;
 }
 
-export const DISPUTE_SELECT = `SELECT d.*, c.name AS category_name, dv.name AS division_name
-  FROM disputes d JOIN dispute_categories c ON c.code = d.category_code LEFT JOIN divisions dv ON dv.code = d.division_code`;
+export const DISPUTE_COLUMNS = `d.*, c.name AS category_name, dv.name AS division_name`;
+export const DISPUTE_FROM = `FROM disputes d JOIN dispute_categories c ON c.code = d.category_code LEFT JOIN divisions dv ON dv.code = d.division_code`;
+export const DISPUTE_SELECT = `SELECT ${DISPUTE_COLUMNS}
+  ${DISPUTE_FROM}`;
 
-export async function loadVisibleDispute(q: Queryable, p: Principal, ref: string): Promise<DisputeRow> {
-  const params: unknown[] = [ref];
-  const key = /^[0-9a-f-]{36}$/i.test(ref) ? 'd.id = $1::uuid' : 'd.no = $1';
-  const rows = await q.query<DisputeRow>(`${DISPUTE_SELECT} WHERE ${key} AND ${disputeVisibility(p, 'd', params)}`, params);
-  if (!rows[0]) throw notFound('dispute');
-  return rows[0];
+export function loadVisibleDispute(q: Queryable, p: Principal, ref: string): Promise<DisputeRow> {
+  return loadVisibleRow<DisputeRow>(q, p, ref, { select: DISPUTE_SELECT, alias: 'd', visibility: disputeVisibility, entity: 'dispute' });
 }
 
-export async function partiesOf(q: Queryable, ids: readonly string[]): Promise<Map<string, (PersonRow & { dispute_id: string })[]>> {
-  const out = new Map<string, (PersonRow & { dispute_id: string })[]>();
-  if (!ids.length) return out;
-  const rows = await q.query<PersonRow & { dispute_id: string }>(
-    `SELECT dp.dispute_id, p.id, p.name, p.id_masked, p.phone, p.gender, p.address FROM dispute_parties dp JOIN persons p ON p.id = dp.person_id
-      WHERE dp.dispute_id = ANY ($1::uuid[]) ORDER BY dp.dispute_id, dp.ord`,
-    [ids],
-  );
-  for (const r of rows) out.set(r.dispute_id, [...(out.get(r.dispute_id) ?? []), r]);
-  return out;
-}
+/** Each entry's parties, in order. */
+export const partiesOf = (q: Queryable, ids: readonly string[]) => personsOf(q, { table: 'dispute_parties', key: 'dispute_id' }, ids);
 
-const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
-
-export const CLOCK_VIEW = z.object({ clock: z.string(), limitKey: z.string(), startedAt: z.string(), dueAt: z.string(), warnAt: z.string().nullable(), warning: z.enum(['none', 'yellow', 'red']), escalated: z.boolean() });
-
+const iso = isoOrNull;
 export const DISPUTE_VIEW = z.object({
   id: z.uuid(),
   no: z.string(),
@@ -135,7 +120,7 @@ export const DISPUTE_VIEW = z.object({
   resolvedAt: z.string().nullable(),
   closedAt: z.string().nullable(),
   parties: z.array(PERSON_VIEW),
-  clocks: z.array(CLOCK_VIEW),
+  clocks: z.array(ENTITY_CLOCK_VIEW),
   actions: z.array(z.string()).describe('what the caller may do now'),
 });
 export type DisputeView = z.infer<typeof DISPUTE_VIEW>;

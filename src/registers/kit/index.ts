@@ -5,3 +5,4 @@ export * from './persons.ts';
 export * from './ledger.ts';
 export * from './rates.ts';
 export * from './routes.ts';
+export * from './views.ts';

@@ -5,7 +5,7 @@ import { petitionVisibility } from './store.ts';
 export { registerPetitionRoutes, PETITION_READERS } from './routes.ts';
 export { ensurePetitionDefaults, ENTITY as PETITION_ENTITY } from './store.ts';
 export { petitionStats } from './stats.ts';
-export { importLedger as importPetitionLedger, ledgerColumns as petitionLedgerColumns, ledgerEntries as petitionLedgerEntries, TEMPLATE_HEADERS as PETITION_TEMPLATE_HEADERS } from './ledger.ts';
+export { importLedger as importPetitionLedger, ledgerColumns as petitionLedgerColumns, ledgerSource as petitionLedgerSource, TEMPLATE_HEADERS as PETITION_TEMPLATE_HEADERS } from './ledger.ts';
 
 /** Persons visible through this register: petitioners of petitions the caller sees. */
 export function petitionPersonVisibility(p: Principal, personAlias: string, params: unknown[]): string {

@@ -5,21 +5,18 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../platform/db.ts';
 import type { Principal } from '../../org/auth.ts';
-import { inScope } from '../../org/scope.ts';
-import { maskName } from '../../platform/masking.ts';
-import { appendEvents, cellDate, ledgerDate, RowErrors, seesPersons, type Cell, type LedgerColumn, type LedgerRow } from '../kit/index.ts';
+import { appendEvents, checkLedgerRows, ledgerDate, ledgerNames, registerLedgerSource, type LedgerActor, type LedgerColumn, type LedgerRow, type LedgerSource } from '../kit/index.ts';
 import { CHANNEL_LABELS, COLLECTIVE_MIN, STATUSES, STATUS_LABELS, type Status } from './lifecycle.ts';
-import { ENTITY, PETITION_SELECT, type PetitionRow } from './store.ts';
+import { ENTITY, PETITION_COLUMNS, PETITION_FROM, type PetitionRow } from './store.ts';
 
 export const TEMPLATE_HEADERS = ['编号', '信访形式', '登记日期', '区划代码', '事项类别', '信访人', '信访事项', '人数', '是否越级', '状态', '答复日期', '是否化解'] as const;
 
 export type LedgerEntry = PetitionRow & { petitioner_names: string[] };
-type LedgerActor = { id: string | null; unitId: string | null; scopeCodes: string[] };
 
 const yesNo = (b: boolean | null) => (b === null ? null : b ? '是' : '否');
 
 export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerEntry>[] {
-  const names = (r: LedgerEntry) => (seesPersons(p as Principal) ? r.petitioner_names : r.petitioner_names.map((n) => maskName(n))).join('、');
+  const names = (r: LedgerEntry) => ledgerNames(p, r.petitioner_names);
   return [
     { header: '编号', value: (r) => r.no, width: 18 },
     { header: '信访形式', value: (r) => CHANNEL_LABELS[r.channel as keyof typeof CHANNEL_LABELS] ?? r.channel, width: 10 },
@@ -39,64 +36,41 @@ export function ledgerColumns(p: Pick<Principal, 'roles'>): LedgerColumn<LedgerE
   ];
 }
 
-export function ledgerEntries(q: Queryable, where: string, params: unknown[], max = 200_000): Promise<LedgerEntry[]> {
-  return q.query<LedgerEntry>(
-    `${PETITION_SELECT.replace('SELECT t.*,', `SELECT t.*, coalesce((SELECT array_agg(pe.name ORDER BY pp.ord) FROM petition_petitioners pp JOIN persons pe ON pe.id = pp.person_id WHERE pp.petition_id = t.id), '{}') AS petitioner_names,`)}
-      WHERE ${where} ORDER BY t.registered_at, t.no LIMIT ${Math.floor(max)}`,
-    params,
-  );
-}
+/** A ledger export of the petitions matching a WHERE clause over petitions t, with their petitioners' names, oldest first (see kit openLedgerExport). */
+export const ledgerSource = (where: string, params: readonly unknown[], max = 200_000): LedgerSource =>
+  registerLedgerSource({ alias: 't', columns: PETITION_COLUMNS, from: PETITION_FROM, persons: { table: 'petition_petitioners', key: 'petition_id', as: 'petitioner_names' } }, where, params, max);
 
-const str = (v: Cell) => (v === null ? null : v instanceof Date ? ledgerDate(v) : String(v).trim());
 const CHANNEL_BY_LABEL = new Map<string, string>(Object.entries(CHANNEL_LABELS).flatMap(([k, v]) => [[k, k], [v, k]]));
 const STATUS_BY_LABEL = new Map<string, Status>(STATUSES.map((s) => [STATUS_LABELS[s], s]));
 
 export async function importLedger(q: Queryable, p: LedgerActor, rows: LedgerRow[]): Promise<{ imported: number }> {
-  const errors = new RowErrors();
-  const nos = rows.map((r) => str(r.cells['编号'])).filter((x): x is string => !!x);
-  const taken = new Set((await q.query<{ no: string }>(`SELECT no FROM petitions WHERE no = ANY ($1::text[])`, [nos])).map((r) => r.no));
-  const codes = [...new Set(rows.map((r) => str(r.cells['区划代码'])).filter((x): x is string => !!x))];
-  const known = new Set((await q.query<{ code: string }>(`SELECT code FROM divisions WHERE code = ANY ($1::text[])`, [codes])).map((r) => r.code));
-  const seen = new Map<string, number>();
-  const out: { no: string; channel: string; reg: Date; div: string; type: string; names: string[]; matter: string; count: number; skip: boolean; status: Status; replied: Date | null; resolved: boolean | null; row: number }[] = [];
-  for (const { row, cells } of rows) {
-    const bad = (h: string, m: string) => errors.add(row, h, m);
-    const no = str(cells['编号']);
-    if (!no) bad('编号', '必填 (required)');
-    else if (taken.has(no)) bad('编号', `编号 ${no} 已存在 (already in the register)`);
-    else if (seen.has(no)) bad('编号', `与第 ${seen.get(no)} 行重复 (repeats row ${seen.get(no)})`);
-    else seen.set(no, row);
-    const channel = CHANNEL_BY_LABEL.get(str(cells['信访形式']) ?? '');
+  const out = await checkLedgerRows(q, p, rows, { table: 'petitions' }, (r) => {
+    const { row, bad } = r;
+    const no = r.no();
+    const channel = CHANNEL_BY_LABEL.get(r.text('信访形式') ?? '');
     if (!channel) bad('信访形式', '须为 走访 / 来信 / 网上 / 电话 (visit, letter, online or phone)');
-    const reg = cellDate(cells['登记日期']);
-    if (!reg) bad('登记日期', '须为日期，如 2026-03-01 (a date)');
-    const div = str(cells['区划代码']);
-    if (!div) bad('区划代码', '必填 (required)');
-    else if (!known.has(div)) bad('区划代码', `没有区划 ${div} (unknown division code)`);
-    else if (!inScope(p as Principal, div)) bad('区划代码', `${div} 不在您的管辖范围内 (outside your jurisdiction)`);
-    const type = str(cells['事项类别']);
+    const reg = r.date('登记日期', '须为日期，如 2026-03-01 (a date)');
+    const div = r.division();
+    const type = r.text('事项类别');
     if (!type) bad('事项类别', '必填 (required)');
-    const matter = str(cells['信访事项']);
+    const matter = r.text('信访事项');
     if (!matter) bad('信访事项', '必填 (required)');
-    const names = (str(cells['信访人']) ?? '').split(/[、,，;；\s]+/).filter(Boolean);
+    const names = r.names('信访人');
     if (!names.length) bad('信访人', '至少一人，多人以「、」分隔 (at least one name)');
-    const countCell = cells['人数'];
+    const countCell = r.cells['人数'];
     const count = countCell === null || countCell === undefined ? names.length : Number(countCell);
     if (!Number.isInteger(count) || count < 1) bad('人数', '须为正整数 (a positive whole number)');
-    const skipText = str(cells['是否越级']);
+    const skipText = r.text('是否越级');
     if (skipText && !['是', '否'].includes(skipText)) bad('是否越级', '填「是」或「否」 (yes or no)');
-    const status = STATUS_BY_LABEL.get(str(cells['状态']) ?? '');
+    const status = STATUS_BY_LABEL.get(r.text('状态') ?? '');
     if (!status) bad('状态', `须为 ${STATUSES.map((s) => STATUS_LABELS[s]).join(' / ')}`);
-    const repliedCell = cells['答复日期'];
-    const replied = repliedCell === null || repliedCell === undefined ? null : (cellDate(repliedCell) ?? null);
-    if (repliedCell !== null && repliedCell !== undefined && !replied) bad('答复日期', '须为日期 (a date)');
+    const replied = r.date('答复日期', '须为日期 (a date)', true) ?? null;
     if (replied && reg && replied < reg) bad('答复日期', '不能早于登记日期 (before the registration date)');
-    const resolvedText = str(cells['是否化解']);
+    const resolvedText = r.text('是否化解');
     if (resolvedText && !['是', '否'].includes(resolvedText)) bad('是否化解', '填「是」或「否」 (yes or no)');
-    if (!no || !channel || !reg || !div || !type || !matter || !names.length || !status || !Number.isInteger(count) || count < 1) continue;
-    out.push({ no, channel, reg, div, type, names, matter, count, skip: skipText === '是', status, replied, resolved: resolvedText ? resolvedText === '是' : null, row });
-  }
-  errors.throwIfAny();
+    if (!no || !channel || !reg || !div || !type || !matter || !names.length || !status || !Number.isInteger(count) || count < 1) return undefined;
+    return { no, channel, reg, div, type, names, matter, count, skip: skipText === '是', status, replied, resolved: resolvedText ? resolvedText === '是' : null, row };
+  });
   const ids = out.map(() => uuidv7());
   if (!out.length) return { imported: 0 };
   await q.query(

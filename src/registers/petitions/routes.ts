@@ -3,6 +3,7 @@
  * flagged, a matter finally decided not accepted again), the statutory steps,
  * the leader in charge (领导包案: plan and progress), stock cases (积案) and stats.
  */
+import { createOnce, IDEMPOTENCY_HEADER } from '../../platform/idempotency.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { App, Ctx } from '../../platform/http.ts';
@@ -12,8 +13,8 @@ import type { Queryable } from '../../platform/db.ts';
 import { badRequest, conflict, forbidden, invalid } from '../../platform/errors.ts';
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { assertInScope } from '../../org/scope.ts';
-import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, link, linksOf, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
-import { importLedger, ledgerColumns, ledgerEntries, TEMPLATE_HEADERS } from './ledger.ts';
+import { LINK_VIEW, PERSON_INPUT, TIMELINE_ENTRY, appendEvent, auditPersonReads, link, linksOf, openLedgerExport, readLedger, seesPersons, sendLedger, timeline, transition, uploadedXlsx, upsertPerson } from '../kit/index.ts';
+import { importLedger, ledgerColumns, ledgerSource, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { ACTION_ROLES, CHANNELS, COLLECTIVE_MIN, STATUSES, decide, type Action } from './lifecycle.ts';
 import { ENTITY, PETITION_SELECT, PETITION_VIEW, factsOf, loadVisiblePetition, petitionersOf, petitionView, petitionVisibility, type PetitionRow } from './store.ts';
 import { PETITION_STATS, petitionStats } from './stats.ts';
@@ -73,7 +74,7 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
   async function views(q: Queryable, p: Principal, rows: PetitionRow[]) {
     const ids = rows.map((r) => r.id);
     const [people, running] = await Promise.all([petitionersOf(q, ids), clocks.clocksOf(q, ENTITY, ids)]);
-    if (seesPersons(p) && people.size) await audit(q, { userId: p.id, action: 'read_personal_data', entity: 'person', detail: { via: 'petitions', personIds: [...people.values()].flat().map((x) => x.id).slice(0, 500) } });
+    await auditPersonReads(q, p, 'petitions', people);
     const t = now();
     return rows.map((r) => petitionView(r, p, ctx.services.persons, people.get(r.id) ?? [], running.get(r.id) ?? [], t));
   }
@@ -140,8 +141,8 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       if (req.query.template === 'true') return sendLedger(reply, '信访台账模板', '台账', columns.filter((c) => (TEMPLATE_HEADERS as readonly string[]).includes(c.header)), []);
       const params: unknown[] = [];
       const { template: _t, ...filters } = req.query;
-      const rows = await ledgerEntries(db, filterSql(p, filters, params), params);
-      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'petition', detail: { count: rows.length, filters }, ip: req.ip });
+      const { count, rows } = await openLedgerExport<LedgerEntry>(db, ledgerSource(filterSql(p, filters, params), params));
+      await audit(db, { userId: p.id, action: seesPersons(p) ? 'export_personal_data' : 'export', entity: 'petition', detail: { count, filters }, ip: req.ip });
       return sendLedger(reply, '信访台账', '台账', columns, rows);
     },
   );
@@ -215,7 +216,10 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
 
   app.post(
     '/api/petitions',
-    { config: { access: allow.roles(['petition_officer'], 'jurisdiction') }, schema: { tags, summary: '信访登记 Register a petition', body: CREATE, response: { 201: DETAIL } } },
+    {
+      config: { access: allow.roles(['petition_officer'], 'jurisdiction') },
+      schema: { tags, summary: '信访登记 Register a petition (Idempotency-Key: a retry returns the first, 200)', headers: IDEMPOTENCY_HEADER, body: CREATE, response: { 200: DETAIL, 201: DETAIL } },
+    },
     async (req, reply) => {
       const p = requireUser(req);
       const b = req.body;
@@ -225,7 +229,7 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
       // Only a dispute the officer may see can be linked (a county's disputes stay its own).
       const dispute = b.disputeRef ? await loadVisibleDispute(db, p, b.disputeRef).catch(() => undefined) : undefined;
       if (b.disputeRef && !dispute) throw invalid('disputeRef', '没有这个矛盾纠纷，或不在您的管辖范围内 (no such dispute visible to you)');
-      await db.tx(async (q) => {
+      const made = await createOnce(db, { userId: p.id, key: req.headers['idempotency-key'], scope: ENTITY, body: b }, async (q) => {
         const personIds: string[] = [];
         for (const [i, x] of b.petitioners.entries()) personIds.push(await upsertPerson(q, ctx.services.persons, x, `petitioners.${i}`));
         const earlier = (
@@ -253,9 +257,10 @@ export function registerPetitionRoutes(app: App, ctx: Ctx) {
           data: { channel: b.channel, collective: count >= COLLECTIVE_MIN, repeatOf: earlier?.id ?? null, finalMatter: earlier?.final ?? false, skipLevel: b.skipLevel },
         });
         if (dispute) await link(q, { type: 'dispute', id: dispute.id, label: dispute.no }, { type: ENTITY, id, label: no }, 'referred', { userId: p.id, unitId: p.unitId });
+        return id;
       });
-      reply.code(201);
-      return detail(p, id);
+      reply.code(made.replayed ? 200 : 201);
+      return detail(p, made.id);
     },
   );
 

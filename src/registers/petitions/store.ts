@@ -2,11 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Queryable } from '../../platform/db.ts';
-import { notFound } from '../../platform/errors.ts';
 import type { Principal } from '../../org/auth.ts';
 import { seesEverything, inCallerDivisions } from '../../org/scope.ts';
 import type { EntityClocks, EntityClockView, EntityLimitInput } from '../../timelimits/index.ts';
-import { PERSON_VIEW, personView, type PersonRow, type PersonVault } from '../kit/index.ts';
+import { ENTITY_CLOCK_VIEW, isoOrNull, loadVisibleRow, PERSON_VIEW, personsOf, personView, type PersonRow, type PersonVault } from '../kit/index.ts';
 import { allowedActions, STATUS_LABELS, type Facts, type Status } from './lifecycle.ts';
 
 export const ENTITY = 'petition';
@@ -63,30 +62,19 @@ export interface PetitionRow {
   created_by: string | null;
 }
 
-export const PETITION_SELECT = `SELECT t.*, dv.name AS division_name, r.no AS repeat_of_no, lu.display_name AS leader_name
-  FROM petitions t LEFT JOIN divisions dv ON dv.code = t.division_code LEFT JOIN petitions r ON r.id = t.repeat_of LEFT JOIN users lu ON lu.id = t.leader_user_id`;
+export const PETITION_COLUMNS = `t.*, dv.name AS division_name, r.no AS repeat_of_no, lu.display_name AS leader_name`;
+export const PETITION_FROM = `FROM petitions t LEFT JOIN divisions dv ON dv.code = t.division_code LEFT JOIN petitions r ON r.id = t.repeat_of LEFT JOIN users lu ON lu.id = t.leader_user_id`;
+export const PETITION_SELECT = `SELECT ${PETITION_COLUMNS}
+  ${PETITION_FROM}`;
 
-export async function loadVisiblePetition(q: Queryable, p: Principal, ref: string): Promise<PetitionRow> {
-  const params: unknown[] = [ref];
-  const key = /^[0-9a-f-]{36}$/i.test(ref) ? 't.id = $1::uuid' : 't.no = $1';
-  const rows = await q.query<PetitionRow>(`${PETITION_SELECT} WHERE ${key} AND ${petitionVisibility(p, 't', params)}`, params);
-  if (!rows[0]) throw notFound('petition');
-  return rows[0];
+export function loadVisiblePetition(q: Queryable, p: Principal, ref: string): Promise<PetitionRow> {
+  return loadVisibleRow<PetitionRow>(q, p, ref, { select: PETITION_SELECT, alias: 't', visibility: petitionVisibility, entity: 'petition' });
 }
 
-export async function petitionersOf(q: Queryable, ids: readonly string[]): Promise<Map<string, PersonRow[]>> {
-  const out = new Map<string, PersonRow[]>();
-  if (!ids.length) return out;
-  const rows = await q.query<PersonRow & { petition_id: string }>(
-    `SELECT pp.petition_id, pe.id, pe.name, pe.id_masked, pe.phone, pe.gender, pe.address FROM petition_petitioners pp JOIN persons pe ON pe.id = pp.person_id
-      WHERE pp.petition_id = ANY ($1::uuid[]) ORDER BY pp.petition_id, pp.ord`,
-    [ids],
-  );
-  for (const r of rows) out.set(r.petition_id, [...(out.get(r.petition_id) ?? []), r]);
-  return out;
-}
+/** Each petition's petitioners, in order. */
+export const petitionersOf = (q: Queryable, ids: readonly string[]) => personsOf(q, { table: 'petition_petitioners', key: 'petition_id' }, ids);
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const iso = isoOrNull;
 const ms = (d: Date | null) => (d ? new Date(d).getTime() : null);
 
 export const PETITION_VIEW = z.object({
@@ -122,7 +110,7 @@ export const PETITION_VIEW = z.object({
   closedAt: z.string().nullable(),
   leader: z.object({ userId: z.string(), name: z.string().nullable(), plan: z.string().nullable(), takenAt: z.string().nullable() }).nullable(),
   petitioners: z.array(PERSON_VIEW),
-  clocks: z.array(z.object({ clock: z.string(), limitKey: z.string(), startedAt: z.string(), dueAt: z.string(), warnAt: z.string().nullable(), warning: z.enum(['none', 'yellow', 'red']), escalated: z.boolean() })),
+  clocks: z.array(ENTITY_CLOCK_VIEW),
   actions: z.array(z.string()),
 });
 export type PetitionView = z.infer<typeof PETITION_VIEW>;

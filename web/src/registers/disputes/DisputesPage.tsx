@@ -5,12 +5,13 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Statistic, Switch, Table, Tag, Typography, DatePicker } from 'antd';
+import { Button, Card, Descriptions, Form, Input, InputNumber, Select, Space, Statistic, Switch, Tag, Typography, DatePicker } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, withQuery } from '../../api/client.ts';
 import { hasRole, useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
-import { Countdown, EntityTimeline, LedgerToolbar, pct, useProblemToast, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { Countdown, LedgerToolbar, pct, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { CreateEntityModal, EntityDetailView, EntityDrawer, PersonsFormList, RegisterTable } from '../kit/entity.tsx';
 
 interface Person { id: string; name: string; phone: string | null; idNumber: string | null }
 interface Dispute {
@@ -62,13 +63,13 @@ export default function DisputesPage() {
         )}
       </Space>
       <LedgerToolbar register="disputes" filters={filters} canImport={hasRole(me, 'mediator', 'township')} onImported={refresh} />
-      <Table<Dispute>
-        rowKey="id"
-        size="small"
+      <RegisterTable<Dispute>
         loading={list.isPending}
         dataSource={list.data?.items}
-        pagination={{ current: page, pageSize: 20, total: list.data?.total, onChange: setPage, showSizeChanger: false }}
-        onRow={(r) => ({ onClick: () => setOpen(r.id), style: { cursor: 'pointer' } })}
+        page={page}
+        total={list.data?.total}
+        onPage={setPage}
+        onOpen={setOpen}
         columns={[
           { title: t('编号', 'No.'), dataIndex: 'no', width: 150 },
           { title: t('类型', 'Kind'), render: (_v, r) => (r.kind === 'hazard' ? <Tag color="purple">风险隐患</Tag> : '纠纷'), width: 90 },
@@ -81,30 +82,26 @@ export default function DisputesPage() {
         ]}
       />
       {creating && <CreateDispute onClose={() => setCreating(false)} onCreated={(id) => { setCreating(false); refresh(); setOpen(id); }} />}
-      <Drawer open={!!open} width={720} onClose={() => setOpen(null)} title={t('纠纷详情', 'Entry')} destroyOnHidden>
-        {open && <DisputeDetail id={open} onChanged={refresh} />}
-      </Drawer>
+      <EntityDrawer id={open} onClose={() => setOpen(null)} title={t('纠纷详情', 'Entry')}>
+        {(id) => <DisputeDetail id={id} onChanged={refresh} />}
+      </EntityDrawer>
     </Space>
   );
 }
 
 function CreateDispute({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm();
-  const toast = useProblemToast();
   const cats = useQuery({ queryKey: ['dispute-categories'], queryFn: () => api<{ code: string; name: string; active: boolean }[]>('/api/dispute-categories') });
-  const submit = async () => {
-    const v = await form.validateFields();
-    try {
-      const r = await api<{ id: string }>('/api/disputes', { method: 'POST', body: { ...v, parties: (v.parties ?? []).filter((p: { name?: string }) => p?.name) } });
-      onCreated(r.id);
-    } catch (e) {
-      toast(e, form);
-    }
-  };
   return (
-    <Modal open title={t('登记矛盾纠纷或风险隐患', 'Register a dispute or hazard')} onCancel={onClose} onOk={submit} okText={t('登记', 'Register')} width={640}>
-      <Form form={form} layout="vertical" initialValues={{ kind: 'dispute', risk: 'low', complexity: 'general', source: 'screening', parties: [{}, {}] }}>
+    <CreateEntityModal
+      title={t('登记矛盾纠纷或风险隐患', 'Register a dispute or hazard')}
+      okText={t('登记', 'Register')}
+      url="/api/disputes"
+      personsField="parties"
+      initialValues={{ kind: 'dispute', risk: 'low', complexity: 'general', source: 'screening', parties: [{}, {}] }}
+      onClose={onClose}
+      onCreated={onCreated}
+    >
         <Space wrap>
           <Form.Item name="kind" label={t('类型', 'Kind')}><Select style={{ width: 130 }} options={[{ value: 'dispute', label: '矛盾纠纷' }, { value: 'hazard', label: '突出风险隐患' }]} /></Form.Item>
           <Form.Item name="categoryCode" label={t('类别', 'Category')} rules={[{ required: true }]}><Select style={{ width: 180 }} options={cats.data?.filter((c) => c.active).map((c) => ({ value: c.code, label: c.name }))} /></Form.Item>
@@ -122,22 +119,8 @@ function CreateDispute({ onClose, onCreated }: { onClose: () => void; onCreated:
           <Form.Item name="people" label={t('涉及人数', 'People')}><InputNumber min={0} /></Form.Item>
           <Form.Item name="caseRef" label={t('来自 12345 工单', 'From 12345 case')}><Input style={{ width: 180 }} /></Form.Item>
         </Space>
-        <Form.List name="parties">
-          {(fields, { add }) => (
-            <>
-              {fields.map((f, i) => (
-                <Space key={f.key} wrap>
-                  <Form.Item name={[f.name, 'name']} label={`${t('当事人', 'Party')} ${i + 1}`} rules={i === 0 ? [{ required: true }] : []}><Input style={{ width: 120 }} /></Form.Item>
-                  <Form.Item name={[f.name, 'idNumber']} label={t('身份证号', 'ID number')}><Input style={{ width: 200 }} /></Form.Item>
-                  <Form.Item name={[f.name, 'phone']} label={t('电话', 'Phone')}><Input style={{ width: 140 }} /></Form.Item>
-                </Space>
-              ))}
-              <Button onClick={() => add({})}>{t('添加当事人', 'Add a party')}</Button>
-            </>
-          )}
-        </Form.List>
-      </Form>
-    </Modal>
+        <PersonsFormList name="parties" label={t('当事人', 'Party')} addLabel={t('添加当事人', 'Add a party')} />
+    </CreateEntityModal>
   );
 }
 
@@ -193,27 +176,19 @@ function ActionFields({ action }: { action: string }) {
 function DisputeDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
   const { t } = useI18n();
   const qc = useQueryClient();
-  const toast = useProblemToast();
-  const [acting, setActing] = useState<string | null>(null);
-  const [form] = Form.useForm();
   const d = useQuery({ queryKey: ['dispute', id], queryFn: () => api<Detail>(`/api/disputes/${id}`) });
   if (!d.data) return null;
   const x = d.data;
-  const submit = async () => {
-    const v = await form.validateFields();
+  const post = (action: string, v: Record<string, any>) => {
     if (v.performanceDeadline) v.performanceDeadline = v.performanceDeadline.format('YYYY-MM-DD');
-    try {
-      await api(`/api/disputes/${id}/${acting!.replace('_', '-')}`, { method: 'POST', body: { ...v, version: x.version } });
-      setActing(null);
-      form.resetFields();
-      await qc.invalidateQueries({ queryKey: ['dispute', id] });
-      onChanged();
-    } catch (e) {
-      toast(e, form);
-    }
+    return api(`/api/disputes/${id}/${action.replace('_', '-')}`, { method: 'POST', body: { ...v, version: x.version } });
+  };
+  const done = async () => {
+    await qc.invalidateQueries({ queryKey: ['dispute', id] });
+    onChanged();
   };
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
+    <EntityDetailView actions={x.actions} labels={ACTION} primary="resolve" timeline={x.timeline} fields={(a) => <ActionFields action={a} />} post={post} onDone={done}>
       <Descriptions size="small" column={2} bordered>
         <Descriptions.Item label={t('编号', 'No.')}>{x.no}</Descriptions.Item>
         <Descriptions.Item label={t('状态', 'Status')}>{x.statusLabel} <Countdown clock={x.clocks[0]} /></Descriptions.Item>
@@ -229,16 +204,6 @@ function DisputeDetail({ id, onChanged }: { id: string; onChanged: () => void })
           </Descriptions.Item>
         )}
       </Descriptions>
-      <Space wrap>
-        {x.actions.map((a) => (
-          <Button key={a} type={a === 'resolve' ? 'primary' : 'default'} onClick={() => setActing(a)}>{ACTION[a] ?? a}</Button>
-        ))}
-      </Space>
-      <Typography.Title level={5}>{t('办理过程', 'Timeline')}</Typography.Title>
-      <EntityTimeline entries={x.timeline} labels={ACTION} />
-      <Modal open={!!acting} title={acting ? ACTION[acting] : ''} onCancel={() => setActing(null)} onOk={submit} destroyOnHidden>
-        <Form form={form} layout="vertical" preserve={false}>{acting && <ActionFields action={acting} />}</Form>
-      </Modal>
-    </Space>
+    </EntityDetailView>
   );
 }

@@ -5,12 +5,13 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography } from 'antd';
+import { Button, Card, Descriptions, Form, Input, InputNumber, Select, Space, Statistic, Switch, Tabs, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, withQuery } from '../../api/client.ts';
 import { hasRole, useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
-import { Countdown, EntityTimeline, LedgerToolbar, pct, useProblemToast, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { Countdown, LedgerToolbar, pct, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { CreateEntityModal, EntityDetailView, EntityDrawer, PersonsFormList, RegisterTable } from '../kit/entity.tsx';
 
 interface Petition {
   id: string; no: string; channel: string; matterType: string; matter: string; divisionName: string | null; divisionCode: string; petitionerCount: number;
@@ -69,13 +70,13 @@ export default function PetitionsPage() {
       </Space>
       <LedgerToolbar register="petitions" filters={{}} canImport={hasRole(me, 'petition_officer')} onImported={refresh} />
       <Tabs activeKey={tab} onChange={(k) => { setTab(k); setPage(1); }} items={[{ key: 'all', label: t('全部', 'All') }, { key: 'stock', label: t('信访积案', 'Stock cases') }, { key: 'leader', label: t('领导包案', 'Leader-handled') }]} />
-      <Table<Petition>
-        rowKey="id"
-        size="small"
+      <RegisterTable<Petition>
         loading={list.isPending}
         dataSource={list.data?.items}
-        pagination={{ current: page, pageSize: 20, total: list.data?.total, onChange: setPage, showSizeChanger: false }}
-        onRow={(r) => ({ onClick: () => setOpen(r.id), style: { cursor: 'pointer' } })}
+        page={page}
+        total={list.data?.total}
+        onPage={setPage}
+        onOpen={setOpen}
         columns={[
           { title: t('编号', 'No.'), dataIndex: 'no', width: 150 },
           { title: t('形式', 'Channel'), render: (_v, r) => CHANNEL[r.channel] ?? r.channel, width: 60 },
@@ -86,29 +87,24 @@ export default function PetitionsPage() {
         ]}
       />
       {creating && <CreatePetition onClose={() => setCreating(false)} onCreated={(id) => { setCreating(false); refresh(); setOpen(id); }} />}
-      <Drawer open={!!open} width={720} onClose={() => setOpen(null)} title={t('信访件', 'Petition')} destroyOnHidden>
-        {open && <PetitionDetail id={open} onChanged={refresh} />}
-      </Drawer>
+      <EntityDrawer id={open} onClose={() => setOpen(null)} title={t('信访件', 'Petition')}>
+        {(id) => <PetitionDetail id={id} onChanged={refresh} />}
+      </EntityDrawer>
     </Space>
   );
 }
 
 function CreatePetition({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm();
-  const problem = useProblemToast();
-  const submit = async () => {
-    const v = await form.validateFields();
-    try {
-      const r = await api<{ id: string }>('/api/petitions', { method: 'POST', body: { ...v, petitioners: (v.petitioners ?? []).filter((p: { name?: string }) => p?.name) } });
-      onCreated(r.id);
-    } catch (e) {
-      problem(e, form);
-    }
-  };
   return (
-    <Modal open title={t('信访登记', 'Register a petition')} onCancel={onClose} onOk={submit} width={640}>
-      <Form form={form} layout="vertical" initialValues={{ channel: 'visit', skipLevel: false, petitioners: [{}] }}>
+    <CreateEntityModal
+      title={t('信访登记', 'Register a petition')}
+      url="/api/petitions"
+      personsField="petitioners"
+      initialValues={{ channel: 'visit', skipLevel: false, petitioners: [{}] }}
+      onClose={onClose}
+      onCreated={onCreated}
+    >
         <Space wrap>
           <Form.Item name="channel" label={t('信访形式', 'Channel')}><Select style={{ width: 100 }} options={Object.entries(CHANNEL).map(([value, label]) => ({ value, label }))} /></Form.Item>
           <Form.Item name="matterType" label={t('事项类别', 'Matter type')} rules={[{ required: true }]}><Input style={{ width: 140 }} /></Form.Item>
@@ -118,22 +114,8 @@ function CreatePetition({ onClose, onCreated }: { onClose: () => void; onCreated
         </Space>
         <Form.Item name="matter" label={t('信访事项', 'Matter')} rules={[{ required: true }]}><Input.TextArea rows={3} /></Form.Item>
         <Form.Item name="unitPetitioned" label={t('反映对象', 'Unit petitioned')}><Input /></Form.Item>
-        <Form.List name="petitioners">
-          {(fields, { add }) => (
-            <>
-              {fields.map((f, i) => (
-                <Space key={f.key} wrap>
-                  <Form.Item name={[f.name, 'name']} label={`${t('信访人', 'Petitioner')} ${i + 1}`} rules={i === 0 ? [{ required: true }] : []}><Input style={{ width: 120 }} /></Form.Item>
-                  <Form.Item name={[f.name, 'idNumber']} label={t('身份证号', 'ID number')}><Input style={{ width: 200 }} /></Form.Item>
-                  <Form.Item name={[f.name, 'phone']} label={t('电话', 'Phone')}><Input style={{ width: 140 }} /></Form.Item>
-                </Space>
-              ))}
-              <Button onClick={() => add({})}>{t('添加信访人', 'Add a petitioner')}</Button>
-            </>
-          )}
-        </Form.List>
-      </Form>
-    </Modal>
+        <PersonsFormList name="petitioners" label={t('信访人', 'Petitioner')} addLabel={t('添加信访人', 'Add a petitioner')} />
+    </CreateEntityModal>
   );
 }
 
@@ -171,27 +153,20 @@ function PetitionDetail({ id, onChanged }: { id: string; onChanged: () => void }
   const { t } = useI18n();
   const me = useMe().data;
   const qc = useQueryClient();
-  const problem = useProblemToast();
-  const [acting, setActing] = useState<string | null>(null);
-  const [form] = Form.useForm();
   const d = useQuery({ queryKey: ['petition', id], queryFn: () => api<Petition & { timeline: TimelineEntry[] }>(`/api/petitions/${id}`) });
   if (!d.data) return null;
   const x = d.data;
   const extra = hasRole(me, 'leader', 'petition_officer') ? ['leader', ...(x.leader ? ['progress'] : [])] : [];
-  const submit = async () => {
-    const v = await form.validateFields();
-    try {
-      const body = acting === 'progress' ? v : { ...v, version: x.version };
-      await api(`/api/petitions/${id}/${acting!.replace(/_/g, '-')}`, { method: 'POST', body });
-      setActing(null);
-      await qc.invalidateQueries({ queryKey: ['petition', id] });
-      onChanged();
-    } catch (e) {
-      problem(e, form);
-    }
+  const post = (action: string, v: Record<string, any>) => {
+    const body = action === 'progress' ? v : { ...v, version: x.version };
+    return api(`/api/petitions/${id}/${action.replace(/_/g, '-')}`, { method: 'POST', body });
+  };
+  const done = async () => {
+    await qc.invalidateQueries({ queryKey: ['petition', id] });
+    onChanged();
   };
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
+    <EntityDetailView actions={[...x.actions, ...extra]} labels={ACTION} timeline={x.timeline} fields={(a) => <StepFields action={a} />} post={post} onDone={done}>
       <Descriptions size="small" column={2} bordered>
         <Descriptions.Item label={t('编号', 'No.')}>{x.no}</Descriptions.Item>
         <Descriptions.Item label={t('状态', 'Status')}>{x.statusLabel} <Countdown clock={x.clocks[0]} /></Descriptions.Item>
@@ -200,16 +175,6 @@ function PetitionDetail({ id, onChanged }: { id: string; onChanged: () => void }
         <Descriptions.Item label={t('标记', 'Flags')} span={2}><Flags p={x} />{x.repeatOf?.no ? ` ${t('前次', 'earlier')}: ${x.repeatOf.no}` : ''}</Descriptions.Item>
         {x.leader && <Descriptions.Item label={t('包案领导', 'Leader')} span={2}>{x.leader.name}：{x.leader.plan}</Descriptions.Item>}
       </Descriptions>
-      <Space wrap>
-        {[...x.actions, ...extra].map((a) => (
-          <Button key={a} onClick={() => setActing(a)}>{ACTION[a] ?? a}</Button>
-        ))}
-      </Space>
-      <Typography.Title level={5}>{t('办理过程', 'Timeline')}</Typography.Title>
-      <EntityTimeline entries={x.timeline} labels={ACTION} />
-      <Modal open={!!acting} title={acting ? ACTION[acting] : ''} onCancel={() => setActing(null)} onOk={submit} destroyOnHidden>
-        <Form form={form} layout="vertical" preserve={false}>{acting && <StepFields action={acting} />}</Form>
-      </Modal>
-    </Space>
+    </EntityDetailView>
   );
 }
