@@ -13,7 +13,7 @@
  * Prints last: fuzz: requests=N 5xx=0 non_problem_4xx=0 rss_growth_mb=X
  */
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -228,7 +228,12 @@ export async function runFuzz(opts: { requests?: number; databaseUrl?: string; s
     const scratch = await createScratchDatabase(opts.databaseUrl, 'zhili_fuzz');
     db = await openDb(scratch.url, { poolSize: 10 });
     drop = scratch.drop;
-  } else db = await openDb('memory://');
+  } else {
+    // on disk, as a township laptop runs it (in memory, the database's own growth would count as the process's)
+    const dir = mkdtempSync(join(tmpdir(), 'zhili-fuzz-db-'));
+    db = await openDb(join(dir, 'pglite'));
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  }
   await seedWorld(db);
   const server = await buildServer({
     db,
@@ -348,7 +353,8 @@ export async function runFuzz(opts: { requests?: number; databaseUrl?: string; s
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < total) {
+        // skipped operations (a role's own logout) do not count: run until `total` were sent
+        while (count < total) {
           const i = next++;
           await one(i);
           if (i > 0 && i % 5000 === 0) log(`fuzz: ${i} requests, ${fiveXX} 5xx, ${nonProblem} non-problem 4xx`);
