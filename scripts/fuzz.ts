@@ -363,6 +363,8 @@ export async function runFuzz(opts: { requests?: number; databaseUrl?: string; s
     );
     (globalThis as any).gc?.();
     const rssGrowthMb = Math.max(0, rssOf() - (rssStart || rssOf()));
+    const mem = process.memoryUsage();
+    log(`fuzz: at the end rss ${rssOf().toFixed(0)} MB (from ${rssStart.toFixed(0)}), JS heap ${(mem.heapUsed / 1e6).toFixed(0)} MB, external ${(mem.external / 1e6).toFixed(0)} MB, array buffers ${(mem.arrayBuffers / 1e6).toFixed(0)} MB (the embedded database's WebAssembly memory, in its own thread, is in rss only)`);
     const summary = `fuzz: requests=${count} 5xx=${fiveXX} non_problem_4xx=${nonProblem} rss_growth_mb=${rssGrowthMb.toFixed(1)}`;
     return { requests: count, fiveXX, nonProblem4xx: nonProblem, rssGrowthMb, defects, summary };
   } finally {
