@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from './platform/config.ts';
 import { openDb, type Db } from './platform/db.ts';
 import { migrate } from './platform/migrate.ts';
+import { BackupError, backupDataDir, restoreDataDir } from './platform/backup.ts';
 import { Problem } from './platform/errors.ts';
 import { startServer } from './server.ts';
 import { seedDemo, type DemoAccount } from './demo/seed.ts';
@@ -216,6 +217,44 @@ prints the demo accounts. Their passwords are public: never seed a production da
       }
       else console.log('demo data loaded (no demo accounts)');
     });
+  });
+
+program
+  .command('backup')
+  .description('back up the embedded database into FILE 备份内置数据库 (the server must be stopped)')
+  .argument('<file>', 'the archive to write (.tar.gz)')
+  .addHelpText(
+    'after',
+    `
+Works on a stopped server's data directory (it refuses while a server holds it).
+A running server is backed up by an admin with POST /api/admin/backup.
+PostgreSQL: use pg_dump or pg_basebackup (README: Backup and restore).`,
+  )
+  .action(async (file: string) => {
+    const config = loadConfig();
+    try {
+      const r = await backupDataDir(config.databaseUrl, file);
+      console.log(`backup written to ${file}: ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB of data, PostgreSQL ${r.pgVersion} 备份完成`);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+  });
+
+program
+  .command('restore')
+  .description('restore the embedded database from FILE 从备份恢复内置数据库 (into an empty data directory)')
+  .argument('<file>', 'an archive made by zhili backup or POST /api/admin/backup')
+  .option('--force', 'the data directory is not empty: move it aside (never deleted) and restore')
+  .action(async (file: string, o: { force?: boolean }) => {
+    const config = loadConfig();
+    try {
+      const r = await restoreDataDir(file, config.databaseUrl, { force: o.force });
+      if (r.movedAside) console.error(`the previous data directory was moved to ${r.movedAside}`);
+      console.log(`restored ${file} into ${config.databaseUrl}: ${r.migrations} migrations, ${r.cases} cases 恢复完成`);
+    } catch (err) {
+      if (err instanceof BackupError) throw new CliError(err.message);
+      throw new CliError((err as Error).message);
+    }
   });
 
 const user = program.command('user').description('manage user accounts 用户管理');

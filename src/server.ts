@@ -13,6 +13,7 @@ import { createServices } from './services.ts';
 import { hashGate, otpSenderFor, signInChores, type OtpSender } from './org/auth.ts';
 import { loadAuthConfig, type AuthConfig } from './org/config.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
+import { registerBackupRoutes } from './org/backup-routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { unattachedUploadsChore } from './cases/uploads.ts';
 import { startChores } from './platform/chores.ts';
@@ -146,6 +147,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerRiskRoutes(app, ctx);
   registerTaskRoutes(app, ctx);
   registerPersonRoutes(app, ctx, [disputePersonVisibility, petitionPersonVisibility]);
+  registerBackupRoutes(app, ctx);
   notifier.start();
 
   if (config.sweepSeconds > 0) sweeper.start();

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 
 /**
@@ -191,6 +192,81 @@ function revive(e: Record<string, unknown>): Error {
   return err;
 }
 
+/** The data directory is held by another live process: PGlite allows one process per directory. */
+export class DataDirInUse extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `the embedded database in ${dataDir} is in use by process ${pid} (a running zhili server?): stop it first` +
+        ` (for a backup of a running server: POST /api/admin/backup) 数据目录正被进程 ${pid} 使用，请先停止服务`,
+    );
+  }
+}
+
+/** The lock file beside a data directory (not in it: PGlite's backups would carry it, and an empty directory must stay empty). */
+export const lockFileOf = (dataDir: string) => `${resolve(dataDir)}.lock`;
+
+const held = new Map<string, number>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data directory's lock file (it holds the owner's pid) or throws
+ * DataDirInUse naming the live process that holds it. A lock left by a
+ * process that died (kill -9, power cut) is taken over. Opening the same
+ * directory again in one process shares the lock.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const path = lockFileOf(dataDir);
+  const release = () => {
+    const n = (held.get(path) ?? 1) - 1;
+    if (n > 0) return void held.set(path, n);
+    held.delete(path);
+    try {
+      if (Number(readFileSync(path, 'utf8')) === process.pid) unlinkSync(path);
+    } catch {
+      /* already gone */
+    }
+  };
+  if (held.has(path)) {
+    held.set(path, held.get(path)! + 1);
+    return release;
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      held.set(path, 1);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(path, 'utf8').trim());
+      } catch {
+        continue; // removed meanwhile: try again
+      }
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DataDirInUse(resolve(dataDir), pid);
+      try {
+        unlinkSync(path); // stale: its process is gone
+      } catch {
+        /* another process took it over first */
+      }
+    }
+  }
+  throw new Error(`could not take the lock ${path}`);
+}
+
 /**
  * The embedded database, run on a thread of its own (pglite-worker.mjs) so
  * that a long statement never stops the event loop. Queries are messages;
@@ -206,6 +282,8 @@ export class PgliteDb implements Db {
   private readonly pending = new Map<number, { resolve: (rows: any) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
   private closed = false;
+  /** Gives the data directory's lock back on close. */
+  release: () => void = () => {};
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: { id: number; rows?: unknown; error?: Record<string, unknown> }) => {
@@ -228,8 +306,8 @@ export class PgliteDb implements Db {
     worker.unref();
   }
 
-  static async open(dataDir: string | undefined, durable: boolean): Promise<PgliteDb> {
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, durable } });
+  static async open(dataDir: string | undefined, durable: boolean, restoreFrom?: string): Promise<PgliteDb> {
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, durable, restoreFrom } });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (!m.ready) return;
@@ -295,11 +373,19 @@ export class PgliteDb implements Db {
   flushes(): Promise<number> {
     return this.call<number>({ op: 'flushes' });
   }
+  /**
+   * A gzipped tar of the data directory, made on the database's thread between
+   * statements (other requests wait while it is made: heldMs says how long).
+   */
+  dump(): Promise<{ archive: ArrayBuffer; heldMs: number }> {
+    return this.call({ op: 'dump' });
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     if (!this.failure) await this.call({ op: 'close' }).catch(() => {});
     this.closed = true;
     await this.worker.terminate();
+    this.release();
   }
 }
 
@@ -321,6 +407,8 @@ export interface OpenOptions {
    * idleInTxMs. Unset: no limits (the command line's long imports and rebuilds).
    */
   timeouts?: { connectMs: number; statementMs: number; idleInTxMs: number };
+  /** Embedded database: an empty data directory starts from this backup archive (`zhili restore`). */
+  restoreFrom?: string;
 }
 
 /**
@@ -349,10 +437,22 @@ export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
     await pool.query('select 1');
     return new PostgresDb(pool, opts.prepare ?? true, opts.maxWaiting ?? Infinity);
   }
-  if (url !== 'memory://') mkdirSync(url, { recursive: true });
-  const db = await PgliteDb.open(url === 'memory://' ? undefined : url, opts.durable ?? true);
-  db.maxWaiting = opts.maxWaiting ?? Infinity;
-  return db;
+  if (url === 'memory://') {
+    const db = await PgliteDb.open(undefined, opts.durable ?? true);
+    db.maxWaiting = opts.maxWaiting ?? Infinity;
+    return db;
+  }
+  mkdirSync(url, { recursive: true });
+  const release = lockDataDir(url);
+  try {
+    const db = await PgliteDb.open(url, opts.durable ?? true, opts.restoreFrom);
+    db.maxWaiting = opts.maxWaiting ?? Infinity;
+    db.release = release;
+    return db;
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /**

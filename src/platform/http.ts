@@ -46,6 +46,8 @@ function fieldOf(path: string | undefined, ctxName: string | undefined): string 
   return ctxName ?? 'body';
 }
 
+const MULTIPART_ERRORS = /^(Unexpected end of (multipart data|form)|Malformed (part )?header|Multipart: Boundary not found|Part terminated early|Malformed urlencoded form)/i;
+
 /** Turns any thrown error into a problem+json reply; only real faults become 500. */
 function toProblem(err: FastifyError & Record<string, any>): Problem {
   if (err instanceof Problem) return err;
@@ -66,6 +68,10 @@ function toProblem(err: FastifyError & Record<string, any>): Problem {
   }
   const pg = problemFromPg(err);
   if (pg) return pg;
+  // A malformed multipart body (the parser's own errors carry no status): the client's fault, whichever route read it.
+  if (err.statusCode === undefined && MULTIPART_ERRORS.test(String(err.message))) {
+    return new Problem(400, 'Bad Request', `file: the multipart/form-data body is malformed (${err.message})`, [{ field: 'file', message: String(err.message) }]);
+  }
   const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
   if (status >= 400 && status < 500) {
     const field = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413 ? 'body' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'content-type' : 'body';

@@ -4,6 +4,8 @@
 // /healthz included. Here it runs beside the event loop; src/platform/db.ts
 // talks to it by messages. Plain JavaScript: nothing to load through tsx.
 import fs from 'node:fs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { isFresh, readTemplate, saveTemplate } from './pglite-template.mjs';
@@ -50,12 +52,19 @@ function flush() {
   dirty.clear();
 }
 
+const gzip = promisify(zlib.gzip);
 const parsers = { 20: (v) => Number(v), 1700: (v) => Number(v) };
 const fresh = isFresh(workerData.dataDir);
-const template = fresh ? readTemplate() : undefined;
+// `zhili restore`: a fresh directory starts from the backup instead of the initdb template
+const restoring = fresh && workerData.restoreFrom;
+const template = restoring
+  ? new Blob([fs.readFileSync(workerData.restoreFrom)], { type: 'application/x-gzip' })
+  : fresh
+    ? readTemplate()
+    : undefined;
 const db = await PGlite.create(workerData.dataDir, { parsers, ...(template ? { loadDataDir: template } : {}) });
 // the first new database of this installation leaves the template for the next ones
-if (fresh && !template) await saveTemplate(db).catch(() => {});
+if (fresh && !template && !restoring) await saveTemplate(db).catch(() => {});
 
 /** Open transactions by id: the callback of PGlite's transaction() waits on `done` until the main thread commits or rolls back. */
 const txs = new Map();
@@ -117,6 +126,22 @@ async function handle(m) {
       if (!db.closed) await db.close();
       flush();
       return null;
+    case 'dump': {
+      // A backup of the running database (POST /api/admin/backup): a checkpoint
+      // first, so the archive needs little recovery, then PGlite's own tar of
+      // the data directory, taken between statements (it holds the one
+      // connection for as long as the tar takes). Committed work is in it;
+      // an open transaction's is not (it is rolled back on restore).
+      if (!txs.size) await db.exec('CHECKPOINT').catch(() => {});
+      // the tar only while the connection is held; compressing it (off the
+      // thread, in libuv's pool) happens after other statements may run again
+      const t0 = performance.now();
+      const blob = await db.dumpDataDir('none');
+      const heldMs = Math.round(performance.now() - t0);
+      const gz = await gzip(Buffer.from(await blob.arrayBuffer()));
+      const archive = gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength);
+      return { archive, heldMs };
+    }
     case 'flushes':
       // how many flushes so far (tests prove acknowledged writes were flushed)
       return flushes;
@@ -127,7 +152,7 @@ async function handle(m) {
 
 parentPort.on('message', (m) => {
   handle(m).then(
-    (rows) => parentPort.postMessage({ id: m.id, rows }),
+    (rows) => parentPort.postMessage({ id: m.id, rows }, rows?.archive instanceof ArrayBuffer ? [rows.archive] : []),
     (err) => parentPort.postMessage({ id: m.id, error: plain(err) }),
   );
 });
