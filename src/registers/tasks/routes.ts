@@ -20,7 +20,7 @@ import { conflict, forbidden, invalid, Problem } from '../../platform/errors.ts'
 import { requireUser, type Principal } from '../../org/auth.ts';
 import { inScope, unitVisibility } from '../../org/scope.ts';
 import { TIMELINE_ENTRY, appendEvent, readLedger, sendLedger, timeline, transition, uploadedXlsx } from '../kit/index.ts';
-import { IDEMPOTENCY_HEADERS, idempotent } from './idempotency.ts';
+import { createOnce, IDEMPOTENCY_HEADER } from '../../platform/idempotency.ts';
 import { importLedger, ledgerColumns, ledgerSelect, parseDeadline, TEMPLATE_HEADERS, type LedgerEntry } from './ledger.ts';
 import { decide, isDone, localDate, MANAGER_ROLES, STATUSES, STATUS_LABELS, type Status } from './lifecycle.ts';
 import { TASK_STATS, taskStats } from './stats.ts';
@@ -125,11 +125,11 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
     '/api/task-lists',
     {
       config: { access: allow.roles(MANAGER_ROLES, 'jurisdiction') },
-      schema: { tags, summary: '新建目标任务清单 Create a named task list owned by a division in the caller\'s jurisdiction', headers: IDEMPOTENCY_HEADERS, body: LIST_CREATE, response: { 201: LIST_VIEW, 200: LIST_VIEW } },
+      schema: { tags, summary: '新建目标任务清单 Create a named task list owned by a division in the caller\'s jurisdiction', headers: IDEMPOTENCY_HEADER, body: LIST_CREATE, response: { 201: LIST_VIEW, 200: LIST_VIEW } },
     },
     async (req, reply) => {
       const p = requireUser(req);
-      const r = await idempotent(db, p.id, 'task-lists', req.headers['idempotency-key'] as string | undefined, req.body, (q) => createList(q, p, req.body));
+      const r = await createOnce(db, { userId: p.id, scope: 'task-lists', key: req.headers['idempotency-key'] as string | undefined, body: req.body }, (q) => createList(q, p, req.body));
       reply.code(r.replayed ? 200 : 201);
       return listView(await resolveList(db, p, r.id), p);
     },
@@ -283,7 +283,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
     '/api/tasks',
     {
       config: { access: allow.roles(MANAGER_ROLES, 'jurisdiction') },
-      schema: { tags, summary: '新增目标任务 Add a task to a list', headers: IDEMPOTENCY_HEADERS, body: TASK_CREATE, response: { 201: DETAIL, 200: DETAIL } },
+      schema: { tags, summary: '新增目标任务 Add a task to a list', headers: IDEMPOTENCY_HEADER, body: TASK_CREATE, response: { 201: DETAIL, 200: DETAIL } },
     },
     async (req, reply) => {
       const p = requireUser(req);
@@ -291,7 +291,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
       const list = await resolveList(db, p, b.list, b.division);
       if (!managesList(p, list.division_code)) throw only('清单所在区划的管理人员可以新增任务 (only the list\'s managers)');
       const t = now();
-      const r = await idempotent(db, p.id, 'tasks', req.headers['idempotency-key'] as string | undefined, b, async (q) => {
+      const r = await createOnce(db, { userId: p.id, scope: 'tasks', key: req.headers['idempotency-key'] as string | undefined, body: b }, async (q) => {
         await checkUnits(q, p, [{ field: 'leadUnitId', id: b.leadUnitId }, ...b.coUnitIds.map((id, i) => ({ field: `coUnitIds.${i}`, id }))]);
         await q.query(`SELECT pg_advisory_xact_lock(74301, hashtext($1))`, [list.id]);
         const seq = b.seq ?? String(((await q.query<{ n: number }>(`SELECT coalesce(max(sort_key), 0)::int AS n FROM tasks WHERE list_id = $1`, [list.id]))[0].n) + 1);
@@ -390,7 +390,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
         summary: '填报进展 A progress entry with evidence (text, and a link to the material); it is the review of the current cycle and starts the next',
         description: 'Evidence is text plus an optional URL (the case attachments of src/cases are swept when not attached to a case, so they are not reused here).',
         params: ID,
-        headers: IDEMPOTENCY_HEADERS,
+        headers: IDEMPOTENCY_HEADER,
         body: z.strictObject({ note: z.string().trim().min(1).max(4000), evidenceUrl: z.url({ protocol: /^https?$/ }).max(1000).optional() }),
         response: { 200: DETAIL },
       },
@@ -400,7 +400,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
       const t = now();
       const row = await loadVisibleTask(db, p, req.params.id, t);
       if (!reports(p, row)) throw only('牵头单位、责任单位或清单管理人员可以填报进展 (only the lead unit, co-units or list managers)');
-      const r = await idempotent(db, p.id, `tasks:progress:${row.id}`, req.headers['idempotency-key'] as string | undefined, req.body, async (q) => {
+      const r = await createOnce(db, { userId: p.id, scope: `tasks:progress:${row.id}`, key: req.headers['idempotency-key'] as string | undefined, body: req.body }, async (q) => {
         const cur = (await q.query<{ next_review_at: Date | null; status: Status; version: number }>(`SELECT next_review_at, status, version FROM tasks WHERE id = $1 FOR UPDATE`, [row.id]))[0];
         const onTime = !cur.next_review_at || t <= new Date(cur.next_review_at).getTime();
         const id = uuidv7();
@@ -480,7 +480,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
         tags,
         summary: '变更任务状态 Set a task\'s status (lifecycle: the lead unit moves it forward; managers set any; done and done_continuing need evidence)',
         params: ID,
-        headers: IDEMPOTENCY_HEADERS,
+        headers: IDEMPOTENCY_HEADER,
         body: z.strictObject({
           to: z.enum(STATUSES),
           version: VERSION,
@@ -496,7 +496,7 @@ export function registerTaskRoutes(app: App, ctx: Ctx) {
       const b = req.body;
       const t = now();
       const row = await loadVisibleTask(db, p, req.params.id, t);
-      await idempotent(db, p.id, `tasks:status:${row.id}`, req.headers['idempotency-key'] as string | undefined, b, async (q) => {
+      await createOnce(db, { userId: p.id, scope: `tasks:status:${row.id}`, key: req.headers['idempotency-key'] as string | undefined, body: b }, async (q) => {
         const cur = await loadVisibleTask(q, p, row.id, t, true);
         const d = decide(factsOf(cur, t), b.to, actorOf(p, cur), { evidence: b.evidence });
         if (!d.ok) {
