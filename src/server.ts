@@ -15,6 +15,8 @@ import { loadAuthConfig, type AuthConfig } from './org/config.ts';
 import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { startUploadSweeper } from './cases/uploads.ts';
+import { startRetentionJob } from './cases/retention.ts';
+import { registerRetentionRoutes } from './cases/retention-routes.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
 import { registerMapRoutes } from './cases/map-routes.ts';
 import { registerDispatchRoutes } from './dispatch/routes.ts';
@@ -112,6 +114,8 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   gridTimer.unref();
   // Uploads never attached to a case go after a day (safe with several instances).
   const uploadSweeper = startUploadSweeper(kernel);
+  // Retention and anonymisation policies, applied daily (one instance at a time).
+  const retentionJob = startRetentionJob(kernel);
 
   // Codes go to the SMS gateway when one is configured; to the log only in the demo.
   const otp = opts.otpSender ?? otpSenderFor({ sms: authConfig.sms, demo: config.demo, log });
@@ -119,6 +123,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerOrgRoutes(app, ctx, otp, authConfig);
   registerCaseRoutes(app, ctx);
   registerPublicCaseRoutes(app, ctx);
+  registerRetentionRoutes(app, ctx);
   registerMapRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
   registerDispatchRoutes(app, ctx);
@@ -173,6 +178,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
       clearInterval(gridTimer);
       timeLimits.stop();
       await step('upload sweeper stopped', uploadSweeper.stop());
+      await step('retention job stopped', retentionJob.stop());
       await step('sweeper stopped', sweeper.stop());
       await step('notifier stopped', notifier.stop());
       // A training run in worker threads must not hold up a shutdown: give it a moment, then go.
