@@ -155,6 +155,12 @@ for (const tdb of TEST_DATABASES) {
       expect(r.breaks).toEqual([expect.objectContaining({ table: 'audit_log', chainKey: key, id: ids[6], problem: 'reordered' })]);
     });
 
+    it('the audit log: deleting the newest rows of a chain is caught by its head', async () => {
+      const [last] = await db().query<{ id: string }>(`SELECT max(id)::text AS id FROM audit_log WHERE user_id = $1`, [world.users.operator.id]);
+      const r = await tampered((q) => q.query(`DELETE FROM audit_log WHERE id = $1`, [last!.id]).then(() => {}));
+      expect(r.breaks).toEqual([expect.objectContaining({ table: 'audit_log', chainKey: world.users.operator.id, id: last!.id, problem: 'row_missing' })]);
+    });
+
     it('breaks in several chains are each named', async () => {
       const r = await tampered(async (q) => {
         await q.query(`UPDATE case_events SET comment = 'x' WHERE case_id = $1 AND seq = 1`, [caseId]);

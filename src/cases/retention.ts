@@ -165,7 +165,7 @@ async function purgeAuditLog(q: Queryable, before: Date, dryRun: boolean): Promi
       deleted += n!.n;
       continue;
     }
-    await q.query(`SELECT pg_advisory_xact_lock(74212, hashtext($1))`, [c.k]);
+    await q.query(`SELECT 1 FROM audit_chain_heads WHERE chain_key = $1 FOR UPDATE`, [c.k]);
     const [last] = await q.query<{ hash: string }>(`SELECT hash FROM audit_log WHERE id = $1`, [c.last_id]);
     const gone = await q.query(`DELETE FROM audit_log WHERE ${keyMatch.replace('$1', '$2')} AND id <= $1 RETURNING 1`, [c.last_id, ...(keyParam ? [keyParam] : [])]);
     await q.query(

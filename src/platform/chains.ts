@@ -16,13 +16,15 @@ export interface ChainTable {
   content: string;
   /** A per-chain sequence column that must run 1, 2, 3... (case events' seq). */
   seq?: string;
+  /** A table of each chain's head (chain_key, last_id, last_hash): the newest rows' deletion shows too. */
+  heads?: string;
 }
 
 /** Every chained table. The tables belong to their features; their chains are verified together. */
 export const CHAINED: readonly ChainTable[] = [
   { table: 'case_events', key: `x.case_id::text`, content: 'case_event_content', seq: 'seq' },
   { table: 'entity_events', key: `x.entity_type || ':' || x.entity_id::text`, content: 'entity_event_content' },
-  { table: 'audit_log', key: `audit_log_chain_key(x.user_id)`, content: 'audit_log_content' },
+  { table: 'audit_log', key: `audit_log_chain_key(x.user_id)`, content: 'audit_log_content', heads: 'audit_chain_heads' },
 ];
 
 export type ChainProblem = 'content_changed' | 'row_missing' | 'reordered';
@@ -106,6 +108,25 @@ async function verifyTable(q: Queryable, t: ChainTable): Promise<{ report: Chain
     const expectedSeq = Number(s.n) === 1 ? 1 : (s.lag_seq ?? 0) + 1;
     if (s.seq !== null && s.seq > expectedSeq) brk('row_missing', `seq ${expectedSeq} is missing`);
     else brk('reordered', `seq ${s.seq} comes after seq ${s.lag_seq}`);
+  }
+  if (t.heads) {
+    // The newest row of each chain must be the one its head names (or, all rows gone to retention, the checkpoint's).
+    const tails = await q.query<{ k: string; last_id: string; max_id: string | null }>(
+      `SELECT h.chain_key AS k, h.last_id::text AS last_id, m.max_id::text AS max_id
+         FROM ${t.heads} h
+         LEFT JOIN (SELECT ${t.key} AS k, max(x.id) AS max_id FROM ${t.table} x GROUP BY 1) m ON m.k = h.chain_key
+         LEFT JOIN chain_checkpoints c ON c.tbl = $1 AND c.chain_key = h.chain_key
+        WHERE h.last_id IS NOT NULL AND h.last_id IS DISTINCT FROM coalesce(m.max_id, c.last_id)
+        ORDER BY 1`,
+      [t.table],
+    );
+    for (const r of tails) {
+      if (breaks.some((b) => b.chainKey === r.k)) continue;
+      breaks.push({
+        table: t.table, chainKey: r.k, id: r.last_id, seq: null, problem: 'row_missing',
+        message: `${t.table} chain ${r.k}, row id ${r.last_id}: the chain's newest row is missing (the chain now ends at ${r.max_id ?? 'nothing'})`,
+      });
+    }
   }
   const [count] = await q.query<{ rows: string; chains: string }>(
     `SELECT count(*)::text AS rows, count(DISTINCT ${t.key})::text AS chains FROM ${t.table} x`,

@@ -14,8 +14,15 @@ CREATE FUNCTION case_events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   prev text;
 BEGIN
+  -- A case's first event (its creation, in the statement that creates the case)
+  -- starts its chain: nothing can precede it, so intake takes no lock and reads nothing.
+  IF NEW.seq = 1 THEN
+    NEW.prev_hash := NULL;
+    NEW.hash := chain_hash(NULL, case_event_content(NEW));
+    RETURN NEW;
+  END IF;
   PERFORM pg_advisory_xact_lock(74210, hashtext(NEW.case_id::text));
-  NEW.id := nextval(pg_get_serial_sequence('case_events', 'id'));
+  NEW.id := nextval('case_events_id_seq');
   SELECT hash INTO prev FROM case_events WHERE case_id = NEW.case_id ORDER BY id DESC LIMIT 1;
   NEW.prev_hash := prev;
   NEW.hash := chain_hash(prev, case_event_content(NEW));

@@ -31,7 +31,14 @@ CREATE TABLE chain_checkpoints (
 
 ALTER TABLE audit_log ADD COLUMN prev_hash text, ADD COLUMN hash text;
 -- One chain per user (system rows, without a user, are one chain of their own).
+-- A user's chain grows long, so its head (last id and hash) is kept in a row of
+-- its own: found in O(1), and its row lock serialises the chain's writers.
 CREATE INDEX audit_log_chain ON audit_log (user_id, id);
+CREATE TABLE audit_chain_heads (
+  chain_key text PRIMARY KEY,
+  last_id bigint,
+  last_hash text
+);
 
 CREATE FUNCTION audit_log_content(r audit_log) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('at', chain_ts(r.at), 'user_id', r.user_id, 'action', r.action, 'entity', r.entity,
@@ -45,18 +52,14 @@ CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   prev text;
 BEGIN
-  PERFORM pg_advisory_xact_lock(74212, hashtext(audit_log_chain_key(NEW.user_id)));
-  NEW.id := nextval(pg_get_serial_sequence('audit_log', 'id'));
-  IF NEW.user_id IS NULL THEN
-    SELECT hash INTO prev FROM audit_log WHERE user_id IS NULL ORDER BY id DESC LIMIT 1;
-  ELSE
-    SELECT hash INTO prev FROM audit_log WHERE user_id = NEW.user_id ORDER BY id DESC LIMIT 1;
-  END IF;
-  IF NOT FOUND THEN
-    SELECT last_hash INTO prev FROM chain_checkpoints WHERE tbl = 'audit_log' AND chain_key = audit_log_chain_key(NEW.user_id);
-  END IF;
+  -- Locks the chain's head (created on first use) and reads its latest committed hash.
+  INSERT INTO audit_chain_heads (chain_key) VALUES (audit_log_chain_key(NEW.user_id))
+    ON CONFLICT (chain_key) DO UPDATE SET chain_key = EXCLUDED.chain_key
+    RETURNING last_hash INTO prev;
+  NEW.id := nextval('audit_log_id_seq');
   NEW.prev_hash := prev;
   NEW.hash := chain_hash(prev, audit_log_content(NEW));
+  UPDATE audit_chain_heads SET last_id = NEW.id, last_hash = NEW.hash WHERE chain_key = audit_log_chain_key(NEW.user_id);
   RETURN NEW;
 END $$;
 
@@ -71,6 +74,8 @@ BEGIN
     IF cur IS DISTINCT FROM audit_log_chain_key(r.user_id) THEN prev := NULL; cur := audit_log_chain_key(r.user_id); END IF;
     UPDATE audit_log SET prev_hash = prev, hash = chain_hash(prev, audit_log_content(r)) WHERE id = r.id RETURNING hash INTO prev;
   END LOOP;
+  INSERT INTO audit_chain_heads (chain_key, last_id, last_hash)
+  SELECT DISTINCT ON (audit_log_chain_key(user_id)) audit_log_chain_key(user_id), id, hash FROM audit_log ORDER BY audit_log_chain_key(user_id), id DESC;
 END $$;
 
 CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_chain();

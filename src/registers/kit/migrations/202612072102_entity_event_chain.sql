@@ -14,7 +14,7 @@ DECLARE
   prev text;
 BEGIN
   PERFORM pg_advisory_xact_lock(74211, hashtext(NEW.entity_type || ':' || NEW.entity_id::text));
-  NEW.id := nextval(pg_get_serial_sequence('entity_events', 'id'));
+  NEW.id := nextval('entity_events_id_seq');
   SELECT hash INTO prev FROM entity_events WHERE entity_type = NEW.entity_type AND entity_id = NEW.entity_id ORDER BY id DESC LIMIT 1;
   NEW.prev_hash := prev;
   NEW.hash := chain_hash(prev, entity_event_content(NEW));
