@@ -16,7 +16,7 @@ import { RETENTION_KEYS, RETENTION_POLICY, RETENTION_POLICY_PATCH, RETENTION_RES
 export function registerRetentionRoutes(app: App, ctx: Ctx) {
   const tags = ['retention'];
   const onlyAll = (p: Parameters<typeof seesEverything>[0]) => {
-    if (!seesEverything(p)) throw forbidden('仅全辖区管理员可修改或执行保存期限策略 (only an administrator of everything may change or apply retention policies)');
+    if (!seesEverything(p)) throw forbidden('只有全辖区管理员可修改或执行保存期限策略 (only an administrator of everything may change or apply retention policies)');
   };
 
   app.get(
