@@ -3,10 +3,11 @@
 -- `hash` = sha256(prev_hash || '|' || canonical content) and `prev_hash`, the
 -- hash of the previous row of its chain. A BEFORE INSERT trigger computes both
 -- in the inserting transaction, so every writer (engine, sweeper, demo, bulk
--- loaders) chains the same way. A chain is ordered by id: the trigger takes a
--- transaction-scoped advisory lock on the chain's key and only then draws the
--- row's id, so within one chain ids follow commit order. Chains are small
--- (one per case, per register entity, per audit user), so concurrent writers of
+-- loaders) chains the same way. A chain is ordered by id: the trigger first
+-- locks the chain (a transaction-scoped advisory lock on the chain's key for
+-- events; the chain's head row for the audit log) and only then draws the row's
+-- id, so within one chain ids follow commit order. Chains are small (one per
+-- case, per register entity, per audit user), so concurrent writers of
 -- different chains never wait for each other. `zhili audit verify` walks them.
 
 -- Timestamps enter the hash as UTC ISO text at the microsecond precision stored.
