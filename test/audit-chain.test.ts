@@ -169,6 +169,34 @@ for (const tdb of TEST_DATABASES) {
       expect(r.breaks.map((b) => b.table).sort()).toEqual(['audit_log', 'case_events']);
     });
 
+    it.runIf(tdb.name === 'postgres')('the sweeper skips an entity whose chain a transition holds (no deadlock) and warns it next time', async () => {
+      const id = '0190a000-0000-7000-8000-00000000e002';
+      const now = Date.now();
+      await db().query(
+        `INSERT INTO entity_clocks (entity_type, entity_id, clock, limit_key, ref, title, started_at, due_at, warn_at, next_check_at)
+         VALUES ('dispute', $1, 'resolve', 'general', 'T-1', 'chain lock', $2, $3, $2, $2)`,
+        [id, new Date(now - 60_000), new Date(now + 3600_000)],
+      );
+      const remarks = async () => (await db().query(`SELECT 1 FROM entity_events WHERE entity_id = $1`, [id])).length;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = db().tx(async (q) => {
+        await q.query(`SELECT pg_advisory_xact_lock(74211, hashtext($1))`, [`dispute:${id}`]);
+        locked();
+        await held;
+      });
+      await isLocked;
+      await t.server.ctx.services.sweeper.sweep(now);
+      expect(await remarks()).toBe(0);
+      release();
+      await holder;
+      await t.server.ctx.services.sweeper.sweep(now);
+      expect(await remarks()).toBe(1);
+      expect((await verifyChains(db())).breaks).toEqual([]);
+    });
+
     it.runIf(tdb.name === 'postgres')('zhili audit verify: exit 0 when clean, 2 naming the broken row', async () => {
       const url = (db() as { url?: string }).url!;
       const ok = await runZhili(['audit', 'verify'], { DATABASE_URL: url });

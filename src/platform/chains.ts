@@ -134,6 +134,23 @@ async function verifyTable(q: Queryable, t: ChainTable): Promise<{ report: Chain
   return { report: { table: t.table, rows: Number(count!.rows), chains: Number(count!.chains) }, breaks };
 }
 
+/**
+ * Takes the chain locks of register entities (the lock entity_events' insert
+ * trigger takes, migrations/202612072102_entity_event_chain.sql) without
+ * waiting; says for each key ('type:id') whether it got it. A writer that
+ * already holds other row locks (the sweeper holds clock rows) and would then
+ * wait for a chain could deadlock with a transition that holds the chain and
+ * waits for those rows; it skips the entities it cannot lock instead.
+ */
+export async function tryLockEntityChains(q: Queryable, keys: readonly string[]): Promise<boolean[]> {
+  if (!keys.length) return [];
+  const rows = await q.query<{ ok: boolean }>(
+    `SELECT pg_try_advisory_xact_lock(74211, hashtext(k.key)) AS ok FROM unnest($1::text[]) WITH ORDINALITY AS k(key, i) ORDER BY k.i`,
+    [keys],
+  );
+  return rows.map((r) => r.ok);
+}
+
 /** Walks every chain of every chained table; `ok` when none is broken. */
 export async function verifyChains(q: Queryable, tables: readonly ChainTable[] = CHAINED): Promise<VerifyReport> {
   const out: VerifyReport = { ok: true, tables: [], breaks: [] };
