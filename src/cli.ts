@@ -12,6 +12,9 @@ import { upsertUser, USER_INPUT } from './org/store.ts';
 import { ROLES } from './org/roles.ts';
 import { createApiToken } from './org/auth.ts';
 import { audit } from './platform/audit.ts';
+import { verifyChains } from './platform/chains.ts';
+import { applyRetention } from './cases/retention.ts';
+import { LocalDiskStorage } from './platform/storage.ts';
 import { formatCalendarDays } from './timelimits/index.ts';
 import { registerResponsibilityCommands } from './dispatch/responsibility/index.ts';
 import { registerGazetteerCommands } from './dispatch/gazetteer/index.ts';
@@ -353,6 +356,49 @@ Example:
       await audit(db, { userId: null, action: 'token_create', entity: 'api_token', entityId: t.id, detail: { username: o.username, via: 'cli' } });
       console.error(`created API token "${name}" for ${o.username} (id ${t.id}); it is shown once, keep it secret:`);
       console.log(t.token);
+    });
+  });
+
+const auditCmd = program.command('audit').description('the tamper-evident logs 审计日志');
+auditCmd
+  .command('verify')
+  .description('walk every hash chain (case events, register events, audit log) and name the first broken row of each 校验哈希链')
+  .addHelpText(
+    'after',
+    `
+Exits 0 when every chain holds, 2 when one is broken (each broken chain printed:
+table, chain key, row id and what is wrong: content changed, row missing, reordered).`,
+  )
+  .action(async () => {
+    await withDb(async (db) => {
+      const r = await verifyChains(db);
+      for (const t of r.tables) console.log(`${t.table}: ${t.rows} rows in ${t.chains} chains`);
+      for (const b of r.breaks) console.log(`BROKEN ${b.problem}: ${b.message}`);
+      if (!r.ok) throw new CliError(`audit verify: ${r.breaks.length} broken chain${r.breaks.length > 1 ? 's' : ''}`, 2);
+      console.log('audit verify: ok');
+    });
+  });
+
+program
+  .command('retention')
+  .description('retention and anonymisation policies 保存期限')
+  .addArgument(new Argument('<action>', 'apply: apply the policies now').choices(['apply']))
+  .option('--dry-run', 'only count what would be anonymised or deleted 仅统计')
+  .addHelpText(
+    'after',
+    `
+The policies (retention_policies; README "Audit and retention"): reporters' names
+and phones on finished cases, audit log rows, attachments of cancelled cases.
+The server applies them daily; this applies them now and prints the counts.`,
+  )
+  .action(async (_action: string, o: { dryRun?: boolean }) => {
+    const config = loadConfig();
+    await withDb(async (db) => {
+      const log = { warn: (obj: unknown, msg: string) => console.error(`warning: ${msg}`), info: () => {} } as unknown as Parameters<typeof applyRetention>[0]['log'];
+      const r = await applyRetention({ db, storage: new LocalDiskStorage(config.filesDir), log }, { dryRun: o.dryRun });
+      if (r.skipped) throw new CliError('retention: another instance is applying the policies now; try again later');
+      const verb = r.dryRun ? 'would be' : 'were';
+      console.log(`retention${r.dryRun ? ' (dry run)' : ''}: ${r.anonymisedCases} cases' reporter details ${verb} removed, ${r.deletedAuditRows} audit rows and ${r.deletedAttachments} attachments of cancelled cases ${verb} deleted`);
     });
   });
 

@@ -16,6 +16,8 @@ import { httpAuth, registerOrgRoutes } from './org/routes.ts';
 import { registerBackupRoutes } from './org/backup-routes.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { unattachedUploadsChore } from './cases/uploads.ts';
+import { retentionChore } from './cases/retention.ts';
+import { registerRetentionRoutes } from './cases/retention-routes.ts';
 import { startChores } from './platform/chores.ts';
 import { purgeIdempotencyKeys } from './platform/idempotency.ts';
 import { registerPublicCaseRoutes } from './cases/public-routes.ts';
@@ -118,11 +120,13 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
     }
   }, 30_000);
   gridTimer.unref();
-  // Housekeeping, hourly: what has outlived its use goes (sessions, codes, idempotency keys, stray uploads).
+  // Housekeeping, hourly: what has outlived its use goes (sessions, codes, idempotency keys,
+  // stray uploads), and the retention and anonymisation policies apply (one instance at a time).
   const chores = startChores(kernel, [
     ...signInChores(db),
     { name: `idempotency keys older than ${config.idempotencyDays} days`, run: () => purgeIdempotencyKeys(db, config.idempotencyDays) },
     unattachedUploadsChore(kernel),
+    retentionChore(kernel),
   ]);
 
   // Codes go to the SMS gateway when one is configured; to the log only in the demo.
@@ -131,6 +135,7 @@ export async function buildServer(opts: StartOptions = {}): Promise<Omit<Server,
   registerOrgRoutes(app, ctx, otp, authConfig);
   registerCaseRoutes(app, ctx);
   registerPublicCaseRoutes(app, ctx);
+  registerRetentionRoutes(app, ctx);
   registerMapRoutes(app, ctx);
   registerTimeLimitRoutes(app, ctx);
   registerDispatchRoutes(app, ctx);

@@ -244,7 +244,7 @@ class StampTracker {
  * a demo with 60 days of history needs the planned times instead. case_events
  * is append-only (a trigger refuses UPDATE), so inside this one transaction,
  * and only here, the trigger is disabled, the planned time of every event is
- * set, and the trigger enabled again. Event times are planned in order, so each
+ * set, their hash chains recomputed, and the trigger enabled again. Event times are planned in order, so each
  * timeline stays ordered; the case row then takes its times from its events
  * (created_at = first, updated_at = last, closed_at = last close) and its
  * number the day of intake, so rows, numbers and timelines agree. Any other
@@ -276,6 +276,9 @@ export async function backdate(db: Db, events: PlannedEvent[], stamps: Stamp[]) 
         WHERE e.case_id = v.case_id AND e.seq = v.seq`,
       [events.map((e) => e.caseId), events.map((e) => e.seq), events.map((e) => e.at)],
     );
+    // Each event's time is part of its hash, so the moved timelines are chained again
+    // (the demo is the only writer that ever rewrites events; see the case_event_chain migration).
+    await q.query(`SELECT case_events_rechain($1::uuid[])`, [[...new Set(events.map((e) => e.caseId))]]);
     await q.exec(`ALTER TABLE case_events ENABLE TRIGGER case_events_no_update`);
     await q.query(
       `UPDATE cases c SET created_at = x.first_at, updated_at = x.last_at,

@@ -8,6 +8,7 @@ import { ROLES } from '../org/roles.ts';
 import { DIVISION_LEVEL_BY_LENGTH, parentCode, type Geometry } from '../org/store.ts';
 import { authenticate } from '../org/auth.ts';
 import { GridIndex, polygonContains } from '../dispatch/grid-index.ts';
+import { verifyChains } from '../platform/chains.ts';
 import { seedDemo, DEMO_STREETS, GRID_BOX, DEMO_CITIZEN_PHONE, type DemoAccount } from './seed.ts';
 import { mulberry32 } from './geo.ts';
 import { parseCsvLine } from './divisions.ts';
@@ -239,6 +240,12 @@ describe.each(TEST_DATABASES)('demo seed on $name', (tdb) => {
     // The seed's own reads are not in the audit log.
     const [{ reads }] = await db.query<{ reads: number }>(`SELECT count(*)::int AS reads FROM audit_log WHERE action = 'read_personal_data'`);
     expect(reads).toBe(0);
+  });
+
+  it('leaves every hash chain whole after moving the timelines back (case events rechained)', async () => {
+    const r = await verifyChains(db);
+    expect(r.breaks).toEqual([]);
+    expect(r.tables.find((t) => t.table === 'case_events')!.rows).toBeGreaterThan(0);
   });
 
   it('puts what the database stamped at each step on that step\'s time', async () => {

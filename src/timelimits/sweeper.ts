@@ -7,6 +7,7 @@
  * happens exactly once however many instances run.
  */
 import type { Db, Queryable } from '../platform/db.ts';
+import { tryLockEntityChains } from '../platform/chains.ts';
 import { assess, type Warning } from './rules.ts';
 
 export interface SweepNotice {
@@ -170,7 +171,7 @@ export class Sweeper {
 
   /** The same judgement over the clocks of other entities (entity_clocks), in the batch's transaction. */
   private async sweepEntityClocks(q: Queryable, now: number, batch: number, result: SweepResult): Promise<void> {
-    const rows = await q.query<{
+    const all = await q.query<{
       entity_type: string; entity_id: string; clock: string; ref: string; title: string; unit_id: string | null; parent_id: string | null;
       warning: Warning; escalated: boolean; warn_at: Date | null; due_at: Date; escalate_at: Date | null;
     }>(
@@ -182,6 +183,10 @@ export class Sweeper {
         FOR UPDATE OF c SKIP LOCKED`,
       [new Date(now), batch],
     );
+    // Entities whose event chain a transition holds right now wait for the next sweep (a transition holding
+    // the chain may be about to stop the very clock row locked here: waiting for it would deadlock).
+    const free = await tryLockEntityChains(q, all.map((r) => `${r.entity_type}:${r.entity_id}`));
+    const rows = all.filter((_, i) => free[i]);
     if (!rows.length) return;
     result.processed = Math.max(result.processed, rows.length);
     const steps: EntitySweepStep[] = [];
