@@ -7,12 +7,12 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Modal, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography, Upload, App as AntApp, DatePicker } from 'antd';
-import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import { api, ApiError, download, uuid, withQuery } from '../../api/client.ts';
+import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Modal, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography, DatePicker } from 'antd';
+import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
+import { api, download, uuid, withQuery } from '../../api/client.ts';
 import { hasRole, useMe } from '../../api/hooks.ts';
 import { useI18n } from '../../i18n.tsx';
-import { Countdown, EntityTimeline, pct, useProblemToast, type Clock, type TimelineEntry } from '../kit/parts.tsx';
+import { Countdown, EntityTimeline, LedgerImport, pct, useProblemToast, type Clock, type TimelineEntry } from '../kit/parts.tsx';
 
 interface Config {
   categories: { code: string; name: string; active: boolean }[];
@@ -92,7 +92,7 @@ export default function KeypersonsPage() {
       <Space wrap>
         {canFile && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('建档', 'Open a file')}</Button>}
         <Button icon={<DownloadOutlined />} onClick={() => setExporting(true)}>{t('导出台账', 'Export ledger')}</Button>
-        {canFile && <ImportButton onImported={refresh} />}
+        {canFile && <LedgerImport url="/api/keypersons/import" onImported={refresh} label={t('导入台账', 'Import ledger')} />}
       </Space>
       <Space wrap>
         <Select allowClear aria-label={t('风险等级', 'Tier')} placeholder={t('风险等级', 'Tier')} style={{ width: 160 }} value={filters.tier} onChange={(v) => { setFilters({ ...filters, tier: v }); setPage(1); }}
@@ -150,46 +150,6 @@ function ExportModal({ filters, onClose }: { filters: Record<string, string | un
       </Form>
       <Button type="link" onClick={() => download('/api/keypersons/export?template=true', 'keypersons-template.xlsx')}>{t('下载导入模板', 'Import template')}</Button>
     </Modal>
-  );
-}
-
-function ImportButton({ onImported }: { onImported: () => void }) {
-  const { t } = useI18n();
-  const { message } = AntApp.useApp();
-  const [errors, setErrors] = useState<{ field: string; message: string }[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  return (
-    <>
-      <Upload
-        accept=".xlsx"
-        showUploadList={false}
-        customRequest={async ({ file }) => {
-          setBusy(true);
-          setErrors(null);
-          const fd = new FormData();
-          fd.append('file', file as Blob, (file as File).name);
-          try {
-            const r = await api<{ imported: number }>('/api/keypersons/import', { method: 'POST', body: fd });
-            message.success(`${t('已导入', 'Imported')} ${r.imported}`);
-            onImported();
-          } catch (e) {
-            if (e instanceof ApiError && e.problem.errors?.length) setErrors(e.problem.errors);
-            else message.error(e instanceof ApiError ? e.message : String(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <Button icon={<UploadOutlined />} loading={busy}>{t('导入台账', 'Import ledger')}</Button>
-      </Upload>
-      {errors && (
-        <Modal open footer={null} onCancel={() => setErrors(null)} title={t(`台账有 ${errors.length} 处错误，未导入任何数据`, `${errors.length} errors; nothing was imported`)}>
-          <ul style={{ maxHeight: 300, overflow: 'auto' }}>
-            {errors.map((e, i) => <li key={i}>{e.field.replace(/^rows\.(\d+)\./, (_m, n) => `${t('第', 'row ')}${n}${t('行 ', ' ')}`)}: {e.message}</li>)}
-          </ul>
-        </Modal>
-      )}
-    </>
   );
 }
 

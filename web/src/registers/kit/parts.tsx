@@ -73,47 +73,38 @@ export function EntityTimeline({ entries, labels }: { entries: TimelineEntry[]; 
   );
 }
 
-/** Export the filtered list, download the template, import a historic ledger (422: every bad cell listed, nothing imported). */
-export function LedgerToolbar({ register, filters, canImport, onImported }: { register: string; filters: Query; canImport: boolean; onImported: () => void }) {
+/** Import a ledger (.xlsx) to url; a 422 lists every bad cell (row and column) and nothing is imported. */
+export function LedgerImport({ url, onImported, label }: { url: string; onImported: () => void; label?: string }) {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [errors, setErrors] = useState<{ field: string; message: string }[] | null>(null);
   const [busy, setBusy] = useState(false);
-  const fail = (e: unknown) => message.error(e instanceof ApiError ? e.message : String(e));
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
-      <Space wrap>
-        <Button icon={<DownloadOutlined />} onClick={() => download(withQuery(`/api/${register}/export`, filters), `${register}.xlsx`).catch(fail)}>
-          {t('导出台账', 'Export ledger')}
+    <Space direction="vertical">
+      <Upload
+        accept=".xlsx"
+        showUploadList={false}
+        customRequest={async ({ file }) => {
+          setBusy(true);
+          setErrors(null);
+          const fd = new FormData();
+          fd.append('file', file as Blob, (file as File).name);
+          try {
+            const r = await api<{ imported: number }>(url, { method: 'POST', body: fd });
+            message.success(`${t('已导入', 'Imported')} ${r.imported}`);
+            onImported();
+          } catch (e) {
+            if (e instanceof ApiError && e.problem.errors?.length) setErrors(e.problem.errors);
+            else message.error(e instanceof ApiError ? e.message : String(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Button icon={<UploadOutlined />} loading={busy}>
+          {label ?? t('导入历史台账', 'Import ledger')}
         </Button>
-        <Button onClick={() => download(`/api/${register}/export?template=true`, `${register}-template.xlsx`).catch(fail)}>{t('下载模板', 'Template')}</Button>
-        {canImport && (
-          <Upload
-            accept=".xlsx"
-            showUploadList={false}
-            customRequest={async ({ file }) => {
-              setBusy(true);
-              setErrors(null);
-              const fd = new FormData();
-              fd.append('file', file as Blob, (file as File).name);
-              try {
-                const r = await api<{ imported: number }>(`/api/${register}/import`, { method: 'POST', body: fd });
-                message.success(`${t('已导入', 'Imported')} ${r.imported}`);
-                onImported();
-              } catch (e) {
-                if (e instanceof ApiError && e.problem.errors?.length) setErrors(e.problem.errors);
-                else fail(e);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            <Button icon={<UploadOutlined />} loading={busy}>
-              {t('导入历史台账', 'Import ledger')}
-            </Button>
-          </Upload>
-        )}
-      </Space>
+      </Upload>
       {errors && (
         <Alert
           type="error"
@@ -131,6 +122,22 @@ export function LedgerToolbar({ register, filters, canImport, onImported }: { re
           }
         />
       )}
+    </Space>
+  );
+}
+
+/** Export the filtered list, download the template, import a historic ledger (422: every bad cell listed, nothing imported). */
+export function LedgerToolbar({ register, filters, canImport, onImported }: { register: string; filters: Query; canImport: boolean; onImported: () => void }) {
+  const { t } = useI18n();
+  const { message } = AntApp.useApp();
+  const fail = (e: unknown) => message.error(e instanceof ApiError ? e.message : String(e));
+  return (
+    <Space wrap align="start">
+      <Button icon={<DownloadOutlined />} onClick={() => download(withQuery(`/api/${register}/export`, filters), `${register}.xlsx`).catch(fail)}>
+        {t('导出台账', 'Export ledger')}
+      </Button>
+      <Button onClick={() => download(`/api/${register}/export?template=true`, `${register}-template.xlsx`).catch(fail)}>{t('下载模板', 'Template')}</Button>
+      {canImport && <LedgerImport url={`/api/${register}/import`} onImported={onImported} />}
     </Space>
   );
 }
