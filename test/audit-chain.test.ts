@@ -101,6 +101,13 @@ for (const tdb of TEST_DATABASES) {
       expect(r.breaks).toEqual([expect.objectContaining({ table: 'case_events', id: id2, problem: 'row_missing' })]);
     });
 
+    it("a deleted newest case event: row missing, the case's version names the gap", async () => {
+      const [{ v }] = await db().query<{ v: number }>(`SELECT version AS v FROM cases WHERE id = $1`, [caseId]);
+      const last = await eventId(v);
+      const r = await tampered((q) => q.query(`DELETE FROM case_events WHERE id = $1`, [last]).then(() => {}));
+      expect(r.breaks).toEqual([expect.objectContaining({ table: 'case_events', chainKey: caseId, seq: v, problem: 'row_missing' })]);
+    });
+
     it('reordered case events (ids swapped): reordered', async () => {
       const id2 = await eventId(2);
       const id3 = await eventId(3);

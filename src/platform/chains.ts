@@ -18,11 +18,13 @@ export interface ChainTable {
   seq?: string;
   /** A table of each chain's head (chain_key, last_id, last_hash): the newest rows' deletion shows too. */
   heads?: string;
+  /** The owning table whose `version` counts the chain's rows (a case's version is its last event's seq): the newest rows' deletion shows too. */
+  versionOf?: { table: string; id: string };
 }
 
 /** Every chained table. The tables belong to their features; their chains are verified together. */
 export const CHAINED: readonly ChainTable[] = [
-  { table: 'case_events', key: `x.case_id::text`, content: 'case_event_content', seq: 'seq' },
+  { table: 'case_events', key: `x.case_id::text`, content: 'case_event_content', seq: 'seq', versionOf: { table: 'cases', id: 'id' } },
   { table: 'entity_events', key: `x.entity_type || ':' || x.entity_id::text`, content: 'entity_event_content' },
   { table: 'audit_log', key: `audit_log_chain_key(x.user_id)`, content: 'audit_log_content', heads: 'audit_chain_heads' },
 ];
@@ -125,6 +127,22 @@ async function verifyTable(q: Queryable, t: ChainTable): Promise<{ report: Chain
       breaks.push({
         table: t.table, chainKey: r.k, id: r.last_id, seq: null, problem: 'row_missing',
         message: `${t.table} chain ${r.k}, row id ${r.last_id}: the chain's newest row is missing (the chain now ends at ${r.max_id ?? 'nothing'})`,
+      });
+    }
+  }
+  if (t.versionOf && t.seq) {
+    const v = t.versionOf;
+    const tails = await q.query<{ k: string; version: number; last_seq: number | null }>(
+      `SELECT o.${v.id}::text AS k, o.version, m.last_seq
+         FROM ${v.table} o LEFT JOIN (SELECT ${t.key} AS k, max(x.${t.seq}) AS last_seq FROM ${t.table} x GROUP BY 1) m ON m.k = o.${v.id}::text
+        WHERE m.last_seq IS DISTINCT FROM o.version
+        ORDER BY 1`,
+    );
+    for (const r of tails) {
+      if (breaks.some((b) => b.chainKey === r.k)) continue;
+      breaks.push({
+        table: t.table, chainKey: r.k, id: r.k, seq: r.last_seq === null ? 1 : r.last_seq + 1, problem: 'row_missing',
+        message: `${t.table} chain ${r.k}: the newest rows are missing (${v.table} is at version ${r.version}, the chain ends at seq ${r.last_seq ?? 'nothing'})`,
       });
     }
   }
