@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, DESKTOP, ensureWebBuilt, hasChromium, launch, openPage, shot, signIn, startServer, type RunningServer } from './harness.ts';
+import { CHROMIUM, DESKTOP, chooseOption, ensureWebBuilt, hasChromium, launch, openPage, shot, signIn, startServer, type RunningServer } from './harness.ts';
 import { PASSWORD } from './fixtures.ts';
 
 if (!hasChromium) console.warn(`\n[e2e] SKIPPED: Chromium not found at ${CHROMIUM}.\n`);
@@ -125,9 +125,8 @@ describe.skipIf(!hasChromium)('admin: divisions, units, users, grids (Chromium)'
     await modal.getByRole('button', { name: '随机生成密码' }).click();
     await modal.getByLabel('网格员').check();
     await modal.getByLabel('人民调解员').check();
-    await modal.locator('.ant-select:has(#unitCode)').click();
-    await page.keyboard.type('东茅岭街道办');
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '东茅岭街道办事处' }).click();
+    // chooseOption waits until the unit shows as chosen (a click into a list still filtering could miss it)
+    await chooseOption(page, modal, '#unitCode', '东茅岭街道办', '东茅岭街道办事处');
     await pickDivision('.ant-modal:visible .ant-form-item:has(label:text("管辖区划"))', '金鹗', '金鹗社区');
     await modal.getByRole('button', { name: /保\s*存/ }).click();
     await modal.locator('.ant-form-item:has(#username) .ant-form-item-explain-error', { hasText: '已存在' }).waitFor();

@@ -139,7 +139,7 @@ const EVENT_AND_ATTACHMENTS = `
  * text, its tsvector and the geo cell, which only SQL reads. Sending the
  * tsvector back as text on every intake cost more than the insert itself.
  */
-export const CASE_ROW_COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone, reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, lead_unit_id, assist_unit_ids, handler_user_id, reply, solved, rating, rating_comment, duplicate_of, external_ref, created_by, created_at, updated_at, closed_at, version, policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, warning, escalated, next_check_at, dispatched_at, accept_due_at, accepted_at, reply_due_at, replied_at, return_due_at, arrived_at, extension_count, pending_extension, return_count, needs_arbitration, merged_count`;
+export const CASE_ROW_COLUMNS = `id, no, channel, type, category_code, urgency, title, description, reporter_name, reporter_phone, reporter_user_id, reporter_confidential, address, lng, lat, grid_id, division_code, status, lead_unit_id, assist_unit_ids, handler_user_id, reply, solved, rating, rating_comment, duplicate_of, external_ref, created_by, created_at, updated_at, closed_at, version, policy_id, clock, clock_started_at, due_at, warn_at, escalate_at, warning, escalated, next_check_at, dispatched_at, accept_due_at, accepted_at, reply_due_at, replied_at, return_due_at, arrived_at, extension_count, pending_extension, return_count, needs_arbitration, merged_count, anonymised_at`;
 
 /** A new case's row with the names the intake screen shows, read in the same statement as the insert. */
 export const NEW_CASE_SELECT = `SELECT ${CASE_ROW_COLUMNS},
