@@ -7,8 +7,8 @@
  * column), stats, and need-to-know through every route of the register.
  */
 import { describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
-import { TEST_DATABASES, PASSWORD, caseBody, loginCitizen, multipart, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
+import { TEST_DATABASES, PASSWORD, caseBody, loginCitizen, multipart, type Client, type TestServer, type World } from './helpers.ts';
+import { ledgerXlsx, useRegisterServer, xlsxRows } from './registers-helpers.ts';
 import { upsertGrid, upsertUser } from '../src/org/store.ts';
 import { withCheckDigit } from '../src/registers/kit/index.ts';
 
@@ -17,21 +17,6 @@ const ID_A = withCheckDigit('43060219700101005');
 const NAME_A = '欧阳重点甲';
 const PHONE_A = '13911112222';
 const ADDRESS_A = '东茅岭街道学坡社区某栋某号KP';
-
-async function xlsxText(raw: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(raw as any);
-  const out: string[][] = [];
-  wb.worksheets[0].eachRow((row) => out.push(Array.from((row.values as unknown[]).slice(1), (v) => String(v ?? ''))));
-  return out;
-}
-
-async function xlsxOf(rows: (string | number)[][]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('台账');
-  for (const r of rows) ws.addRow(r);
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
 
 for (const tdb of TEST_DATABASES) {
   describe(`key persons on ${tdb.name}`, () => {
@@ -48,15 +33,14 @@ for (const tdb of TEST_DATABASES) {
     let policeId: string;
     let fileId: string;
     let fileNo: string;
-    useTestServer(tdb, async (s) => {
+    useRegisterServer(tdb, async (s) => {
       t = s.t;
       world = s.world;
       const db = t.server.ctx.db;
-      const u = (username: string, roles: string[], unitCode: string | null, scope: string[]) =>
-        upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes: scope });
-      policeId = (await u('kp_police', ['police'], 'JD-430602005', ['430602005'])).id;
+      const u = s.addUser;
+      policeId = await u('kp_police', ['police'], 'JD-430602005', ['430602005']);
       await u('kp_police_b', ['police'], 'CG-430603', ['430603']);
-      memberId = (await u('kp_grid', ['grid_worker'], 'JD-430602005', ['430602005001'])).id;
+      memberId = await u('kp_grid', ['grid_worker'], 'JD-430602005', ['430602005001']);
       await u('kp_grid_other', ['grid_worker'], 'JD-430602005', ['430602005001']);
       await upsertGrid(db, {
         code: 'G-430602005001-02', name: '学坡社区第二网格', divisionCode: '430602005001', workerUsername: 'kp_grid_other',
@@ -263,7 +247,7 @@ for (const tdb of TEST_DATABASES) {
       expect(no.json.errors[0].field).toBe('reason');
       const res = await t.app.inject({ method: 'GET', url: `/api/keypersons/export?reason=${encodeURIComponent('季度台账报送')}`, headers: { cookie: police.cookie } });
       expect(res.statusCode).toBe(200);
-      const rows = await xlsxText(res.rawPayload);
+      const rows = await xlsxRows(res.rawPayload);
       expect(rows[0]).toContain('档案编号');
       expect(rows).toHaveLength(2);
       expect(rows[1]).toContain('欧****');
@@ -273,18 +257,18 @@ for (const tdb of TEST_DATABASES) {
       expect(audited[0].detail).toMatchObject({ reason: '季度台账报送', count: 1 });
 
       const headers = ['姓名', '身份证号', '联系电话', '人员类别', '风险等级', '所属区划代码', '现住址', '网格员'];
-      const bad = await xlsxOf([headers, ['导入甲', withCheckDigit('43060219800101001'), '13900001111', '吸毒人员', '红色（高风险）', '430602005001', '某处', '网格员A'], ['导入乙', '123', '', '不存在类别', 'red', '430602005001', '', ''], ['', '', '', '', '', '', '', '']]);
+      const bad = await ledgerXlsx(headers, [['导入甲', withCheckDigit('43060219800101001'), '13900001111', '吸毒人员', '红色（高风险）', '430602005001', '某处', '网格员A'], ['导入乙', '123', '', '不存在类别', 'red', '430602005001', '', ''], ['', '', '', '', '', '', '', '']]);
       const up = multipart({ data: bad, filename: 'kp.xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
       const r1 = await t.request('POST', '/api/keypersons/import', { body: up.body, headers: up.headers, cookie: police.cookie });
       expect(r1.status, r1.body).toBe(422);
       expect(r1.json.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['rows.3.身份证号']));
-      const good = await xlsxOf([headers, ['导入甲', withCheckDigit('43060219800101001'), '13900001111', '吸毒人员', '红色（高风险）', '430602005001', '某处', '网格员A'], ['导入乙', '', '', '不存在类别', 'red', '430602005001', '', '']]);
+      const good = await ledgerXlsx(headers, [['导入甲', withCheckDigit('43060219800101001'), '13900001111', '吸毒人员', '红色（高风险）', '430602005001', '某处', '网格员A'], ['导入乙', '', '', '不存在类别', 'red', '430602005001', '', '']]);
       const up2 = multipart({ data: good, filename: 'kp.xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
       const r2 = await t.request('POST', '/api/keypersons/import', { body: up2.body, headers: up2.headers, cookie: police.cookie });
       expect(r2.status, r2.body).toBe(422);
       expect(r2.json.errors.map((e: any) => e.field)).toEqual(['rows.3.人员类别']);
       expect((await police.get('/api/keypersons')).json.total).toBe(1);
-      const ok = await xlsxOf([headers, ['导入甲', withCheckDigit('43060219800101001'), '13900001111', '吸毒人员', '红色（高风险）', '430602005001', '某处', '网格员A']]);
+      const ok = await ledgerXlsx(headers, [['导入甲', withCheckDigit('43060219800101001'), '13900001111', '吸毒人员', '红色（高风险）', '430602005001', '某处', '网格员A']]);
       const up3 = multipart({ data: ok, filename: 'kp.xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
       const r3 = await t.request('POST', '/api/keypersons/import', { body: up3.body, headers: up3.headers, cookie: police.cookie });
       expect(r3.status, r3.body).toBe(200);
@@ -318,7 +302,7 @@ for (const tdb of TEST_DATABASES) {
             headers: { cookie: c.cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           });
           // A problem's `instance` echoes the request's own URL (naming the id the caller already gave).
-          const text = /spreadsheetml/.test(String(res.headers['content-type'])) ? (await xlsxText(res.rawPayload)).flat().join('|') : res.body.split(url).join('');
+          const text = /spreadsheetml/.test(String(res.headers['content-type'])) ? (await xlsxRows(res.rawPayload)).flat().join('|') : res.body.split(url).join('');
           const label = `${r.method} ${r.url} as ${who} -> ${res.statusCode}`;
           expect(res.statusCode, label).toBeLessThan(500);
           if (r.url.includes(':id') || r.method !== 'GET') expect([400, 403, 404, 409, 415, 422], label).toContain(res.statusCode);

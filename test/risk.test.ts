@@ -7,24 +7,9 @@
  * export and idempotent creation.
  */
 import { describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
-import { TEST_DATABASES, PASSWORD, caseBody, multipart, useTestServer, type Client, type TestServer } from './helpers.ts';
-import { upsertUser } from '../src/org/store.ts';
+import { TEST_DATABASES, caseBody, multipart, type Client, type TestServer } from './helpers.ts';
+import { ledgerXlsx, useRegisterServer, xlsxRows } from './registers-helpers.ts';
 import { defaultFramework } from '../src/registers/risk/index.ts';
-
-async function xlsx(rows: (string | number | null)[][]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('指标值');
-  for (const r of rows) ws.addRow(r);
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
-async function xlsxRows(raw: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(raw as any);
-  const out: string[][] = [];
-  wb.worksheets[0].eachRow((row) => out.push(Array.from((row.values as unknown[]).slice(1), (v) => String(v ?? ''))));
-  return out;
-}
 
 /** A small framework: two categories, three dimensions; 12345 volume and disputes from records, the rest entered. */
 const SPEC = {
@@ -63,13 +48,12 @@ for (const tdb of TEST_DATABASES) {
     let xfB: Client; // petition officer of county B
     let handler: Client;
     const raw = async (c: Client, url: string) => (await t.app.inject({ method: 'GET', url, headers: { cookie: c.cookie } })).rawPayload;
-    useTestServer(tdb, async (s) => {
+    useRegisterServer(tdb, async (s) => {
       t = s.t;
       const db = t.server.ctx.db;
-      const u = (username: string, roles: string[], unitCode: string | null, scope: string[]) => upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes: scope });
-      await u('leader_a', ['leader'], null, ['430602']);
-      await u('leader_b', ['leader'], null, ['430603']);
-      await u('xf_b', ['petition_officer'], 'CG-430603', ['430603']);
+      await s.addUser('leader_a', ['leader'], null, ['430602']);
+      await s.addUser('leader_b', ['leader'], null, ['430603']);
+      await s.addUser('xf_b', ['petition_officer'], 'CG-430603', ['430603']);
       admin = await t.login('admin');
       supervisor = await t.login('supervisor');
       leaderA = await t.login('leader_a');
@@ -141,13 +125,13 @@ for (const tdb of TEST_DATABASES) {
       expect(ok.json).toEqual({ saved: 2 });
 
       // Import: a bad file names every bad cell and imports nothing.
-      const badFile = multipart({ data: await xlsx([['区划代码', '县市区', 'fraud', 'cases'], ['430602', '云溪区', 'x', 3], ['999999', '', 4, null]]), filename: 'v.xlsx', mime: 'application/octet-stream' });
+      const badFile = multipart({ data: await ledgerXlsx(['区划代码', '县市区', 'fraud', 'cases'], [['430602', '云溪区', 'x', 3], ['999999', '', 4, null]]), filename: 'v.xlsx', mime: 'application/octet-stream' });
       const r = await t.request('POST', `/api/risk/periods/${q2}/values/import`, { body: badFile.body, headers: badFile.headers, cookie: supervisor.cookie });
       expect(r.status).toBe(422);
       expect(r.json.errors.map((e: any) => e.field).sort()).toEqual(['rows.1.cases', 'rows.2.fraud', 'rows.2.县市区', 'rows.3.区划代码'].sort());
       v = await supervisor.get(`/api/risk/periods/${q2}/values`);
       expect(v.json.items.every((x: any) => !x.values.fraud)).toBe(true);
-      const goodFile = multipart({ data: await xlsx([['区划代码', '县市区', 'fraud'], ['430602', '岳阳楼区', 12], ['430603', '云溪区', 3]]), filename: 'v.xlsx', mime: 'application/octet-stream' });
+      const goodFile = multipart({ data: await ledgerXlsx(['区划代码', '县市区', 'fraud'], [['430602', '岳阳楼区', 12], ['430603', '云溪区', 3]]), filename: 'v.xlsx', mime: 'application/octet-stream' });
       const g = await t.request('POST', `/api/risk/periods/${q2}/values/import`, { body: goodFile.body, headers: goodFile.headers, cookie: supervisor.cookie });
       expect(g.status, g.body).toBe(200);
       expect(g.json).toEqual({ imported: 2, counties: 2 });

@@ -6,29 +6,12 @@
  * sweeper marking a task behind and counting a missed review; jurisdiction.
  */
 import { describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
-import { TEST_DATABASES, PASSWORD, multipart, useTestServer, type Client, type TestServer, type World } from './helpers.ts';
-import { upsertUser } from '../src/org/store.ts';
+import { TEST_DATABASES, multipart, type Client, type TestServer, type World } from './helpers.ts';
+import { ledgerXlsx, useRegisterServer, xlsxRows } from './registers-helpers.ts';
 import { TASK_TEMPLATE_HEADERS } from '../src/registers/tasks/index.ts';
 
 const LIST = '市域社会治理现代化试点 2026';
 const DAY = 86_400_000;
-
-async function xlsx(header: readonly string[], rows: unknown[][]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('目标任务');
-  ws.addRow([...header]);
-  for (const r of rows) ws.addRow(r);
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
-
-async function xlsxRows(raw: Buffer): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(raw as any);
-  const out: string[][] = [];
-  wb.worksheets[0].eachRow((row) => out.push(Array.from((row.values as unknown[]).slice(1), (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v ?? '')))));
-  return out;
-}
 
 /** The seed's list: 31 已完成, 108 已完成并持续推进, 14 按时推进, over three lead units, deadlines in the ledgers' forms. */
 function seedLedger(): unknown[][] {
@@ -55,14 +38,11 @@ for (const tdb of TEST_DATABASES) {
     let handler: Client;
     let handler2: Client;
     let handlerB: Client;
-    useTestServer(tdb, async (s) => {
+    useRegisterServer(tdb, async (s) => {
       t = s.t;
       world = s.world;
-      const db = t.server.ctx.db;
-      const u = (username: string, roles: string[], unitCode: string | null, scope: string[]) =>
-        upsertUser(db, { username, displayName: username, password: PASSWORD, roles: roles as any, unitCode, scopeCodes: scope });
-      await u('leader_a', ['leader'], null, ['430602']);
-      await u('leader_b', ['leader'], null, ['430603']);
+      await s.addUser('leader_a', ['leader'], null, ['430602']);
+      await s.addUser('leader_b', ['leader'], null, ['430603']);
       leader = await t.login('leader_a');
       leaderB = await t.login('leader_b');
       township = await t.login('township_a');
@@ -82,7 +62,7 @@ for (const tdb of TEST_DATABASES) {
 
     it('imports a ledger reproducing the seed (153: 31 done, 108 done and continuing, 14 on schedule), idempotently', async () => {
       at('2026-12-07T02:00:00Z');
-      const file = await xlsx(TASK_TEMPLATE_HEADERS, seedLedger());
+      const file = await ledgerXlsx(TASK_TEMPLATE_HEADERS, seedLedger());
       const r = await upload(leader, `/api/tasks/import?list=${q}&division=430602`, file);
       expect(r.status, r.body).toBe(200);
       expect(r.json).toMatchObject({ list: { name: LIST, divisionCode: '430602', created: true }, rows: 153, created: 153, updated: 0, unchanged: 0 });
@@ -118,20 +98,20 @@ for (const tdb of TEST_DATABASES) {
       rows[1][2] = '不存在的局';
       rows[3][3] = '岳阳楼区住建局、没有这个单位';
       rows[4][4] = '明年上半年';
-      const r = await upload(leader, `/api/tasks/import?list=${encodeURIComponent('错误清单')}&division=430602`, await xlsx(TASK_TEMPLATE_HEADERS, rows));
+      const r = await upload(leader, `/api/tasks/import?list=${encodeURIComponent('错误清单')}&division=430602`, await ledgerXlsx(TASK_TEMPLATE_HEADERS, rows));
       expect(r.status, r.body).toBe(422);
       expect(r.headers['content-type']).toMatch(/problem\+json/);
       expect(r.json.errors.map((e: any) => e.field)).toEqual(['rows.3.牵头单位', 'rows.5.责任单位', 'rows.6.完成时限']);
       expect(r.json.errors[0].message).toContain('不存在的局');
       // Nothing written: not even the new list.
       expect((await leader.get('/api/task-lists')).json.items.map((x: any) => x.name)).toEqual([LIST]);
-      const missing = await upload(leader, `/api/tasks/import?list=${q}`, await xlsx(['序号', '任务名称', '牵头单位'], [[1, 'x', '岳阳楼区城管局']]));
+      const missing = await upload(leader, `/api/tasks/import?list=${q}`, await ledgerXlsx(['序号', '任务名称', '牵头单位'], [[1, 'x', '岳阳楼区城管局']]));
       expect(missing.status).toBe(422);
       expect(missing.json.errors.map((e: any) => e.field)).toEqual(['columns.责任单位', 'columns.完成时限', 'columns.状态']);
-      const dup = await upload(leader, `/api/tasks/import?list=${q}`, await xlsx([...TASK_TEMPLATE_HEADERS, '备注'], [[1, 'a', '岳阳楼区城管局', '', '长期', '未启动', 'x'], [1, 'b', '岳阳楼区城管局', '', '长期', '未启动']]));
+      const dup = await upload(leader, `/api/tasks/import?list=${q}`, await ledgerXlsx([...TASK_TEMPLATE_HEADERS, '备注'], [[1, 'a', '岳阳楼区城管局', '', '长期', '未启动', 'x'], [1, 'b', '岳阳楼区城管局', '', '长期', '未启动']]));
       expect(dup.json.errors).toEqual([{ field: 'rows.3.序号', message: expect.stringContaining('第 2 行') }]);
       // A unit of another county is no unit for this caller.
-      const other = await upload(leader, `/api/tasks/import?list=${q}`, await xlsx(TASK_TEMPLATE_HEADERS, [[900, 'x', '云溪区城管局', '', '长期', '未启动']]));
+      const other = await upload(leader, `/api/tasks/import?list=${q}`, await ledgerXlsx(TASK_TEMPLATE_HEADERS, [[900, 'x', '云溪区城管局', '', '长期', '未启动']]));
       expect(other.json.errors.map((e: any) => e.field)).toEqual(['rows.2.牵头单位']);
       expect((await leader.get(`/api/tasks/stats?list=${q}`)).json.total).toBe(153);
     });
@@ -161,12 +141,12 @@ for (const tdb of TEST_DATABASES) {
       expect((await leaderB.get(`/api/tasks/${one.id}`)).status).toBe(404);
       expect((await handlerB.post(`/api/tasks/${one.id}/progress`, { note: 'x' })).status).toBe(404);
       // County B may have a list of the same name, its own.
-      const b = await upload(leaderB, `/api/tasks/import?list=${q}`, await xlsx(TASK_TEMPLATE_HEADERS, [[1, '云溪区任务', '云溪区城管局', '', '长期', '按时推进']]));
+      const b = await upload(leaderB, `/api/tasks/import?list=${q}`, await ledgerXlsx(TASK_TEMPLATE_HEADERS, [[1, '云溪区任务', '云溪区城管局', '', '长期', '按时推进']]));
       expect(b.json).toMatchObject({ list: { divisionCode: '430603', created: true }, created: 1 });
       expect((await leaderB.get(`/api/tasks/stats?list=${q}`)).json.total).toBe(1);
       expect((await leader.get(`/api/tasks/stats?list=${q}`)).json.total).toBe(153);
       // The township manages its street's lists, not the county's.
-      expect((await upload(township, `/api/tasks/import?list=${q}`, await xlsx(TASK_TEMPLATE_HEADERS, [[1, 'x', '东茅岭街道办事处', '', '长期', '']]))).json.detail).toMatch(/^只有/);
+      expect((await upload(township, `/api/tasks/import?list=${q}`, await ledgerXlsx(TASK_TEMPLATE_HEADERS, [[1, 'x', '东茅岭街道办事处', '', '长期', '']]))).json.detail).toMatch(/^只有/);
     });
 
     it('creates lists and tasks idempotently, and runs a task through milestones, progress and status by who may', async () => {
