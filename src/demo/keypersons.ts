@@ -9,8 +9,8 @@
  * statements (well under a second on PGlite).
  */
 import type { Db } from '../platform/db.ts';
-import { EntityClocks, TimeLimits } from '../timelimits/index.ts';
-import { loadPersonKey, PersonVault, withCheckDigit } from '../registers/kit/index.ts';
+import { withRegisterKit } from './kit.ts';
+import { withCheckDigit } from '../registers/kit/index.ts';
 import { ensureKeypersonDefaults, KEYPERSON_FILE_INPUT, openKeypersonFile, recordKeypersonMeasure } from '../registers/keypersons/index.ts';
 import { DEMO_STREETS, GRID_WORKER_COMMUNITIES, tagged } from './org.ts';
 import { mulberry32 } from './geo.ts';
@@ -32,11 +32,7 @@ const NOTES: Record<string, string[]> = {
 export async function seedKeypersonDemo(db: Db, opts: { log?: (m: string) => void } = {}): Promise<void> {
   const rng = mulberry32(20261208);
   const now = Date.now();
-  const vault = new PersonVault(loadPersonKey(process.env, { databaseUrl: process.env.DATABASE_URL ?? '', demo: true }).key);
-  const timeLimits = new TimeLimits(db);
-  await timeLimits.init(3_600_000);
-  const clocks = new EntityClocks(timeLimits);
-  try {
+  return withRegisterKit(db, async ({ vault, clocks }) => {
     await db.tx((q) => ensureKeypersonDefaults(q, clocks));
     if ((await db.query(`SELECT 1 FROM keypersons LIMIT 1`)).length) return;
     const users = await db.query<{ id: string; username: string; display_name: string; unit_id: string | null }>(`SELECT id, username, display_name, unit_id FROM users`);
@@ -110,7 +106,5 @@ export async function seedKeypersonDemo(db: Db, opts: { log?: (m: string) => voi
       }
     });
     opts.log?.(`demo: ${n} key persons with their teams and measures`);
-  } finally {
-    timeLimits.stop();
-  }
+  });
 }

@@ -10,8 +10,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Db, Queryable } from '../platform/db.ts';
 import { hashPassword } from '../org/auth.ts';
 import { upsertUser } from '../org/store.ts';
-import { EntityClocks, TimeLimits } from '../timelimits/index.ts';
-import { appendEvent, link, loadPersonKey, PersonVault, upsertPerson, withCheckDigit } from '../registers/kit/index.ts';
+import { withRegisterKit } from './kit.ts';
+import { appendEvent, link, upsertPerson, withCheckDigit } from '../registers/kit/index.ts';
 import { ensureDisputeDefaults } from '../registers/disputes/index.ts';
 import { ensurePetitionDefaults } from '../registers/petitions/index.ts';
 import { DEMO_CITY, DEMO_STREETS } from './org.ts';
@@ -93,11 +93,7 @@ const DISPUTE_STATES = ['registered', 'assigned', 'mediating', 'resolved', 'fail
 export async function seedRegisterDemo(db: Db, opts: { log?: (m: string) => void; password?: string } = {}): Promise<{ username: string; password: string; role: string; displayName: string; unit?: string }[]> {
   const rng = mulberry32(20261207);
   const now = Date.now();
-  const vault = new PersonVault(loadPersonKey(process.env, { databaseUrl: process.env.DATABASE_URL ?? '', demo: true }).key);
-  const timeLimits = new TimeLimits(db);
-  await timeLimits.init(3_600_000);
-  const clocks = new EntityClocks(timeLimits);
-  try {
+  return withRegisterKit(db, async ({ vault, clocks }) => {
     await db.tx((q) => ensureDisputeDefaults(q, clocks));
     await db.tx((q) => ensurePetitionDefaults(q, clocks));
     const officer = await upsertUser(db, { username: 'xinfang', displayName: '罗晓燕', roles: ['petition_officer'], unitCode: 'ZZ-4306', scopeCodes: [DEMO_CITY] }).catch(() => null);
@@ -224,7 +220,5 @@ export async function seedRegisterDemo(db: Db, opts: { log?: (m: string) => void
       opts.log?.('demo: 40 petitions');
     }
     return officer && opts.password ? [{ username: 'xinfang', password: opts.password, role: 'petition_officer', displayName: '罗晓燕', unit: '岳阳市社会治理综合指挥中心' }] : [];
-  } finally {
-    timeLimits.stop();
-  }
+  });
 }

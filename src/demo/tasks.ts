@@ -8,7 +8,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../platform/db.ts';
-import { EntityClocks, TimeLimits } from '../timelimits/index.ts';
+import { withRegisterKit } from './kit.ts';
 import type { EventInput } from '../registers/kit/index.ts';
 import { ensureTaskDefaults, nextTaskReview, taskClockPlan, TASK_ENTITY } from '../registers/tasks/index.ts';
 import { DEMO_DISTRICT } from './org.ts';
@@ -64,9 +64,7 @@ const localDate = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice
 export async function seedTaskDemo(db: Db, opts: { log?: (m: string) => void } = {}): Promise<void> {
   const log = opts.log ?? (() => {});
   const now = Date.now();
-  const timeLimits = new TimeLimits(db);
-  await timeLimits.init(3_600_000);
-  const clocks = new EntityClocks(timeLimits);
+  return withRegisterKit(db, async ({ clocks }) => {
   await db.tx((q) => ensureTaskDefaults(q, clocks));
   const exists = await db.query(`SELECT 1 FROM task_lists WHERE name = $1`, [DEMO_TASK_LIST]);
   if (exists.length) return;
@@ -150,4 +148,5 @@ export async function seedTaskDemo(db: Db, opts: { log?: (m: string) => void } =
     await q.query(`UPDATE entity_clocks SET warning = 'red', next_check_at = escalate_at WHERE entity_type = $1 AND due_at < $2`, [TASK_ENTITY, new Date(now)]);
   });
   log(`demo: target task list ${DEMO_TASK_LIST} with ${rows.length} tasks`);
+  });
 }
